@@ -1,0 +1,43 @@
+//! The contract between Kiln's compiler and its runtime.
+//!
+//! Everything both sides must agree on lives here and nowhere else: the layout of the
+//! context every compiled function receives ([`vmctx`]), the symbols the object file
+//! defines and references ([`symbols`]), trap codes ([`Trap`]), linear-memory constants
+//! ([`memory`]), and the module descriptor the compiler emits for the runtime to
+//! instantiate from ([`descriptor`], [`info`]).
+//!
+//! # Calling convention
+//!
+//! Every wasm function, defined or imported, is compiled as
+//! `extern "C" fn(vmctx: *mut VmCtx, params...) -> results` (the platform's C calling
+//! convention; several results use Cranelift's implicit return area). An import is called
+//! through [`vmctx::VmImportedFunc`]: its own code pointer with its own `vmctx`, which for a
+//! host function (WASI) is the caller's `vmctx`, so the host can reach the caller's memory.
+//!
+//! Exports and the start function also get an *array-call trampoline*:
+//! `extern "C" fn(vmctx: *mut VmCtx, values: *mut ValRaw)` that reads the arguments from
+//! `values[0..params]`, calls the function and writes the results to `values[0..results]`.
+//! This is how a launcher or a test harness calls any export with arbitrary arguments.
+//!
+//! # Traps
+//!
+//! Every trap is raised by compiled code: a Cranelift trap instruction (`ud2`, SIGILL) or a
+//! fault in the linear memory's guard region (SIGSEGV/SIGBUS). Runtime builtins that can
+//! fail return a flag and the compiled code traps on it, so every trap has a recorded
+//! [`descriptor::TrapSite`] and a frame-pointer chain that starts in wasm code.
+
+#![no_std]
+extern crate alloc;
+
+pub mod descriptor;
+pub mod info;
+pub mod memory;
+pub mod symbols;
+pub mod vmctx;
+
+mod trap;
+pub use trap::Trap;
+
+/// One value slot of the array-call ABI: large enough for any wasm value (v128 included).
+/// Integers and floats are stored little-endian in the low bytes; references as pointers.
+pub type ValRaw = [u8; 16];

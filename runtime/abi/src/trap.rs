@@ -1,0 +1,75 @@
+//! Trap codes shared by the compiler (which records where each can happen) and the
+//! runtime (which reports them). Messages use wasmtime's wording, which is also the
+//! wording of the spec tests' `assert_trap`.
+
+/// Why wasm execution stopped abnormally. The discriminant is the byte stored in
+/// [`crate::descriptor::TrapSite::trap`]; values are append-only.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Trap {
+    StackOverflow = 1,
+    MemoryOutOfBounds = 2,
+    /// `call_indirect` with an index past the end of the table.
+    UndefinedElement = 3,
+    /// `call_indirect` of a null entry.
+    UninitializedElement = 4,
+    BadSignature = 5,
+    IntegerOverflow = 6,
+    IntegerDivisionByZero = 7,
+    BadConversionToInteger = 8,
+    Unreachable = 9,
+    /// `table.get/set/fill/copy/init` out of range.
+    TableOutOfBounds = 10,
+    /// A call to an import Kiln could not satisfy (`--unknown-imports=trap`).
+    UnknownImport = 11,
+}
+
+impl Trap {
+    pub const ALL: [Trap; 11] = [
+        Trap::StackOverflow,
+        Trap::MemoryOutOfBounds,
+        Trap::UndefinedElement,
+        Trap::UninitializedElement,
+        Trap::BadSignature,
+        Trap::IntegerOverflow,
+        Trap::IntegerDivisionByZero,
+        Trap::BadConversionToInteger,
+        Trap::Unreachable,
+        Trap::TableOutOfBounds,
+        Trap::UnknownImport,
+    ];
+
+    pub fn from_u8(byte: u8) -> Option<Trap> {
+        Trap::ALL.into_iter().find(|t| *t as u8 == byte)
+    }
+
+    /// The message printed after `wasm trap: `.
+    pub fn message(self) -> &'static str {
+        match self {
+            Trap::StackOverflow => "call stack exhausted",
+            Trap::MemoryOutOfBounds => "out of bounds memory access",
+            Trap::UndefinedElement => "undefined element",
+            Trap::UninitializedElement => "uninitialized element",
+            Trap::BadSignature => "indirect call type mismatch",
+            Trap::IntegerOverflow => "integer overflow",
+            Trap::IntegerDivisionByZero => "integer divide by zero",
+            Trap::BadConversionToInteger => "invalid conversion to integer",
+            Trap::Unreachable => "wasm `unreachable` instruction executed",
+            Trap::TableOutOfBounds => "out of bounds table access",
+            Trap::UnknownImport => "call to an import that was not provided",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_round_trip() {
+        for t in Trap::ALL {
+            assert_eq!(Trap::from_u8(t as u8), Some(t));
+        }
+        assert_eq!(Trap::from_u8(0), None);
+    }
+}

@@ -1,0 +1,124 @@
+//! The context every compiled function receives as its first argument.
+//!
+//! ```text
+//!  vmctx ──► +0   memory_base      *mut u8          start of linear memory (never moves)
+//!            +8   memory           *mut VmMemory    current length, shared with importers
+//!            +16  stack_limit      usize            lowest native stack address wasm may use
+//!            +24  tables           *const *mut VmTable       one per table index
+//!            +32  imported_funcs   *const VmImportedFunc     one per imported function
+//!            +40  func_refs        *const *const VmFuncRef   one per function index
+//!            +48  type_ids         *const u32       canonical id of each type index
+//!            +56  imported_globals *const *mut ValRaw        one per imported global
+//!            +64  host             *mut c_void      runtime-private (instance pointer)
+//!            +72  reserved
+//!            +80  defined globals, 16 bytes each (ValRaw), in index order
+//! ```
+//!
+//! The compiler uses only the `OFFSET_*` constants; the runtime allocates the context and
+//! fills it. Fields are append-only; the test below pins the layout.
+
+use core::ffi::c_void;
+
+use crate::ValRaw;
+
+pub const OFFSET_MEMORY_BASE: i32 = 0;
+pub const OFFSET_MEMORY: i32 = 8;
+pub const OFFSET_STACK_LIMIT: i32 = 16;
+pub const OFFSET_TABLES: i32 = 24;
+pub const OFFSET_IMPORTED_FUNCS: i32 = 32;
+pub const OFFSET_FUNC_REFS: i32 = 40;
+pub const OFFSET_TYPE_IDS: i32 = 48;
+pub const OFFSET_IMPORTED_GLOBALS: i32 = 56;
+pub const OFFSET_HOST: i32 = 64;
+/// Where the defined globals start; global `i` (counting defined globals only) is at
+/// `OFFSET_DEFINED_GLOBALS + i * GLOBAL_SLOT_SIZE`.
+pub const OFFSET_DEFINED_GLOBALS: i32 = 80;
+pub const GLOBAL_SLOT_SIZE: i32 = 16;
+
+/// The fixed header of a context; defined globals follow it in the same allocation.
+#[repr(C)]
+pub struct VmCtx {
+    pub memory_base: *mut u8,
+    pub memory: *mut VmMemory,
+    pub stack_limit: usize,
+    pub tables: *const *mut VmTable,
+    pub imported_funcs: *const VmImportedFunc,
+    pub func_refs: *const *const VmFuncRef,
+    pub type_ids: *const u32,
+    pub imported_globals: *const *mut ValRaw,
+    pub host: *mut c_void,
+    pub reserved: usize,
+}
+
+/// A linear memory, shared by the instance that defines it and every importer.
+#[repr(C)]
+pub struct VmMemory {
+    pub base: *mut u8,
+    /// Current accessible length in bytes (a multiple of the wasm page size).
+    pub length: u64,
+}
+pub const OFFSET_VMMEMORY_LENGTH: i32 = 8;
+
+/// A table. Elements are 8 bytes: a `*const VmFuncRef` for `funcref` tables (null is
+/// `ref.null`), an opaque non-zero handle for `externref` (zero is `ref.null`).
+#[repr(C)]
+pub struct VmTable {
+    pub base: *mut u64,
+    pub length: u32,
+    pub reserved: u32,
+}
+pub const OFFSET_VMTABLE_BASE: i32 = 0;
+pub const OFFSET_VMTABLE_LENGTH: i32 = 8;
+
+/// What a `funcref` points to: enough to call the function from anywhere.
+#[repr(C)]
+pub struct VmFuncRef {
+    pub code: *const u8,
+    /// The canonical id of the function's type; `call_indirect` compares it.
+    pub type_id: u32,
+    pub reserved: u32,
+    pub vmctx: *mut VmCtx,
+}
+pub const OFFSET_VMFUNCREF_CODE: i32 = 0;
+pub const OFFSET_VMFUNCREF_TYPE_ID: i32 = 8;
+pub const OFFSET_VMFUNCREF_VMCTX: i32 = 16;
+
+/// How an imported function is called: its code with its context.
+#[repr(C)]
+pub struct VmImportedFunc {
+    pub code: *const u8,
+    pub vmctx: *mut VmCtx,
+}
+pub const OFFSET_VMIMPORTEDFUNC_CODE: i32 = 0;
+pub const OFFSET_VMIMPORTEDFUNC_VMCTX: i32 = 8;
+pub const VMIMPORTEDFUNC_SIZE: i32 = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn layout_matches_offsets() {
+        assert_eq!(offset_of!(VmCtx, memory_base), OFFSET_MEMORY_BASE as usize);
+        assert_eq!(offset_of!(VmCtx, memory), OFFSET_MEMORY as usize);
+        assert_eq!(offset_of!(VmCtx, stack_limit), OFFSET_STACK_LIMIT as usize);
+        assert_eq!(offset_of!(VmCtx, tables), OFFSET_TABLES as usize);
+        assert_eq!(offset_of!(VmCtx, imported_funcs), OFFSET_IMPORTED_FUNCS as usize);
+        assert_eq!(offset_of!(VmCtx, func_refs), OFFSET_FUNC_REFS as usize);
+        assert_eq!(offset_of!(VmCtx, type_ids), OFFSET_TYPE_IDS as usize);
+        assert_eq!(offset_of!(VmCtx, imported_globals), OFFSET_IMPORTED_GLOBALS as usize);
+        assert_eq!(offset_of!(VmCtx, host), OFFSET_HOST as usize);
+        assert_eq!(size_of::<VmCtx>(), OFFSET_DEFINED_GLOBALS as usize);
+        assert_eq!(size_of::<ValRaw>(), GLOBAL_SLOT_SIZE as usize);
+        assert_eq!(offset_of!(VmMemory, length), OFFSET_VMMEMORY_LENGTH as usize);
+        assert_eq!(offset_of!(VmTable, base), OFFSET_VMTABLE_BASE as usize);
+        assert_eq!(offset_of!(VmTable, length), OFFSET_VMTABLE_LENGTH as usize);
+        assert_eq!(offset_of!(VmFuncRef, code), OFFSET_VMFUNCREF_CODE as usize);
+        assert_eq!(offset_of!(VmFuncRef, type_id), OFFSET_VMFUNCREF_TYPE_ID as usize);
+        assert_eq!(offset_of!(VmFuncRef, vmctx), OFFSET_VMFUNCREF_VMCTX as usize);
+        assert_eq!(offset_of!(VmImportedFunc, code), OFFSET_VMIMPORTEDFUNC_CODE as usize);
+        assert_eq!(offset_of!(VmImportedFunc, vmctx), OFFSET_VMIMPORTEDFUNC_VMCTX as usize);
+        assert_eq!(size_of::<VmImportedFunc>(), VMIMPORTEDFUNC_SIZE as usize);
+    }
+}
