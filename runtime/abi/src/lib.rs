@@ -34,6 +34,7 @@ pub mod info;
 pub mod memory;
 pub mod symbols;
 pub mod vmctx;
+pub mod wasi;
 
 mod trap;
 pub use trap::Trap;
