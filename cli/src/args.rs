@@ -1,0 +1,276 @@
+//! The command line: clap definitions and their translation into [`CompileOptions`].
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kiln_compiler::{CompileOptions, ModuleKind, OptLevel, RunConfig, UnknownImports};
+
+const LONG_ABOUT: &str = "\
+Kiln compiles a WebAssembly module that targets WASI preview1 (a \"command\": it exports \
+`_start` and `memory` and imports only from `wasi_snapshot_preview1`) ahead of time into one \
+standalone native Linux x86-64 executable. The executable needs no WebAssembly runtime, starts \
+like a native program and keeps WebAssembly's sandbox: the program reaches only the \
+directories and environment variables granted to it.
+
+Grants are baked in at compile time: --dir HOST[::GUEST] preopens a directory (GUEST defaults \
+to HOST, exactly as with `wasmtime run --dir`), --env K=V sets a variable, --env K passes the \
+host's value of K when the executable starts, --inherit-env passes the whole host environment. \
+Nothing else is granted. Command-line arguments are passed through unchanged.
+
+Input may be a binary module (.wasm) or WebAssembly text (.wat).";
+
+const EXAMPLES: &str = "\
+EXAMPLES:
+    Compile a module and run the executable:
+        kiln compile app.wasm -o app
+        ./app input.txt
+
+    Grant a directory (seen by the program as /data) and two environment variables:
+        kiln compile app.wasm -o app --dir ./data::/data --env LANG --env MODE=fast
+
+    Compile and run in one step, like `wasmtime run`:
+        kiln run app.wat --dir . -- arg1 arg2
+
+    Only produce the relocatable object (link it yourself with the runtime):
+        kiln compile app.wasm -o app.o --emit obj
+
+EXIT STATUS:
+    `kiln compile` exits 0 on success and 1 on any error; the error names the input file and,
+    where it applies, the byte offset. On error nothing is written at the output path (an
+    existing file there is left as it was). `kiln run` exits with the program's status.
+
+ENVIRONMENT:
+    CC    the C compiler driver used to link (default `cc`); --linker overrides it.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kiln",
+    version,
+    about = "Compile WASI WebAssembly modules ahead of time into standalone native executables",
+    long_about = LONG_ABOUT,
+    after_long_help = EXAMPLES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile a WASI command module into a native executable (or object file)
+    #[command(
+        long_about = "Compile IN (.wasm or .wat) into a standalone native executable at OUT. \
+                      The grants given here are baked into the executable.",
+        after_long_help = EXAMPLES
+    )]
+    Compile(CompileArgs),
+    /// Compile a module to a temporary executable and run it with ARGS
+    #[command(
+        long_about = "Compile IN to a temporary executable, run it with ARGS and exit with its \
+                      status. The program's argv[0] is IN as written, as with `wasmtime run`, \
+                      unless --argv0 is given.",
+        after_long_help = EXAMPLES
+    )]
+    Run(RunArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompileArgs {
+    /// The module to compile: a wasm binary or WebAssembly text
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Where to write the result (written atomically)
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: PathBuf,
+    /// What to produce: a linked executable, or the relocatable object alone
+    #[arg(long, value_enum, default_value_t = Emit::Exe)]
+    pub emit: Emit,
+    #[command(flatten)]
+    pub build: BuildArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The module to compile and run: a wasm binary or WebAssembly text
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Arguments passed to the program (after `--`)
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<OsString>,
+}
+
+/// Flags shared by `compile` and `run`.
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// Preopen host directory HOST, seen by the program as GUEST (default: HOST). Repeatable.
+    /// A relative HOST is resolved against the working directory when the executable starts
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir)]
+    pub dirs: Vec<(String, String)>,
+    /// Set environment variable K to V, or with `K` alone pass the host's K at start-up
+    /// (absent on the host means absent in the program). Repeatable
+    #[arg(long = "env", value_name = "K[=V]", value_parser = parse_env)]
+    pub env: Vec<(String, Option<String>)>,
+    /// Pass the host's whole environment to the program (--env entries still apply on top)
+    #[arg(long)]
+    pub inherit_env: bool,
+    /// The program's argv[0], instead of the path the executable was started with
+    #[arg(long, value_name = "NAME")]
+    pub argv0: Option<String>,
+    /// Refuse grants added at run time by a launcher (see README: run-time grants)
+    #[arg(long)]
+    pub no_runtime_grants: bool,
+    /// Bytes of native stack wasm code may use before trapping with `call stack exhausted`
+    /// (default: the runtime's)
+    #[arg(long, value_name = "BYTES")]
+    pub max_wasm_stack: Option<u64>,
+    /// Optimisation level: 0 none, 1 speed, 2 speed and size
+    #[arg(short = 'O', value_name = "LEVEL", default_value_t = 2,
+          value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub opt_level: u8,
+    /// What to do with imports Kiln cannot provide: refuse to compile, or trap when called
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = UnknownImportsArg::Reject)]
+    pub unknown_imports: UnknownImportsArg,
+    /// The C compiler driver used to link (default: $CC, else `cc`)
+    #[arg(long, value_name = "CC")]
+    pub linker: Option<OsString>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// A relocatable ELF object file
+    Obj,
+    /// A linked, standalone executable
+    Exe,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UnknownImportsArg {
+    Reject,
+    Trap,
+}
+
+/// `HOST[::GUEST]`, as `wasmtime run --dir` spells it.
+pub fn parse_dir(s: &str) -> Result<(String, String), String> {
+    let (host, guest) = match s.split_once("::") {
+        Some((h, g)) => (h, g),
+        None => (s, s),
+    };
+    if host.is_empty() || guest.is_empty() {
+        return Err(format!("`{s}`: expected HOST or HOST::GUEST"));
+    }
+    Ok((host.to_string(), guest.to_string()))
+}
+
+/// `K=V` (fixed) or `K` (read from the host at start-up).
+pub fn parse_env(s: &str) -> Result<(String, Option<String>), String> {
+    let (key, value) = match s.split_once('=') {
+        Some((k, v)) => (k, Some(v.to_string())),
+        None => (s, None),
+    };
+    if key.is_empty() {
+        return Err(format!("`{s}`: expected K=V or K"));
+    }
+    Ok((key.to_string(), value))
+}
+
+impl BuildArgs {
+    pub fn compile_options(&self) -> CompileOptions {
+        CompileOptions {
+            opt_level: match self.opt_level {
+                0 => OptLevel::None,
+                1 => OptLevel::Speed,
+                _ => OptLevel::SpeedAndSize,
+            },
+            kind: ModuleKind::Command,
+            unknown_imports: match self.unknown_imports {
+                UnknownImportsArg::Reject => UnknownImports::Reject,
+                UnknownImportsArg::Trap => UnknownImports::Trap,
+            },
+            run_config: RunConfig {
+                argv0: self.argv0.clone(),
+                env: self.env.clone(),
+                inherit_env: self.inherit_env,
+                dirs: self.dirs.clone(),
+                runtime_grants: !self.no_runtime_grants,
+                max_wasm_stack: self.max_wasm_stack.unwrap_or(0),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_spellings() {
+        assert_eq!(parse_dir("a").unwrap(), ("a".into(), "a".into()));
+        assert_eq!(
+            parse_dir("./d::/data").unwrap(),
+            ("./d".into(), "/data".into())
+        );
+        assert!(parse_dir("::x").is_err());
+        assert!(parse_dir("x::").is_err());
+    }
+
+    #[test]
+    fn env_spellings() {
+        assert_eq!(parse_env("K=V").unwrap(), ("K".into(), Some("V".into())));
+        assert_eq!(parse_env("K=").unwrap(), ("K".into(), Some("".into())));
+        assert_eq!(
+            parse_env("K=a=b").unwrap(),
+            ("K".into(), Some("a=b".into()))
+        );
+        assert_eq!(parse_env("K").unwrap(), ("K".into(), None));
+        assert!(parse_env("=V").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_become_options() {
+        let cli = Cli::try_parse_from([
+            "kiln",
+            "compile",
+            "a.wasm",
+            "-o",
+            "a",
+            "--dir",
+            "x::/y",
+            "--env",
+            "A=1",
+            "--env",
+            "B",
+            "--argv0",
+            "app",
+            "--no-runtime-grants",
+            "-O",
+            "0",
+            "--max-wasm-stack",
+            "4096",
+        ])
+        .unwrap();
+        let Command::Compile(c) = cli.command else {
+            panic!()
+        };
+        let o = c.build.compile_options();
+        assert_eq!(o.opt_level, OptLevel::None);
+        let rc = o.run_config;
+        assert_eq!(rc.dirs, vec![("x".to_string(), "/y".to_string())]);
+        assert_eq!(
+            rc.env,
+            vec![("A".into(), Some("1".into())), ("B".into(), None)]
+        );
+        assert_eq!(rc.argv0.as_deref(), Some("app"));
+        assert!(!rc.runtime_grants);
+        assert_eq!(rc.max_wasm_stack, 4096);
+    }
+}

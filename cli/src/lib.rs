@@ -1,0 +1,143 @@
+//! The `kiln` command: compile a WASI command module and link it with the embedded runtime
+//! into a native executable.
+//!
+//! Everything the binary does lives here ([`main_with_args`]) so that the test suite can run
+//! `kiln` in-process, argument parsing included.
+
+pub mod args;
+pub mod link;
+mod output;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use clap::Parser;
+use kiln_compiler::CompileOptions;
+
+pub use args::{Cli, Command, Emit};
+pub use link::{link_executable, Linker, RUNTIME_LIB};
+
+/// An error for the person who ran `kiln`: printed as `kiln: error: <file>: <message>`.
+#[derive(Debug)]
+pub struct Error {
+    pub file: PathBuf,
+    pub message: String,
+}
+
+impl Error {
+    fn new(file: &Path, message: impl Into<String>) -> Error {
+        Error {
+            file: file.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file.display(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Runs `kiln` with `args` (`args[0]` is the program name) and returns the exit status.
+/// Errors go to `stderr`; `--help`/`--version` go to stdout.
+pub fn main_with_args<I, T>(args: I, stderr: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            if e.use_stderr() {
+                let _ = write!(stderr, "{}", e.render());
+            } else {
+                let _ = e.print();
+            }
+            return e.exit_code();
+        }
+    };
+    let result = match &cli.command {
+        Command::Compile(c) => compile_file(
+            &c.input,
+            &c.output,
+            c.emit,
+            &c.build.compile_options(),
+            &Linker::resolve(c.build.linker.as_deref()),
+        )
+        .map(|()| 0),
+        Command::Run(r) => {
+            let mut opts = r.build.compile_options();
+            if opts.run_config.argv0.is_none() {
+                opts.run_config.argv0 = Some(r.input.to_string_lossy().into_owned());
+            }
+            let linker = Linker::resolve(r.build.linker.as_deref());
+            compile_and_run(&r.input, &opts, &linker, &r.args)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(stderr, "kiln: error: {e}");
+            1
+        }
+    }
+}
+
+/// Compiles the module at `input` into the compiler's object file.
+pub fn compile_to_object(input: &Path, opts: &CompileOptions) -> Result<Vec<u8>, Error> {
+    let bytes = std::fs::read(input).map_err(|e| Error::new(input, format!("cannot read: {e}")))?;
+    kiln_compiler::compile(&bytes, opts).map_err(|e| Error::new(input, e.to_string()))
+}
+
+/// `kiln compile`: writes an executable (or object) at `output`, atomically: on error nothing
+/// is left at `output` and a file already there is untouched.
+pub fn compile_file(
+    input: &Path,
+    output: &Path,
+    emit: Emit,
+    opts: &CompileOptions,
+    linker: &Linker,
+) -> Result<(), Error> {
+    let object = compile_to_object(input, opts)?;
+    match emit {
+        Emit::Obj => output::write_atomically(output, false, |tmp| {
+            std::fs::write(tmp, &object).map_err(|e| format!("cannot write: {e}"))
+        }),
+        Emit::Exe => {
+            output::write_atomically(output, true, |tmp| link_executable(&object, tmp, linker))
+        }
+    }
+    .map_err(|message| Error::new(output, message))
+}
+
+/// `kiln run`: compiles to a temporary executable, runs it with `args` and returns its exit
+/// status (128 + signal number if a signal ended it, as a shell reports it).
+pub fn compile_and_run(
+    input: &Path,
+    opts: &CompileOptions,
+    linker: &Linker,
+    args: &[OsString],
+) -> Result<i32, Error> {
+    let object = compile_to_object(input, opts)?;
+    let dir = tempfile::Builder::new()
+        .prefix("kiln-run-")
+        .tempdir()
+        .map_err(|e| Error::new(input, format!("cannot create a temporary directory: {e}")))?;
+    let stem = input.file_stem().unwrap_or("module".as_ref());
+    let exe = dir.path().join(stem);
+    link_executable(&object, &exe, linker).map_err(|m| Error::new(input, m))?;
+    let status = Process::new(&exe)
+        .args(args)
+        .status()
+        .map_err(|e| Error::new(input, format!("cannot run the compiled program: {e}")))?;
+    use std::os::unix::process::ExitStatusExt;
+    Ok(status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}

@@ -1,0 +1,99 @@
+//! Linking the compiled object with the embedded runtime into an executable, using the system C
+//! compiler driver (`--linker`, else `$CC`, else `cc`).
+
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
+use std::process::Command;
+
+/// The runtime static library (kiln-runtime built with `--features exe`), embedded by
+/// `build.rs`.
+pub static RUNTIME_LIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libkiln_runtime.a"));
+
+/// Libraries the runtime needs from the C library.
+const SYSTEM_LIBS: &[&str] = &["-lpthread", "-ldl", "-lm"];
+
+/// Whether executables are linked with `-static`. A static glibc executable skips the dynamic
+/// loader, which is most of a hello world's start-up time (see README, "Start-up").
+pub const LINK_STATIC: bool = true;
+
+/// The C compiler driver and any leading arguments (`CC="ccache gcc"` works).
+#[derive(Clone, Debug)]
+pub struct Linker {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+}
+
+impl Linker {
+    /// `explicit` (from `--linker`) if given, else `$CC` split on whitespace, else `cc`.
+    pub fn resolve(explicit: Option<&OsStr>) -> Linker {
+        if let Some(p) = explicit {
+            return Linker {
+                program: p.to_owned(),
+                args: Vec::new(),
+            };
+        }
+        if let Some(cc) = std::env::var_os("CC") {
+            let cc = cc.to_string_lossy().into_owned();
+            let mut words = cc.split_whitespace().map(OsString::from);
+            if let Some(program) = words.next() {
+                return Linker {
+                    program,
+                    args: words.collect(),
+                };
+            }
+        }
+        Linker {
+            program: "cc".into(),
+            args: Vec::new(),
+        }
+    }
+
+    fn name(&self) -> String {
+        self.program.to_string_lossy().into_owned()
+    }
+}
+
+/// Links `object` (the compiler's output) with the runtime into the executable `output`.
+/// On error the message is ready for the user (it includes the linker's own output).
+pub fn link_executable(object: &[u8], output: &Path, linker: &Linker) -> Result<(), String> {
+    let work = tempfile::Builder::new()
+        .prefix("kiln-link-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary directory for linking: {e}"))?;
+    let obj_path = work.path().join("module.o");
+    let lib_path = work.path().join("libkiln_runtime.a");
+    std::fs::write(&obj_path, object)
+        .and_then(|()| std::fs::write(&lib_path, RUNTIME_LIB))
+        .map_err(|e| format!("cannot write temporary link inputs: {e}"))?;
+
+    let mut cmd = Command::new(&linker.program);
+    cmd.args(&linker.args);
+    if LINK_STATIC {
+        cmd.arg("-static");
+    }
+    cmd.arg("-o")
+        .arg(output)
+        .arg(&obj_path)
+        .arg(&lib_path)
+        .args(SYSTEM_LIBS);
+    let out = cmd.output().map_err(|e| {
+        format!(
+            "cannot run the linker `{}`: {e} (install a C compiler driver such as gcc or clang, \
+             or name one with --linker or $CC)",
+            linker.name()
+        )
+    })?;
+    if !out.status.success() {
+        let mut msg = format!("linking failed: `{}` {}", linker.name(), out.status);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        for text in [stdout.trim_end(), stderr.trim_end()] {
+            if !text.is_empty() {
+                msg.push('\n');
+                msg.push_str(text);
+            }
+        }
+        return Err(msg);
+    }
+    Ok(())
+}
