@@ -12,7 +12,10 @@ pub enum CompileError {
     Invalid { offset: usize, message: String },
     /// Valid wasm that uses something Kiln does not support yet.
     #[error("unsupported: {feature}{}", At(*offset))]
-    Unsupported { feature: String, offset: Option<usize> },
+    Unsupported {
+        feature: String,
+        offset: Option<usize>,
+    },
     /// Imports the runtime cannot satisfy, one `module.name: (params) -> (results)` each.
     #[error("the module imports {} function{} Kiln cannot provide:\n{}\n(use --unknown-imports=trap to compile anyway and trap when one is called)",
         .0.len(), if .0.len() == 1 { "" } else { "s" },
@@ -37,5 +40,11 @@ impl fmt::Display for At {
             Some(o) => write!(f, " (first used at byte offset {o:#x})"),
             None => Ok(()),
         }
+    }
+}
+
+impl From<wasmparser::BinaryReaderError> for CompileError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        crate::environ::invalid(e)
     }
 }

@@ -6,7 +6,12 @@
 //!          ─► Cranelift ─► object::ObjectBuilder: functions, trampolines, descriptor ─► .o
 //! ```
 
+mod command;
+mod environ;
 mod error;
+mod object;
+mod translate;
+
 pub use error::CompileError;
 
 pub use kiln_abi::info::RunConfig;
@@ -50,9 +55,26 @@ pub struct CompileOptions {
 
 /// Compiles a module (wasm binary or `.wat` text) into a relocatable object file.
 pub fn compile(bytes: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileError> {
-    let _ = (bytes, opts);
-    Err(CompileError::Unsupported {
-        feature: "everything (the translator is being written)".into(),
-        offset: None,
-    })
+    let wasm = to_binary(bytes)?;
+    let env = environ::translate_module(&wasm)?;
+    if opts.kind == ModuleKind::Command {
+        command::check(&env, opts.unknown_imports)?;
+    }
+    object::emit(env, opts)
+}
+
+/// The module's binary encoding: `bytes` itself, or `bytes` parsed as the text format.
+fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, CompileError> {
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes.into());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        CompileError::Parse(
+            "not a WebAssembly module: no `\\0asm` header, and not UTF-8 text in the .wat format"
+                .into(),
+        )
+    })?;
+    wat::parse_str(text)
+        .map(Into::into)
+        .map_err(|e| CompileError::Parse(format!("invalid WebAssembly text: {e}")))
 }

@@ -1,0 +1,86 @@
+//! What makes a module a WASI command Kiln can turn into an executable: it exports
+//! `_start` and `memory`, is not a reactor, and imports only WASI preview1 functions.
+
+use kiln_abi::info::{ExportKind, FuncType, ImportKind, ValType};
+use kiln_abi::wasi;
+
+use crate::environ::ModuleEnv;
+use crate::{CompileError, UnknownImports};
+
+pub fn check(env: &ModuleEnv<'_>, unknown: UnknownImports) -> Result<(), CompileError> {
+    let info = &env.info;
+    let exported = |name: &str, kind: ExportKind| {
+        info.exports
+            .iter()
+            .any(|e| e.name == name && e.kind == kind)
+    };
+    if exported("_initialize", ExportKind::Func) {
+        return Err(CompileError::Reactor);
+    }
+    if !exported("_start", ExportKind::Func) {
+        return Err(CompileError::MissingStart);
+    }
+    if !exported("memory", ExportKind::Memory) {
+        return Err(CompileError::MissingMemory);
+    }
+    let mut bad = Vec::new();
+    for import in &info.imports {
+        let ok = match &import.kind {
+            ImportKind::Func(t) => {
+                let ty = &info.types[*t as usize];
+                let known = import.module == wasi::MODULE
+                    && wasi::lookup(&import.name)
+                        .is_some_and(|(_, p, r)| ty.params == *p && ty.results == *r);
+                known || unknown == UnknownImports::Trap
+            }
+            _ => false,
+        };
+        if !ok {
+            bad.push(format!(
+                "{}.{}: {}",
+                import.module,
+                import.name,
+                describe(&import.kind, &info.types)
+            ));
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(CompileError::UnknownImports(bad))
+    }
+}
+
+fn describe(kind: &ImportKind, types: &[FuncType]) -> String {
+    let list = |ts: &[ValType]| {
+        ts.iter()
+            .map(|t| val_type_name(*t))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match kind {
+        ImportKind::Func(t) => {
+            let ty = &types[*t as usize];
+            format!("({}) -> ({})", list(&ty.params), list(&ty.results))
+        }
+        ImportKind::Table(t) => format!("table of {}", val_type_name(t.elem)),
+        ImportKind::Memory(_) => "memory".to_string(),
+        ImportKind::Global(g) => format!(
+            "global {}{}",
+            if g.mutable { "mut " } else { "" },
+            val_type_name(g.ty)
+        ),
+    }
+}
+
+fn val_type_name(t: ValType) -> &'static str {
+    match t {
+        ValType::I32 => "i32",
+        ValType::I64 => "i64",
+        ValType::F32 => "f32",
+        ValType::F64 => "f64",
+        ValType::V128 => "v128",
+        ValType::FuncRef => "funcref",
+        ValType::ExternRef => "externref",
+    }
+}

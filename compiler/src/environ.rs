@@ -1,0 +1,344 @@
+//! First pass over the module: every section is validated with `wasmparser` and turned into
+//! the runtime's [`ModuleInfo`]; function bodies are kept, with their validators, for the
+//! translation pass.
+
+use kiln_abi::info::{
+    ConstExpr, DataSegment, ElemSegment, Export, ExportKind, FuncType, GlobalDef, GlobalType,
+    Import, ImportKind, Limits, ModuleInfo, SegmentMode, TableType, ValType,
+};
+use wasmparser::{
+    BinaryReaderError, CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind,
+    FuncToValidate, FunctionBody, KnownCustom, Name, Operator, Parser, Payload, TypeRef, Validator,
+    ValidatorResources, WasmFeatures,
+};
+
+use crate::CompileError;
+
+/// The features Kiln compiles: WebAssembly 2.0. SIMD validates (so that its use is
+/// reported as unsupported at the first SIMD instruction, not as a parse error).
+pub fn features() -> WasmFeatures {
+    WasmFeatures::WASM2
+}
+
+/// A function body waiting for translation.
+pub struct FunctionInput<'a> {
+    pub index: u32,
+    pub body: FunctionBody<'a>,
+    pub validator: FuncToValidate<ValidatorResources>,
+}
+
+/// Everything the translation pass needs to know about the module.
+pub struct ModuleEnv<'a> {
+    pub info: ModuleInfo,
+    /// Bytes of every data segment, back to back.
+    pub data: Vec<u8>,
+    pub bodies: Vec<FunctionInput<'a>>,
+    /// Byte offset of the first use of each import, for error messages.
+    pub import_offsets: Vec<usize>,
+}
+
+pub fn invalid(e: BinaryReaderError) -> CompileError {
+    let message = e.message().to_string();
+    let offset = e.offset() as usize;
+    // A feature wasmparser knows but Kiln does not enable: name it.
+    if let Some(missing) = e.missing_wasm_feature() {
+        let names: Vec<String> = missing
+            .iter_names()
+            .map(|(name, _)| name.to_lowercase().replace('_', "-"))
+            .collect();
+        return CompileError::Unsupported {
+            feature: format!("the WebAssembly {} proposal ({message})", names.join(", ")),
+            offset: Some(offset),
+        };
+    }
+    CompileError::Invalid { offset, message }
+}
+
+pub fn translate_module(wasm: &[u8]) -> Result<ModuleEnv<'_>, CompileError> {
+    let mut validator = Validator::new_with_features(features());
+    let mut env = ModuleEnv {
+        info: ModuleInfo::default(),
+        data: Vec::new(),
+        bodies: Vec::new(),
+        import_offsets: Vec::new(),
+    };
+    let mut next_func = 0u32;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(invalid)?;
+        if let Payload::CodeSectionEntry(body) = &payload {
+            let validator = validator.code_section_entry(body).map_err(invalid)?;
+            let index = env.info.num_imported_funcs + next_func;
+            next_func += 1;
+            env.bodies.push(FunctionInput {
+                index,
+                body: body.clone(),
+                validator,
+            });
+            continue;
+        }
+        validator.payload(&payload).map_err(invalid)?;
+        section(&mut env, payload)?;
+    }
+    Ok(env)
+}
+
+fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), CompileError> {
+    let info = &mut env.info;
+    match payload {
+        Payload::TypeSection(reader) => {
+            for group in reader {
+                for sub in group?.into_types() {
+                    match &sub.composite_type.inner {
+                        CompositeInnerType::Func(ft) => info.types.push(FuncType {
+                            params: ft.params().iter().map(|t| val_type(*t)).collect(),
+                            results: ft.results().iter().map(|t| val_type(*t)).collect(),
+                        }),
+                        // GC types are rejected by the validator's feature set.
+                        _ => unreachable!("non-function type passed validation"),
+                    }
+                }
+            }
+        }
+        Payload::ImportSection(reader) => {
+            for import in reader.into_imports_with_offsets() {
+                let (offset, import) = import?;
+                let kind = match import.ty {
+                    TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                        info.funcs.push(t);
+                        info.num_imported_funcs += 1;
+                        ImportKind::Func(t)
+                    }
+                    TypeRef::Table(t) => {
+                        let ty = table_type(&t);
+                        info.tables.push(ty);
+                        info.num_imported_tables += 1;
+                        ImportKind::Table(ty)
+                    }
+                    TypeRef::Memory(m) => {
+                        let limits = Limits {
+                            min: m.initial,
+                            max: m.maximum,
+                        };
+                        info.memory = Some(limits);
+                        info.memory_imported = true;
+                        ImportKind::Memory(limits)
+                    }
+                    TypeRef::Global(g) => {
+                        let ty = GlobalType {
+                            ty: val_type(g.content_type),
+                            mutable: g.mutable,
+                        };
+                        info.globals.push(GlobalDef { ty, init: None });
+                        info.num_imported_globals += 1;
+                        ImportKind::Global(ty)
+                    }
+                    TypeRef::Tag(_) => unreachable!("tags are rejected by the validator"),
+                };
+                info.imports.push(Import {
+                    module: import.module.to_string(),
+                    name: import.name.to_string(),
+                    kind,
+                });
+                env.import_offsets.push(offset as usize);
+            }
+        }
+        Payload::FunctionSection(reader) => {
+            for t in reader {
+                info.funcs.push(t?);
+            }
+        }
+        Payload::TableSection(reader) => {
+            for table in reader {
+                info.tables.push(table_type(&table?.ty));
+            }
+        }
+        Payload::MemorySection(reader) => {
+            for m in reader {
+                let m = m?;
+                info.memory = Some(Limits {
+                    min: m.initial,
+                    max: m.maximum,
+                });
+            }
+        }
+        Payload::GlobalSection(reader) => {
+            for g in reader {
+                let g = g?;
+                info.globals.push(GlobalDef {
+                    ty: GlobalType {
+                        ty: val_type(g.ty.content_type),
+                        mutable: g.ty.mutable,
+                    },
+                    init: Some(const_expr(&g.init_expr)?),
+                });
+            }
+        }
+        Payload::ExportSection(reader) => {
+            for e in reader {
+                let e = e?;
+                let kind = match e.kind {
+                    ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
+                    ExternalKind::Table => ExportKind::Table,
+                    ExternalKind::Memory => ExportKind::Memory,
+                    ExternalKind::Global => ExportKind::Global,
+                    ExternalKind::Tag => unreachable!("tags are rejected by the validator"),
+                };
+                info.exports.push(Export {
+                    name: e.name.to_string(),
+                    kind,
+                    index: e.index,
+                });
+            }
+        }
+        Payload::StartSection { func, .. } => info.start = Some(func),
+        Payload::ElementSection(reader) => {
+            for elem in reader {
+                let elem = elem?;
+                let mode = match elem.kind {
+                    ElementKind::Passive => SegmentMode::Passive,
+                    ElementKind::Declared => SegmentMode::Declared,
+                    ElementKind::Active {
+                        table_index,
+                        offset_expr,
+                    } => SegmentMode::Active {
+                        index: table_index.unwrap_or(0),
+                        offset: const_expr(&offset_expr)?,
+                    },
+                };
+                let (elem_ty, items) = match elem.items {
+                    ElementItems::Functions(r) => (
+                        ValType::FuncRef,
+                        r.into_iter()
+                            .map(|f| f.map(ConstExpr::RefFunc))
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ),
+                    ElementItems::Expressions(rt, r) => (
+                        ref_type(rt),
+                        r.into_iter()
+                            .map(|e| const_expr(&e?))
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ),
+                };
+                info.elements.push(ElemSegment {
+                    mode,
+                    elem: elem_ty,
+                    items,
+                });
+            }
+        }
+        Payload::DataSection(reader) => {
+            for d in reader {
+                let d = d?;
+                let mode = match d.kind {
+                    DataKind::Passive => SegmentMode::Passive,
+                    DataKind::Active {
+                        memory_index,
+                        offset_expr,
+                    } => SegmentMode::Active {
+                        index: memory_index,
+                        offset: const_expr(&offset_expr)?,
+                    },
+                };
+                let start =
+                    u32::try_from(env.data.len()).map_err(|_| CompileError::Unsupported {
+                        feature: "data segments larger than 4 GiB in total".into(),
+                        offset: Some(d.range.start as usize),
+                    })?;
+                env.data.extend_from_slice(d.data);
+                info.data.push(DataSegment {
+                    mode,
+                    start,
+                    len: d.data.len() as u32,
+                });
+            }
+        }
+        Payload::CustomSection(c) => {
+            if let KnownCustom::Name(reader) = c.as_known() {
+                // A malformed name section is not an error (the spec says custom sections
+                // never affect validity); keep what could be read.
+                for name in reader.into_iter().map_while(Result::ok) {
+                    match name {
+                        Name::Module { name, .. } => info.name = Some(name.to_string()),
+                        Name::Function(map) => {
+                            for naming in map.into_iter().map_while(Result::ok) {
+                                info.func_names
+                                    .push((naming.index, naming.name.to_string()));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                info.func_names.sort_by_key(|(i, _)| *i);
+                info.func_names.dedup_by_key(|(i, _)| *i);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+pub fn val_type(t: wasmparser::ValType) -> ValType {
+    match t {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => ValType::V128,
+        wasmparser::ValType::Ref(r) => ref_type(r),
+    }
+}
+
+fn ref_type(r: wasmparser::RefType) -> ValType {
+    if r.is_func_ref() {
+        ValType::FuncRef
+    } else {
+        ValType::ExternRef
+    }
+}
+
+fn table_type(t: &wasmparser::TableType) -> TableType {
+    TableType {
+        elem: ref_type(t.element_type),
+        limits: Limits {
+            min: t.initial,
+            max: t.maximum,
+        },
+    }
+}
+
+/// Reads a constant expression (already validated: one value-producing operator).
+fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, CompileError> {
+    let mut reader = expr.get_operators_reader();
+    let offset = reader.original_position();
+    let value = match reader.read().map_err(invalid)? {
+        Operator::I32Const { value } => ConstExpr::I32(value),
+        Operator::I64Const { value } => ConstExpr::I64(value),
+        Operator::F32Const { value } => ConstExpr::F32(value.bits()),
+        Operator::F64Const { value } => ConstExpr::F64(value.bits()),
+        Operator::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
+        Operator::RefNull { hty } => ConstExpr::RefNull(if is_func_heap_type(hty) {
+            ValType::FuncRef
+        } else {
+            ValType::ExternRef
+        }),
+        Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+        Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+        _ => {
+            return Err(CompileError::Unsupported {
+                feature: "extended constant expressions".into(),
+                offset: Some(offset as usize),
+            })
+        }
+    };
+    Ok(value)
+}
+
+pub fn is_func_heap_type(hty: wasmparser::HeapType) -> bool {
+    matches!(
+        hty,
+        wasmparser::HeapType::Abstract {
+            ty: wasmparser::AbstractHeapType::Func,
+            ..
+        }
+    )
+}

@@ -1,0 +1,402 @@
+//! Code generation and the object file: compiles every function (in parallel), the
+//! array-call trampolines, and the module descriptor the runtime reads.
+
+use std::sync::Arc;
+
+use cranelift_codegen::ir::{
+    types, AbiParam, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
+};
+use cranelift_codegen::isa::{self, TargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{control::ControlPlane, Context};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use kiln_abi::descriptor::{self as d, AddrMapEntry, TrapSite};
+use kiln_abi::info::ExportKind;
+use kiln_abi::symbols;
+use rayon::prelude::*;
+
+use crate::environ::ModuleEnv;
+use crate::translate::{self, clif_type, func_name, ModuleCtx};
+use crate::{CompileError, CompileOptions, OptLevel};
+
+/// The target: x86-64 Linux, baseline x86-64-v2 (SSE4.2, POPCNT), so that executables run
+/// on any x86-64 machine of the last decade.
+pub fn build_isa(opt: OptLevel) -> Result<Arc<dyn TargetIsa>, CompileError> {
+    let internal = |e: &dyn std::fmt::Display| CompileError::Internal(e.to_string());
+    let mut flags = settings::builder();
+    let opt_level = match opt {
+        OptLevel::None => "none",
+        OptLevel::Speed => "speed",
+        OptLevel::SpeedAndSize => "speed_and_size",
+    };
+    for (name, value) in [
+        ("opt_level", opt_level),
+        // Backtraces walk the frame-pointer chain.
+        ("preserve_frame_pointers", "true"),
+        // Position-independent code links into PIE executables and loads anywhere.
+        ("is_pic", "true"),
+        ("enable_multi_ret_implicit_sret", "true"),
+        // Stack overflow is caught by the stack-limit check, not by probing.
+        ("enable_probestack", "false"),
+        ("unwind_info", "false"),
+        (
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        ),
+    ] {
+        flags.set(name, value).map_err(|e| internal(&e))?;
+    }
+    let mut builder = isa::lookup_by_name("x86_64-unknown-linux-gnu").map_err(|e| internal(&e))?;
+    for feature in [
+        "has_sse3",
+        "has_ssse3",
+        "has_sse41",
+        "has_sse42",
+        "has_popcnt",
+    ] {
+        builder.enable(feature).map_err(|e| internal(&e))?;
+    }
+    builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| internal(&e))
+}
+
+/// One function's machine code and metadata, ready to be placed in the object.
+struct CompiledFunc {
+    id: FuncId,
+    bytes: Vec<u8>,
+    alignment: u64,
+    relocs: Vec<ModuleReloc>,
+    traps: Vec<TrapSite>,
+    addr_map: Vec<AddrMapEntry>,
+}
+
+fn compile_clif(
+    isa: &dyn TargetIsa,
+    ctx: &mut Context,
+    func: Function,
+    id: FuncId,
+) -> Result<CompiledFunc, CompileError> {
+    ctx.clear();
+    ctx.func = func;
+    let compiled = ctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| CompileError::Internal(format!("{:?}", e.inner)))?;
+    let bytes = compiled.code_buffer().to_vec();
+    let buffer = &compiled.buffer;
+    let srclocs = buffer.get_srclocs_sorted();
+    let wasm_offset_at = |code_offset: u32| {
+        srclocs
+            .iter()
+            .find(|s| s.start <= code_offset && code_offset < s.end)
+            .filter(|s| !s.loc.is_default())
+            .map_or(0, |s| s.loc.bits())
+    };
+    let traps = buffer
+        .traps()
+        .iter()
+        .map(|t| TrapSite {
+            code_offset: t.offset,
+            wasm_offset: wasm_offset_at(t.offset),
+            trap: translate::trap_from_code(t.code).map_or(0, |t| t as u8),
+            reserved: [0; 3],
+        })
+        .collect();
+    let mut addr_map: Vec<AddrMapEntry> = Vec::new();
+    for s in srclocs.iter().filter(|s| !s.loc.is_default()) {
+        if addr_map
+            .last()
+            .is_some_and(|l| l.wasm_offset == s.loc.bits())
+        {
+            continue;
+        }
+        addr_map.push(AddrMapEntry {
+            code_offset: s.start,
+            wasm_offset: s.loc.bits(),
+        });
+    }
+    let alignment = u64::from(buffer.alignment.max(16));
+    let mach_relocs = buffer.relocs().to_vec();
+    let relocs = mach_relocs
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+        .collect();
+    Ok(CompiledFunc {
+        id,
+        bytes,
+        alignment,
+        relocs,
+        traps,
+        addr_map,
+    })
+}
+
+/// `extern "C" fn(vmctx, values: *mut ValRaw)`: reads the arguments from `values`, calls
+/// function `index` directly and writes its results back to `values`.
+fn build_trampoline(m: &ModuleCtx<'_>, index: u32, callee: FuncId, id: FuncId) -> Function {
+    let ty = &m.info.types[m.info.funcs[index as usize] as usize];
+    let mut sig = Signature::new(m.call_conv);
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I64));
+    let mut func = Function::with_name_signature(UserFuncName::User(func_name(id)), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let mut bcx = FunctionBuilder::new(&mut func, &mut fctx);
+    let block = bcx.create_block();
+    bcx.append_block_params_for_function_params(block);
+    bcx.switch_to_block(block);
+    bcx.seal_block(block);
+    let (vmctx, values) = (bcx.block_params(block)[0], bcx.block_params(block)[1]);
+    let flags = MemFlagsData::trusted();
+    let mut args = vec![vmctx];
+    for (i, t) in ty.params.iter().enumerate() {
+        args.push(bcx.ins().load(clif_type(*t), flags, values, i as i32 * 16));
+    }
+    let callee_sig = bcx.import_signature(m.signature(ty));
+    let name = bcx.func.declare_imported_user_function(func_name(callee));
+    let callee = bcx.import_function(cranelift_codegen::ir::ExtFuncData {
+        name: cranelift_codegen::ir::ExternalName::User(name),
+        signature: callee_sig,
+        colocated: true,
+        patchable: false,
+    });
+    let call = bcx.ins().call(callee, &args);
+    let results = bcx.inst_results(call).to_vec();
+    for (i, r) in results.into_iter().enumerate() {
+        bcx.ins().store(flags, r, values, i as i32 * 16);
+    }
+    bcx.ins().return_(&[]);
+    bcx.finalize(m.frontend_config);
+    func
+}
+
+fn internal(e: impl std::fmt::Display) -> CompileError {
+    CompileError::Internal(e.to_string())
+}
+
+pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, CompileError> {
+    let isa = build_isa(opts.opt_level)?;
+    let builder = ObjectBuilder::new(
+        isa.clone(),
+        "kiln-module",
+        cranelift_module::default_libcall_names(),
+    )
+    .map_err(internal)?;
+    let mut module = ObjectModule::new(builder);
+    let call_conv = isa.default_call_conv();
+    let info = &env.info;
+
+    // Declare everything first, so that any function can refer to any other.
+    let mut func_ids = vec![None; info.funcs.len()];
+    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+        let ty = &info.types[info.funcs[index as usize] as usize];
+        let sig = translate::wasm_signature(ty, call_conv);
+        let id = module
+            .declare_function(&symbols::func(index), Linkage::Local, &sig)
+            .map_err(internal)?;
+        func_ids[index as usize] = Some(id);
+    }
+    let mut builtins = Vec::new();
+    for name in symbols::builtin::ALL {
+        // Builtins are declared with a placeholder signature; calls import their own.
+        let sig = Signature::new(call_conv);
+        let id = module
+            .declare_function(name, Linkage::Import, &sig)
+            .map_err(internal)?;
+        builtins.push((name, id));
+    }
+    let mut needs_trampoline: Vec<u32> = info
+        .exports
+        .iter()
+        .filter(|e| e.kind == ExportKind::Func && e.index >= info.num_imported_funcs)
+        .map(|e| e.index)
+        .chain(info.start.filter(|s| *s >= info.num_imported_funcs))
+        .collect();
+    needs_trampoline.sort_unstable();
+    needs_trampoline.dedup();
+    let mut tramp_sig = Signature::new(call_conv);
+    tramp_sig.params.push(AbiParam::new(types::I64));
+    tramp_sig.params.push(AbiParam::new(types::I64));
+    let mut trampolines = Vec::new();
+    for &index in &needs_trampoline {
+        let id = module
+            .declare_function(&symbols::trampoline(index), Linkage::Local, &tramp_sig)
+            .map_err(internal)?;
+        trampolines.push((index, id));
+    }
+
+    let m = ModuleCtx {
+        info,
+        call_conv,
+        func_ids: &func_ids,
+        builtins: &builtins,
+        frontend_config: isa.frontend_config(),
+    };
+
+    // Translate and compile the bodies in parallel; keep the first error in module order.
+    let results: Vec<Result<CompiledFunc, CompileError>> = env
+        .bodies
+        .into_par_iter()
+        .map_init(
+            || (FunctionBuilderContext::new(), Context::new()),
+            |(fctx, ctx), input| {
+                let id = func_ids[input.index as usize].expect("defined");
+                let func = translate::translate_function(&m, input, fctx)?;
+                compile_clif(&*isa, ctx, func, id)
+            },
+        )
+        .collect();
+    let mut compiled = Vec::with_capacity(results.len());
+    for r in results {
+        compiled.push(r?);
+    }
+    let mut ctx = Context::new();
+    let mut compiled_trampolines = Vec::new();
+    for &(index, id) in &trampolines {
+        let callee = func_ids[index as usize].expect("defined");
+        let func = build_trampoline(&m, index, callee, id);
+        compiled_trampolines.push(compile_clif(&*isa, &mut ctx, func, id)?);
+    }
+
+    // Place the code and collect the per-function tables.
+    let mut trap_bytes = Vec::new();
+    let mut addr_bytes = Vec::new();
+    let mut entries = Vec::new();
+    let (mut num_traps, mut num_addrs) = (0u32, 0u32);
+    for f in compiled.iter().chain(&compiled_trampolines) {
+        module
+            .define_function_bytes(f.id, f.alignment, &f.bytes, &f.relocs)
+            .map_err(internal)?;
+    }
+    for f in &compiled {
+        entries.push((
+            f.id,
+            f.bytes.len() as u32,
+            num_traps,
+            f.traps.len() as u32,
+            num_addrs,
+            f.addr_map.len() as u32,
+        ));
+        for t in &f.traps {
+            trap_bytes.extend_from_slice(&t.to_bytes());
+        }
+        for a in &f.addr_map {
+            addr_bytes.extend_from_slice(&a.to_bytes());
+        }
+        num_traps += f.traps.len() as u32;
+        num_addrs += f.addr_map.len() as u32;
+    }
+
+    // The descriptor and the blobs it points to.
+    let define_blob = |module: &mut ObjectModule, name: &str, bytes: Vec<u8>, align: u64| {
+        let id = module
+            .declare_data(name, Linkage::Local, false, false)
+            .map_err(internal)?;
+        let mut desc = DataDescription::new();
+        desc.define(bytes.into_boxed_slice());
+        desc.set_align(align);
+        module.define_data(id, &desc).map_err(internal)?;
+        Ok::<DataId, CompileError>(id)
+    };
+    let info_len = {
+        let bytes = info.encode();
+        let len = bytes.len();
+        (define_blob(&mut module, "kiln_info", bytes, 8)?, len)
+    };
+    let data_len = env.data.len();
+    let data_id = define_blob(&mut module, "kiln_data", env.data, 16)?;
+    let trap_id = define_blob(&mut module, "kiln_trap_sites", trap_bytes, 8)?;
+    let addr_id = define_blob(&mut module, "kiln_addr_map", addr_bytes, 8)?;
+    let config = opts.run_config.encode();
+    let config_len = config.len();
+    let config_id = define_blob(&mut module, "kiln_config", config, 8)?;
+
+    let funcs_id = module
+        .declare_data("kiln_funcs", Linkage::Local, false, false)
+        .map_err(internal)?;
+    let mut funcs = DataDescription::new();
+    let mut bytes = vec![0u8; entries.len() * d::FUNC_ENTRY_SIZE];
+    for (i, &(id, code_len, traps_start, traps_len, addr_start, addr_len)) in
+        entries.iter().enumerate()
+    {
+        let at = i * d::FUNC_ENTRY_SIZE;
+        let index = info.num_imported_funcs + i as u32;
+        let code_ref = module.declare_func_in_data(id, &mut funcs);
+        funcs.write_function_addr(at as u32 + d::FUNC_ENTRY_OFFSET_CODE, code_ref);
+        if let Some(&(_, tid)) = trampolines.iter().find(|(fi, _)| *fi == index) {
+            let tref = module.declare_func_in_data(tid, &mut funcs);
+            funcs.write_function_addr(at as u32 + d::FUNC_ENTRY_OFFSET_TRAMPOLINE, tref);
+        }
+        for (k, v) in [code_len, traps_start, traps_len, addr_start, addr_len]
+            .into_iter()
+            .enumerate()
+        {
+            let o = at + 16 + k * 4;
+            bytes[o..o + 4].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+    funcs.define(bytes.into_boxed_slice());
+    funcs.set_align(8);
+    module.define_data(funcs_id, &funcs).map_err(internal)?;
+
+    let desc_id = module
+        .declare_data(symbols::MODULE_DESCRIPTOR, Linkage::Export, false, false)
+        .map_err(internal)?;
+    let mut desc = DataDescription::new();
+    let mut bytes = vec![0u8; d::DESC_SIZE];
+    bytes[0..8].copy_from_slice(&d::MAGIC.to_le_bytes());
+    let mut put =
+        |desc: &mut DataDescription, module: &ObjectModule, off: u32, id: DataId, len: usize| {
+            let gv = module.declare_data_in_data(id, desc);
+            desc.write_data_addr(off, gv, 0);
+            let o = off as usize + 8;
+            bytes[o..o + 8].copy_from_slice(&(len as u64).to_le_bytes());
+        };
+    put(
+        &mut desc,
+        &module,
+        d::DESC_OFFSET_INFO,
+        info_len.0,
+        info_len.1,
+    );
+    put(&mut desc, &module, d::DESC_OFFSET_DATA, data_id, data_len);
+    put(
+        &mut desc,
+        &module,
+        d::DESC_OFFSET_FUNCS,
+        funcs_id,
+        entries.len(),
+    );
+    put(
+        &mut desc,
+        &module,
+        d::DESC_OFFSET_TRAP_SITES,
+        trap_id,
+        num_traps as usize,
+    );
+    put(
+        &mut desc,
+        &module,
+        d::DESC_OFFSET_ADDR_MAP,
+        addr_id,
+        num_addrs as usize,
+    );
+    put(
+        &mut desc,
+        &module,
+        d::DESC_OFFSET_CONFIG,
+        config_id,
+        config_len,
+    );
+    desc.define(bytes.into_boxed_slice());
+    desc.set_align(8);
+    module.define_data(desc_id, &desc).map_err(internal)?;
+
+    let product = module.finish();
+    product.emit().map_err(internal)
+}

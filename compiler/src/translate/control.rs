@@ -1,0 +1,460 @@
+//! Structured control flow, locals, parametric operators and calls.
+
+use cranelift_codegen::ir::{self, condcodes::IntCC, types, Block, BlockArg, InstBuilder, Value};
+use cranelift_frontend::Switch;
+use kiln_abi::info::ValType;
+use kiln_abi::{vmctx, Trap};
+use wasmparser::{BlockType, Operator};
+
+use super::{clif_type, func_name, FuncCx};
+use crate::CompileError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameKind {
+    Block,
+    Loop {
+        header: Block,
+    },
+    If {
+        else_block: Block,
+        head_reachable: bool,
+        has_else: bool,
+        then_reachable: bool,
+    },
+}
+
+/// One open wasm block.
+pub struct Frame {
+    kind: FrameKind,
+    /// Where control continues after `end`; its parameters are the block's results.
+    dest: Block,
+    num_params: usize,
+    num_results: usize,
+    /// Operand stack height below the block's parameters.
+    base: usize,
+    /// Whether some branch targets `dest`.
+    branched_to: bool,
+}
+
+impl Frame {
+    pub fn function_body(exit: Block, num_results: usize) -> Frame {
+        Frame {
+            kind: FrameKind::Block,
+            dest: exit,
+            num_params: 0,
+            num_results,
+            base: 0,
+            branched_to: false,
+        }
+    }
+
+    /// The block a branch to this frame jumps to, and how many values it carries.
+    fn branch_target(&self) -> (Block, usize) {
+        match self.kind {
+            FrameKind::Loop { header } => (header, self.num_params),
+            _ => (self.dest, self.num_results),
+        }
+    }
+}
+
+fn args(values: &[Value]) -> Vec<BlockArg> {
+    values.iter().map(|v| BlockArg::Value(*v)).collect()
+}
+
+impl FuncCx<'_, '_> {
+    /// `(params, results)` of a block type.
+    fn block_sig(&mut self, bt: BlockType) -> (Vec<ValType>, Vec<ValType>) {
+        self.block_types.clear();
+        match bt {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Type(t) => (vec![], vec![crate::environ::val_type(t)]),
+            BlockType::FuncType(i) => {
+                let ft = &self.m.info.types[i as usize];
+                (ft.params.clone(), ft.results.clone())
+            }
+        }
+    }
+
+    fn new_block_with(&mut self, types: &[ValType]) -> Block {
+        let b = self.bcx.create_block();
+        for t in types {
+            self.bcx.append_block_param(b, clif_type(*t));
+        }
+        b
+    }
+
+    fn jump(&mut self, target: Block, values: &[Value]) {
+        self.bcx.ins().jump(target, &args(values));
+    }
+
+    /// Handles control operators and the other non-numeric basics. Returns false if `op`
+    /// is not one of them.
+    pub(super) fn translate_control(&mut self, op: &Operator<'_>) -> Result<bool, CompileError> {
+        match *op {
+            Operator::Nop => {}
+            Operator::Unreachable => {
+                self.trap(Trap::Unreachable);
+                self.reachable = false;
+            }
+            Operator::Block { blockty } => {
+                let (params, results) = self.block_sig(blockty);
+                let dest = self.new_block_with(&results);
+                let base = self.stack.len() - params.len();
+                self.control.push(Frame {
+                    kind: FrameKind::Block,
+                    dest,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    base,
+                    branched_to: false,
+                });
+            }
+            Operator::Loop { blockty } => {
+                let (params, results) = self.block_sig(blockty);
+                let header = self.new_block_with(&params);
+                let dest = self.new_block_with(&results);
+                let entry_args = self.popn(params.len());
+                self.jump(header, &entry_args);
+                self.bcx.switch_to_block(header);
+                let header_params = self.bcx.block_params(header).to_vec();
+                let base = self.stack.len();
+                self.stack.extend_from_slice(&header_params);
+                self.control.push(Frame {
+                    kind: FrameKind::Loop { header },
+                    dest,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    base,
+                    branched_to: false,
+                });
+            }
+            Operator::If { blockty } => {
+                let (params, results) = self.block_sig(blockty);
+                let cond = self.pop();
+                let then_block = self.bcx.create_block();
+                let else_block = self.new_block_with(&params);
+                let dest = self.new_block_with(&results);
+                let base = self.stack.len() - params.len();
+                let entry_params = self.stack[base..].to_vec();
+                self.bcx
+                    .ins()
+                    .brif(cond, then_block, &[], else_block, &args(&entry_params));
+                self.bcx.seal_block(then_block);
+                self.bcx.seal_block(else_block);
+                self.bcx.switch_to_block(then_block);
+                self.control.push(Frame {
+                    kind: FrameKind::If {
+                        else_block,
+                        head_reachable: true,
+                        has_else: false,
+                        then_reachable: false,
+                    },
+                    dest,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    base,
+                    branched_to: false,
+                });
+            }
+            Operator::Else => self.translate_else(),
+            Operator::End => self.translate_end(),
+            Operator::Br { relative_depth } => {
+                self.branch(relative_depth);
+                self.reachable = false;
+            }
+            Operator::BrIf { relative_depth } => {
+                let cond = self.pop();
+                let (target, n) = self.target(relative_depth);
+                let values = self.stack[self.stack.len() - n..].to_vec();
+                let next = self.bcx.create_block();
+                self.bcx.ins().brif(cond, target, &args(&values), next, &[]);
+                self.bcx.seal_block(next);
+                self.bcx.switch_to_block(next);
+            }
+            Operator::BrTable { ref targets } => {
+                let index = self.pop();
+                let default = targets.default();
+                let depths: Vec<u32> = targets
+                    .targets()
+                    .collect::<Result<_, _>>()
+                    .expect("validated br_table");
+                self.br_table(index, &depths, default);
+                self.reachable = false;
+            }
+            Operator::Return => {
+                let depth = (self.control.len() - 1) as u32;
+                self.branch(depth);
+                self.reachable = false;
+            }
+            Operator::Drop => {
+                self.pop();
+            }
+            Operator::Select | Operator::TypedSelect { .. } => {
+                let (a, b, c) = self.pop3();
+                let v = self.bcx.ins().select(c, a, b);
+                self.push(v);
+            }
+            Operator::TypedSelectMulti { .. } => {
+                return Ok(false);
+            }
+            Operator::LocalGet { local_index } => {
+                let (var, _) = self.locals[local_index as usize];
+                let v = self.bcx.use_var(var);
+                self.push(v);
+            }
+            Operator::LocalSet { local_index } => {
+                let v = self.pop();
+                let (var, _) = self.locals[local_index as usize];
+                self.bcx.def_var(var, v);
+            }
+            Operator::LocalTee { local_index } => {
+                let v = *self.stack.last().expect("validated");
+                let (var, _) = self.locals[local_index as usize];
+                self.bcx.def_var(var, v);
+            }
+            Operator::Call { function_index } => self.call(function_index),
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The block and value count of a branch to the frame `depth` levels out; marks it
+    /// branched to.
+    fn target(&mut self, depth: u32) -> (Block, usize) {
+        let i = self.control.len() - 1 - depth as usize;
+        let frame = &mut self.control[i];
+        frame.branched_to = true;
+        frame.branch_target()
+    }
+
+    fn branch(&mut self, depth: u32) {
+        let (target, n) = self.target(depth);
+        let values = self.stack[self.stack.len() - n..].to_vec();
+        self.jump(target, &values);
+    }
+
+    fn br_table(&mut self, index: Value, depths: &[u32], default: u32) {
+        let (_, n) = self.target(default);
+        let values = self.stack[self.stack.len() - n..].to_vec();
+        if n == 0 {
+            // Branch straight to the targets.
+            let mut switch = Switch::new();
+            for (i, d) in depths.iter().enumerate() {
+                let (block, _) = self.target(*d);
+                switch.set_entry(i as u128, block);
+            }
+            let (default_block, _) = self.target(default);
+            switch.emit(&mut self.bcx, index, default_block);
+            return;
+        }
+        // Branches carry values: go through one edge block per distinct target, since a
+        // jump table cannot pass block arguments.
+        let mut edges: Vec<(u32, Block)> = Vec::new();
+        let mut edge_for = |cx: &mut Self, depth: u32| -> Block {
+            if let Some((_, b)) = edges.iter().find(|(d, _)| *d == depth) {
+                return *b;
+            }
+            let b = cx.bcx.create_block();
+            edges.push((depth, b));
+            b
+        };
+        let mut switch = Switch::new();
+        for (i, d) in depths.iter().enumerate() {
+            let b = edge_for(self, *d);
+            switch.set_entry(i as u128, b);
+        }
+        let default_edge = edge_for(self, default);
+        switch.emit(&mut self.bcx, index, default_edge);
+        for (depth, edge) in edges {
+            self.bcx.seal_block(edge);
+            self.bcx.switch_to_block(edge);
+            let (target, _) = self.target(depth);
+            self.jump(target, &values);
+        }
+    }
+
+    fn translate_else(&mut self) {
+        let frame = self.control.last_mut().expect("validated");
+        let FrameKind::If {
+            else_block,
+            head_reachable,
+            ..
+        } = frame.kind
+        else {
+            unreachable!("validated else");
+        };
+        // End of the `then` arm.
+        let then_reachable = self.reachable;
+        if then_reachable {
+            let n = frame.num_results;
+            let dest = frame.dest;
+            let values = self.stack[self.stack.len() - n..].to_vec();
+            self.bcx.ins().jump(dest, &args(&values));
+        }
+        let frame = self.control.last_mut().expect("validated");
+        frame.kind = FrameKind::If {
+            else_block,
+            head_reachable,
+            has_else: true,
+            then_reachable,
+        };
+        let base = frame.base;
+        self.stack.truncate(base);
+        self.bcx.switch_to_block(else_block);
+        let params = self.bcx.block_params(else_block).to_vec();
+        self.stack.extend_from_slice(&params);
+        self.reachable = head_reachable;
+    }
+
+    fn translate_end(&mut self) {
+        let frame = self.control.pop().expect("validated end");
+        let end_reachable = self.reachable;
+        if end_reachable {
+            let values = self.stack[self.stack.len() - frame.num_results..].to_vec();
+            self.jump(frame.dest, &values);
+        }
+        let mut dest_reachable = end_reachable || frame.branched_to;
+        match frame.kind {
+            FrameKind::Loop { header } => self.bcx.seal_block(header),
+            FrameKind::If {
+                else_block,
+                head_reachable,
+                has_else,
+                then_reachable,
+            } => {
+                if has_else {
+                    dest_reachable |= then_reachable;
+                } else {
+                    // No `else`: the else arm passes the parameters through.
+                    self.bcx.switch_to_block(else_block);
+                    let params = self.bcx.block_params(else_block).to_vec();
+                    self.jump(frame.dest, &params);
+                    dest_reachable |= head_reachable;
+                }
+            }
+            FrameKind::Block => {}
+        }
+        self.stack.truncate(frame.base);
+        self.bcx.switch_to_block(frame.dest);
+        self.bcx.seal_block(frame.dest);
+        let results = self.bcx.block_params(frame.dest).to_vec();
+        if self.control.is_empty() {
+            // The function body's end: return the results.
+            if dest_reachable {
+                self.bcx.ins().return_(&results);
+            } else {
+                self.trap(Trap::Unreachable);
+            }
+            self.reachable = false;
+            return;
+        }
+        self.stack.extend_from_slice(&results);
+        self.reachable = dest_reachable;
+        if !dest_reachable {
+            // Nothing jumps here: the block is dead; keep it well-formed.
+            self.trap(Trap::Unreachable);
+            self.stack.truncate(frame.base);
+        }
+    }
+
+    /// Skips an operator in unreachable code, tracking nesting so that the `else`/`end`
+    /// that makes code reachable again is found.
+    pub(super) fn translate_unreachable(&mut self, op: &Operator<'_>) -> Result<(), CompileError> {
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.unreachable_depth += 1;
+            }
+            Operator::Else if self.unreachable_depth == 0 => self.translate_else(),
+            Operator::End if self.unreachable_depth == 0 => self.translate_end(),
+            Operator::End => self.unreachable_depth -= 1,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, function_index: u32) {
+        let ty = self.m.info.types[self.m.info.funcs[function_index as usize] as usize].clone();
+        let sig = self.m.signature(&ty);
+        let args = self.popn(ty.params.len());
+        let call = if let Some(id) = self.m.func_ids[function_index as usize] {
+            let sig_ref = self.bcx.import_signature(sig);
+            let name = self.bcx.func.declare_imported_user_function(func_name(id));
+            let callee = self.bcx.import_function(ir::ExtFuncData {
+                name: ir::ExternalName::User(name),
+                signature: sig_ref,
+                colocated: true,
+                patchable: false,
+            });
+            let mut all = vec![self.vmctx];
+            all.extend(args);
+            self.bcx.ins().call(callee, &all)
+        } else {
+            // An import: its code and context from vmctx.imported_funcs[i].
+            let imports = self.load_readonly(self.vmctx, vmctx::OFFSET_IMPORTED_FUNCS);
+            let off = function_index as i32 * vmctx::VMIMPORTEDFUNC_SIZE;
+            let code = self.load_readonly(imports, off + vmctx::OFFSET_VMIMPORTEDFUNC_CODE);
+            let callee_vmctx =
+                self.load_readonly(imports, off + vmctx::OFFSET_VMIMPORTEDFUNC_VMCTX);
+            let sig_ref = self.bcx.import_signature(sig);
+            let mut all = vec![callee_vmctx];
+            all.extend(args);
+            self.bcx.ins().call_indirect(sig_ref, code, &all)
+        };
+        let results = self.bcx.inst_results(call).to_vec();
+        self.stack.extend(results);
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table_index: u32) {
+        let ty = self.m.info.types[type_index as usize].clone();
+        let index = self.pop();
+        let args = self.popn(ty.params.len());
+        let (base, len) = self.table_base_and_len(table_index);
+        let oob = self
+            .bcx
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        self.trapnz(oob, Trap::UndefinedElement);
+        let funcref = self.table_element_load(base, index);
+        self.trapz(funcref, Trap::UninitializedElement);
+        // Compare the canonical type ids: the caller's expected id comes from the
+        // runtime (types are interned across modules), the callee's from its funcref.
+        let type_ids = self.load_readonly(self.vmctx, vmctx::OFFSET_TYPE_IDS);
+        let expected = self.bcx.ins().load(
+            types::I32,
+            super::readonly(),
+            type_ids,
+            type_index as i32 * 4,
+        );
+        let actual = self.bcx.ins().load(
+            types::I32,
+            ir::MemFlagsData::trusted(),
+            funcref,
+            vmctx::OFFSET_VMFUNCREF_TYPE_ID,
+        );
+        let mismatch = self.bcx.ins().icmp(IntCC::NotEqual, expected, actual);
+        self.trapnz(mismatch, Trap::BadSignature);
+        let code = self.bcx.ins().load(
+            types::I64,
+            ir::MemFlagsData::trusted(),
+            funcref,
+            vmctx::OFFSET_VMFUNCREF_CODE,
+        );
+        let callee_vmctx = self.bcx.ins().load(
+            types::I64,
+            ir::MemFlagsData::trusted(),
+            funcref,
+            vmctx::OFFSET_VMFUNCREF_VMCTX,
+        );
+        let sig = self.m.signature(&ty);
+        let sig_ref = self.bcx.import_signature(sig);
+        let mut all = vec![callee_vmctx];
+        all.extend(args);
+        let call = self.bcx.ins().call_indirect(sig_ref, code, &all);
+        let results = self.bcx.inst_results(call).to_vec();
+        self.stack.extend(results);
+    }
+}

@@ -1,0 +1,330 @@
+//! Translation of one wasm function body to Cranelift IR.
+//!
+//! The translator keeps wasm's operand stack as a stack of CLIF [`Value`]s and wasm's
+//! control stack as [`Frame`]s; locals are `cranelift-frontend` variables, so SSA
+//! construction is the frontend's job. Every operator is validated (by the module's
+//! `FuncValidator`) just before it is translated, so translation can trust its input.
+//!
+//! Code after an unconditional branch is unreachable: it is validated but not translated
+//! ([`FuncCx::reachable`] false, nested blocks only counted).
+
+mod control;
+mod memory;
+mod numeric;
+mod tables;
+
+use cranelift_codegen::ir::{
+    self, types, AbiParam, ArgumentPurpose, Function, GlobalValueData, InstBuilder, MemFlagsData,
+    Signature, TrapCode, UserExternalName, UserFuncName, Value,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::FuncId;
+use kiln_abi::info::{FuncType, ModuleInfo, ValType};
+use kiln_abi::{vmctx, Trap};
+use wasmparser::{FuncValidatorAllocations, Operator};
+
+use crate::environ::{invalid, FunctionInput};
+use crate::CompileError;
+
+use control::Frame;
+
+/// What every function translation needs to know about the module; shared by all threads.
+pub struct ModuleCtx<'a> {
+    pub info: &'a ModuleInfo,
+    pub call_conv: CallConv,
+    /// The Cranelift function declared for each function index (None for imports).
+    pub func_ids: &'a [Option<FuncId>],
+    /// Declared runtime builtins, by symbol name.
+    pub builtins: &'a [(&'static str, FuncId)],
+    pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
+}
+
+impl ModuleCtx<'_> {
+    pub fn signature(&self, ty: &FuncType) -> Signature {
+        wasm_signature(ty, self.call_conv)
+    }
+
+    fn builtin(&self, name: &str) -> FuncId {
+        self.builtins
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, id)| *id)
+            .expect("every builtin is declared")
+    }
+}
+
+/// The native signature of a wasm function type: `(vmctx, params...) -> results`.
+pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params
+        .push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
+    sig.params
+        .extend(ty.params.iter().map(|t| AbiParam::new(clif_type(*t))));
+    sig.returns
+        .extend(ty.results.iter().map(|t| AbiParam::new(clif_type(*t))));
+    sig
+}
+
+pub fn clif_type(t: ValType) -> ir::Type {
+    match t {
+        ValType::I32 => types::I32,
+        ValType::I64 => types::I64,
+        ValType::F32 => types::F32,
+        ValType::F64 => types::F64,
+        ValType::V128 => types::I8X16,
+        ValType::FuncRef | ValType::ExternRef => types::I64,
+    }
+}
+
+/// The Cranelift trap code for a Kiln trap.
+pub fn trap_code(trap: Trap) -> TrapCode {
+    match trap {
+        Trap::StackOverflow => TrapCode::STACK_OVERFLOW,
+        Trap::MemoryOutOfBounds => TrapCode::HEAP_OUT_OF_BOUNDS,
+        Trap::IntegerOverflow => TrapCode::INTEGER_OVERFLOW,
+        Trap::IntegerDivisionByZero => TrapCode::INTEGER_DIVISION_BY_ZERO,
+        Trap::BadConversionToInteger => TrapCode::BAD_CONVERSION_TO_INTEGER,
+        other => TrapCode::unwrap_user(other as u8),
+    }
+}
+
+/// The Kiln trap for a Cranelift trap code (inverse of [`trap_code`]).
+pub fn trap_from_code(code: TrapCode) -> Option<Trap> {
+    Trap::ALL.into_iter().find(|t| trap_code(*t) == code)
+}
+
+/// Name of a module-level function in CLIF (namespace 0 = `cranelift_module` functions).
+pub fn func_name(id: FuncId) -> UserExternalName {
+    UserExternalName::new(0, id.as_u32())
+}
+
+/// Flags for loads of the runtime's own data structures that never change for the life of
+/// the instance (vmctx header fields, the table-of-pointers arrays).
+fn readonly() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+/// Translates one function body. Returns the CLIF function.
+pub fn translate_function(
+    m: &ModuleCtx<'_>,
+    input: FunctionInput<'_>,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<Function, CompileError> {
+    let ty = &m.info.types[m.info.funcs[input.index as usize] as usize];
+    let sig = m.signature(ty);
+    let id = m.func_ids[input.index as usize].expect("defined function");
+    let mut func = Function::with_name_signature(UserFuncName::User(func_name(id)), sig);
+
+    // Cranelift checks the stack pointer against vmctx.stack_limit in every prologue:
+    // deep recursion becomes a `call stack exhausted` trap instead of a segfault.
+    let vmctx_gv = func.create_global_value(GlobalValueData::VMContext);
+    let limit_flags = func
+        .dfg
+        .mem_flags
+        .insert(MemFlagsData::trusted().with_readonly())
+        .expect("few memflags");
+    let limit = func.create_global_value(GlobalValueData::Load {
+        base: vmctx_gv,
+        offset: vmctx::OFFSET_STACK_LIMIT.into(),
+        global_type: types::I64,
+        flags: limit_flags,
+    });
+    func.stack_limit = Some(limit);
+
+    let mut validator = input
+        .validator
+        .into_validator(FuncValidatorAllocations::default());
+    let mut bcx = FunctionBuilder::new(&mut func, fctx);
+    let entry = bcx.create_block();
+    bcx.append_block_params_for_function_params(entry);
+    bcx.switch_to_block(entry);
+    bcx.seal_block(entry);
+    let vmctx = bcx.block_params(entry)[0];
+
+    let mut locals = Vec::new();
+    for (i, t) in ty.params.iter().enumerate() {
+        let var = bcx.declare_var(clif_type(*t));
+        let v = bcx.block_params(entry)[i + 1];
+        bcx.def_var(var, v);
+        locals.push((var, *t));
+    }
+    let mut reader = input.body.get_locals_reader().map_err(invalid)?;
+    for _ in 0..reader.get_count() {
+        let offset = reader.original_position();
+        let (count, t) = reader.read().map_err(invalid)?;
+        validator.define_locals(offset, count, t).map_err(invalid)?;
+        let t = crate::environ::val_type(t);
+        for _ in 0..count {
+            let var = bcx.declare_var(clif_type(t));
+            let zero = zero_value(&mut bcx, t);
+            bcx.def_var(var, zero);
+            locals.push((var, t));
+        }
+    }
+
+    let memory_base = m.info.memory.map(|_| {
+        bcx.ins()
+            .load(types::I64, readonly(), vmctx, vmctx::OFFSET_MEMORY_BASE)
+    });
+
+    let exit = bcx.create_block();
+    for t in &ty.results {
+        bcx.append_block_param(exit, clif_type(*t));
+    }
+    let mut cx = FuncCx {
+        m,
+        bcx,
+        vmctx,
+        memory_base,
+        locals,
+        stack: Vec::new(),
+        control: vec![Frame::function_body(exit, ty.results.len())],
+        reachable: true,
+        unreachable_depth: 0,
+        block_types: Vec::new(),
+    };
+
+    let mut ops = wasmparser::OperatorsReader::new(reader.get_binary_reader());
+    while !ops.eof() {
+        let (op, offset) = ops.read_with_offset().map_err(invalid)?;
+        validator.op(offset, &op).map_err(invalid)?;
+        cx.bcx.set_srcloc(ir::SourceLoc::new(offset as u32));
+        cx.translate(&op, offset as usize)?;
+    }
+    ops.finish().map_err(invalid)?;
+
+    cx.bcx.finalize(m.frontend_config);
+    Ok(func)
+}
+
+fn zero_value(bcx: &mut FunctionBuilder<'_>, t: ValType) -> Value {
+    match t {
+        ValType::I32 => bcx.ins().iconst(types::I32, 0),
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef => bcx.ins().iconst(types::I64, 0),
+        ValType::F32 => bcx.ins().f32const(0.0),
+        ValType::F64 => bcx.ins().f64const(0.0),
+        ValType::V128 => {
+            let c = bcx.func.dfg.constants.insert(vec![0u8; 16].into());
+            bcx.ins().vconst(types::I8X16, c)
+        }
+    }
+}
+
+/// The state of one function's translation.
+pub struct FuncCx<'m, 'f> {
+    m: &'m ModuleCtx<'m>,
+    bcx: FunctionBuilder<'f>,
+    vmctx: Value,
+    /// The linear memory's base address, loaded once in the entry block.
+    memory_base: Option<Value>,
+    locals: Vec<(Variable, ValType)>,
+    stack: Vec<Value>,
+    control: Vec<Frame>,
+    /// Whether the current position can be reached; when false, operators are skipped.
+    reachable: bool,
+    /// While unreachable: how many skipped blocks are open.
+    unreachable_depth: u32,
+    /// Scratch space for block signatures.
+    block_types: Vec<ValType>,
+}
+
+impl FuncCx<'_, '_> {
+    fn pop(&mut self) -> Value {
+        self.stack.pop().expect("validated operand stack")
+    }
+
+    fn pop2(&mut self) -> (Value, Value) {
+        let b = self.pop();
+        let a = self.pop();
+        (a, b)
+    }
+
+    fn pop3(&mut self) -> (Value, Value, Value) {
+        let c = self.pop();
+        let (a, b) = self.pop2();
+        (a, b, c)
+    }
+
+    fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    fn popn(&mut self, n: usize) -> Vec<Value> {
+        let at = self.stack.len() - n;
+        self.stack.split_off(at)
+    }
+
+    fn trap(&mut self, trap: Trap) {
+        self.bcx.ins().trap(trap_code(trap));
+    }
+
+    fn trapnz(&mut self, cond: Value, trap: Trap) {
+        self.bcx.ins().trapnz(cond, trap_code(trap));
+    }
+
+    fn trapz(&mut self, cond: Value, trap: Trap) {
+        self.bcx.ins().trapz(cond, trap_code(trap));
+    }
+
+    /// Loads a pointer-sized runtime field at `offset` from `base`, never changing.
+    fn load_readonly(&mut self, base: Value, offset: i32) -> Value {
+        self.bcx.ins().load(types::I64, readonly(), base, offset)
+    }
+
+    /// Calls a runtime builtin with `(vmctx, args...)`.
+    fn call_builtin(&mut self, name: &str, args: &[Value], results: &[ir::Type]) -> Vec<Value> {
+        let id = self.m.builtin(name);
+        let mut sig = Signature::new(self.m.call_conv);
+        sig.params.push(AbiParam::new(types::I64));
+        for a in args {
+            let t = self.bcx.func.dfg.value_type(*a);
+            sig.params.push(AbiParam::new(t));
+        }
+        sig.returns
+            .extend(results.iter().map(|t| AbiParam::new(*t)));
+        let sig_ref = self.bcx.import_signature(sig);
+        let name = self.bcx.func.declare_imported_user_function(func_name(id));
+        let callee = self.bcx.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::User(name),
+            signature: sig_ref,
+            colocated: false,
+            patchable: false,
+        });
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let call = self.bcx.ins().call(callee, &all);
+        self.bcx.inst_results(call).to_vec()
+    }
+
+    fn translate(&mut self, op: &Operator<'_>, offset: usize) -> Result<(), CompileError> {
+        if !self.reachable {
+            return self.translate_unreachable(op);
+        }
+        if self.translate_control(op)? {
+            return Ok(());
+        }
+        if self.translate_numeric(op) {
+            return Ok(());
+        }
+        if self.translate_memory(op) {
+            return Ok(());
+        }
+        if self.translate_table_or_global(op) {
+            return Ok(());
+        }
+        Err(CompileError::Unsupported {
+            feature: format!("the `{}` instruction", operator_name(op)),
+            offset: Some(offset),
+        })
+    }
+}
+
+fn operator_name(op: &Operator<'_>) -> String {
+    let s = format!("{op:?}");
+    let name = s.split([' ', '{', '(']).next().unwrap_or(&s);
+    // CamelCase -> the text format's dotted lower case is not derivable in general; the
+    // debug name is close enough and unambiguous (e.g. `V128Load`).
+    name.to_string()
+}
