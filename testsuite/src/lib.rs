@@ -1,1 +1,2 @@
 //! Kiln's conformance harnesses.
+pub mod programs;

@@ -1,0 +1,286 @@
+//! WASI test programs: building them (C with clang-16, Rust for wasm32-wasip1, cached by mtime
+//! under the cargo target dir), compiling them with `kiln` in-process, running the executable
+//! and `wasmtime run` on the same `.wasm`, and comparing the outcomes byte for byte.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The cargo target directory this test binary was built into (found through the
+/// `CACHEDIR.TAG` cargo writes at its root), else `<repo>/target`.
+pub fn target_dir() -> PathBuf {
+    if let Ok(exe) = std::env::current_exe() {
+        for dir in exe.ancestors().skip(1) {
+            if dir.join("CACHEDIR.TAG").is_file() {
+                return dir.to_path_buf();
+            }
+        }
+    }
+    repo_root().join("target")
+}
+
+/// Where built test programs go.
+pub fn programs_dir() -> PathBuf {
+    target_dir().join("kiln-programs")
+}
+
+/// The oracle: wasmtime 49 installed by `scripts/setup`.
+pub fn wasmtime() -> PathBuf {
+    let p = repo_root().join(".tools/wasmtime/wasmtime_cli/wasmtime");
+    assert!(p.is_file(), "{} is missing: run scripts/setup", p.display());
+    p
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Newest modification time of the files under `dir`.
+fn newest_under(dir: &Path) -> Option<SystemTime> {
+    let mut newest = mtime(dir);
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = entry.path();
+        let t = if p.is_dir() {
+            newest_under(&p)
+        } else {
+            mtime(&p)
+        };
+        newest = newest.max(t);
+    }
+    newest
+}
+
+fn run_checked(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Serialises builds within one test process (across processes, outputs are renamed into
+/// place, and cargo locks its own target dir).
+static BUILD_LOCK: Mutex<()> = Mutex::new(());
+
+/// Builds `testsuite/programs/c/<name>.c` with `clang-16 --target=wasm32-wasi -O2` unless the
+/// `.wasm` is newer than the source.
+pub fn c_program(name: &str) -> PathBuf {
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let src = repo_root()
+        .join("testsuite/programs/c")
+        .join(format!("{name}.c"));
+    let dir = programs_dir().join("c");
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = dir.join(format!("{name}.wasm"));
+    if mtime(&wasm).is_some() && mtime(&wasm) >= mtime(&src) {
+        return wasm;
+    }
+    let tmp = dir.join(format!("{name}.wasm.{}.tmp", std::process::id()));
+    run_checked(
+        Command::new("clang-16")
+            .args(["--target=wasm32-wasi", "-O2"])
+            .arg(&src)
+            .arg("-o")
+            .arg(&tmp)
+            .arg("-lm"),
+        &format!("clang-16 {name}.c (install it with scripts/setup)"),
+    );
+    std::fs::rename(&tmp, &wasm).unwrap();
+    wasm
+}
+
+/// Builds the Rust program crate `testsuite/programs/rust` for `wasm32-wasip1` (once per test
+/// process; cargo itself skips the work when nothing changed).
+pub fn rust_program() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+            let krate = repo_root().join("testsuite/programs/rust");
+            let target = programs_dir().join("rust-target");
+            let wasm = target.join("wasm32-wasip1/release/rust_program.wasm");
+            if mtime(&wasm).is_some() && mtime(&wasm) >= newest_under(&krate) {
+                return wasm;
+            }
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let mut cmd = Command::new(cargo);
+            cmd.args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"])
+                .arg("--manifest-path")
+                .arg(krate.join("Cargo.toml"))
+                .arg("--target-dir")
+                .arg(&target);
+            for var in [
+                "RUSTFLAGS",
+                "CARGO_ENCODED_RUSTFLAGS",
+                "CARGO_TARGET_DIR",
+                "CARGO_BUILD_TARGET",
+            ] {
+                cmd.env_remove(var);
+            }
+            run_checked(
+                &mut cmd,
+                "building the Rust test program (needs the wasm32-wasip1 target: scripts/setup)",
+            );
+            // Cargo does not rewrite an up-to-date output: make the mtime cache see it.
+            let _ = std::fs::File::options()
+                .append(true)
+                .open(&wasm)
+                .and_then(|f| f.set_modified(SystemTime::now()));
+            wasm
+        })
+        .clone()
+}
+
+/// Runs `kiln` in-process with `args` (without the program name): (exit status, stderr).
+pub fn kiln<I, T>(args: I) -> (i32, String)
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut stderr = Vec::new();
+    let argv = std::iter::once(OsString::from("kiln")).chain(args.into_iter().map(Into::into));
+    let code = kiln::main_with_args(argv, &mut stderr);
+    (code, String::from_utf8_lossy(&stderr).into_owned())
+}
+
+/// What a process did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// One way to run a program: arguments, the host environment it starts with (nothing else is
+/// inherited), and the grants given to both `kiln compile` and `wasmtime run`.
+#[derive(Clone, Debug, Default)]
+pub struct Invocation {
+    pub args: Vec<String>,
+    /// The host environment of the process (e.g. values for `--env K`).
+    pub host_env: Vec<(String, String)>,
+    /// Flags understood by both `kiln compile` and `wasmtime run`: `--env`, `--dir`, `--argv0`.
+    pub grants: Vec<String>,
+}
+
+impl Invocation {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args = args.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    pub fn host_env(mut self, k: &str, v: &str) -> Self {
+        self.host_env.push((k.into(), v.into()));
+        self
+    }
+    pub fn grant(mut self, flag: &str, value: &str) -> Self {
+        self.grants.push(flag.into());
+        self.grants.push(value.into());
+        self
+    }
+}
+
+/// Runs `program` with a clean environment: only `host_env` plus a minimal PATH.
+pub fn run_clean(
+    program: &Path,
+    args: &[impl AsRef<OsStr>],
+    host_env: &[(String, String)],
+    cwd: &Path,
+) -> Outcome {
+    let out = Command::new(program)
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .envs(host_env.iter().map(|(k, v)| (k, v)))
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    use std::os::unix::process::ExitStatusExt;
+    let status = out
+        .status
+        .code()
+        .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
+    Outcome {
+        status,
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}
+
+/// Compiles `wasm` with `kiln compile <grants>` into `dir`, returning the executable.
+pub fn kiln_compile(wasm: &Path, dir: &Path, grants: &[String]) -> PathBuf {
+    let exe = dir.join(wasm.file_stem().unwrap());
+    let mut args: Vec<OsString> = vec![
+        "compile".into(),
+        wasm.into(),
+        "-o".into(),
+        exe.clone().into(),
+    ];
+    args.extend(grants.iter().map(OsString::from));
+    let (code, stderr) = kiln(args);
+    assert_eq!(code, 0, "kiln compile {} failed:\n{stderr}", wasm.display());
+    exe
+}
+
+/// Runs `wasm` compiled by kiln and under `wasmtime run` with the same invocation; returns both
+/// outcomes (kiln's first).
+pub fn run_both(wasm: &Path, inv: &Invocation) -> (Outcome, Outcome) {
+    let dir = tempfile::Builder::new()
+        .prefix("kiln-wasi-")
+        .tempdir()
+        .unwrap();
+    let exe = kiln_compile(wasm, dir.path(), &inv.grants);
+    let native = run_clean(&exe, &inv.args, &inv.host_env, dir.path());
+    let mut wt_args: Vec<OsString> = vec!["run".into()];
+    wt_args.extend(inv.grants.iter().map(OsString::from));
+    wt_args.push(wasm.into());
+    wt_args.extend(inv.args.iter().map(OsString::from));
+    let oracle = run_clean(&wasmtime(), &wt_args, &inv.host_env, dir.path());
+    (native, oracle)
+}
+
+/// Asserts that kiln's executable behaved exactly like `wasmtime run`, byte for byte.
+pub fn assert_same_as_wasmtime(wasm: &Path, inv: &Invocation) -> Outcome {
+    let (native, oracle) = run_both(wasm, inv);
+    if native != oracle {
+        let mut msg = format!(
+            "{} {:?}: kiln and wasmtime differ\n",
+            wasm.display(),
+            inv.args
+        );
+        let show = |o: &Outcome| {
+            format!(
+                "status {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
+                o.status,
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        };
+        let _ = write!(
+            msg,
+            "===== kiln =====\n{}===== wasmtime =====\n{}",
+            show(&native),
+            show(&oracle)
+        );
+        panic!("{msg}");
+    }
+    native
+}

@@ -1,0 +1,179 @@
+//! WASI programs (C built with clang-16, Rust built for wasm32-wasip1) compiled by `kiln` and
+//! run natively, compared byte for byte (stdout, stderr, exit status) with `wasmtime run`.
+
+use kiln_testsuite::programs::{
+    assert_same_as_wasmtime, c_program, kiln, run_both, rust_program, Invocation,
+};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn hello_prints_args_and_granted_env() {
+    let inv = Invocation::new()
+        .args(&["one", "two words", "", "--flag=x"])
+        .grant("--argv0", "hello")
+        .grant("--env", "GREETING=hi there")
+        .grant("--env", "FROMHOST")
+        .grant("--env", "EMPTY=")
+        .host_env("FROMHOST", "value from the host")
+        .host_env("NOT_GRANTED", "secret")
+        .host_env("HOME", "/home/nobody");
+    let out = assert_same_as_wasmtime(&c_program("hello"), &inv);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status, 0);
+    assert!(stdout.contains("argv[0]=hello\n"), "{stdout}");
+    assert!(stdout.contains("argv[2]=two words\n"), "{stdout}");
+    assert!(stdout.contains("env GREETING=hi there\n"), "{stdout}");
+    assert!(
+        stdout.contains("env FROMHOST=value from the host\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("env EMPTY=\n"), "{stdout}");
+    assert!(stdout.contains("env NOT_GRANTED=(unset)\n"), "{stdout}");
+    assert!(stdout.contains("env HOME=(unset)\n"), "{stdout}");
+    assert_eq!(text(&out.stderr), "this line goes to stderr\n");
+}
+
+#[test]
+fn hello_without_grants_sees_nothing() {
+    // `--env K` for a K the host does not have: absent in the program too.
+    let inv = Invocation::new()
+        .grant("--argv0", "hello.wasm")
+        .grant("--env", "FROMHOST");
+    let out = assert_same_as_wasmtime(&c_program("hello"), &inv);
+    assert!(text(&out.stdout).contains("argc=1\n"));
+    assert!(text(&out.stdout).contains("env FROMHOST=(unset)\n"));
+}
+
+#[test]
+fn inherit_env_passes_the_host_environment() {
+    let inv = Invocation::new()
+        .grant("--argv0", "hello")
+        .grant("--inherit-env", "--env")
+        .grant("GREETING=fixed", "--env")
+        .grant("NOT_GRANTED=overridden", "--argv0")
+        .grant("hello", "--env")
+        .grant("EMPTY", "--argv0")
+        .grant("hello", "--argv0")
+        .args(&[]);
+    // Built by hand above to interleave flags; what matters is the resulting command line.
+    let inv = Invocation {
+        grants: inv.grants,
+        ..inv
+    }
+    .host_env("FROMHOST", "inherited")
+    .host_env("NOT_GRANTED", "from host");
+    let (native, _) = run_both(&c_program("hello"), &inv);
+    let stdout = text(&native.stdout);
+    assert_eq!(native.status, 0, "{}", text(&native.stderr));
+    assert!(stdout.contains("env FROMHOST=inherited\n"), "{stdout}");
+    assert!(stdout.contains("env GREETING=fixed\n"), "{stdout}");
+    assert!(stdout.contains("env NOT_GRANTED=overridden\n"), "{stdout}");
+}
+
+#[test]
+fn proc_exit_status_3() {
+    let out = assert_same_as_wasmtime(&c_program("exit_proc"), &Invocation::new());
+    assert_eq!(out.status, 3);
+    assert_eq!(text(&out.stdout), "about to call proc_exit(3)\n");
+}
+
+#[test]
+fn return_7_from_main() {
+    let out = assert_same_as_wasmtime(&c_program("exit_return"), &Invocation::new());
+    assert_eq!(out.status, 7);
+    assert_eq!(text(&out.stdout), "returning 7 from main\n");
+}
+
+#[test]
+fn big_initialised_array() {
+    let out = assert_same_as_wasmtime(&c_program("big_array"), &Invocation::new());
+    assert_eq!(out.status, 0);
+    assert!(text(&out.stdout).contains("table: 262144 entries, 1048576 bytes\n"));
+    assert!(text(&out.stdout).contains("table[0]=5bd1e995 "));
+}
+
+#[test]
+fn float_math_and_formatting() {
+    let out = assert_same_as_wasmtime(&c_program("floats"), &Invocation::new());
+    assert_eq!(out.status, 0);
+    assert!(text(&out.stdout).contains("NAN=nan -NAN=-nan"));
+}
+
+#[test]
+fn rust_program() {
+    let inv = Invocation::new()
+        .args(&["arg1", "ünïcödé"])
+        .grant("--argv0", "rust_program")
+        .grant("--env", "GREETING=grüße")
+        .grant("--env", "FROMHOST")
+        .host_env("FROMHOST", "host value");
+    let out = assert_same_as_wasmtime(&rust_program(), &inv);
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(r#"args: ["rust_program", "arg1", "ünïcödé"]"#),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r#"GREETING is Some("grüße")"#), "{stdout}");
+    assert!(stdout.ends_with("done\n"), "{stdout}");
+}
+
+#[test]
+fn rust_program_exit_5() {
+    let inv = Invocation::new()
+        .args(&["exit5"])
+        .grant("--argv0", "rust_program");
+    let out = assert_same_as_wasmtime(&rust_program(), &inv);
+    assert_eq!(out.status, 5);
+    assert!(!text(&out.stdout).contains("done"));
+}
+
+#[test]
+fn rust_panic_is_a_trap_with_status_134() {
+    // Rust aborts on panic with `unreachable`: a trap. wasmtime's trap report differs from
+    // Kiln's in its wording, so compare the status, stdout and the program's own message.
+    let inv = Invocation::new()
+        .args(&["panic"])
+        .grant("--argv0", "rust_program");
+    let (native, oracle) = run_both(&rust_program(), &inv);
+    assert_eq!(oracle.status, 134);
+    assert_eq!(native.status, 134, "stderr:\n{}", text(&native.stderr));
+    assert_eq!(native.stdout, oracle.stdout);
+    let stderr = text(&native.stderr);
+    assert!(stderr.contains("asked to panic"), "{stderr}");
+    assert!(stderr.contains("wasm trap: "), "{stderr}");
+}
+
+#[test]
+fn kiln_run_exits_with_the_program_status() {
+    let wasm = c_program("exit_return");
+    let (code, stderr) = kiln([
+        "run".as_ref(),
+        wasm.as_os_str(),
+        "--".as_ref(),
+        "ignored-arg".as_ref(),
+    ]);
+    assert_eq!(code, 7, "{stderr}");
+}
+
+#[test]
+fn emit_obj_writes_a_relocatable_elf_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hello.o");
+    let wasm = c_program("hello");
+    let (code, stderr) = kiln([
+        "compile".as_ref(),
+        wasm.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--emit".as_ref(),
+        "obj".as_ref(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    assert_eq!(u16::from_le_bytes([bytes[16], bytes[17]]), 1, "ET_REL");
+}
