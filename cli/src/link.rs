@@ -84,7 +84,11 @@ pub fn link_executable(object: &[u8], output: &Path, linker: &Linker) -> Result<
         )
     })?;
     if !out.status.success() {
-        let mut msg = format!("linking failed: `{}` {}", linker.name(), out.status);
+        let status = match out.status.code() {
+            Some(code) => format!("exited with status {code}"),
+            None => format!("was killed ({})", out.status),
+        };
+        let mut msg = format!("linking failed (`{}` {status}):", linker.name());
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
         for text in [stdout.trim_end(), stderr.trim_end()] {
