@@ -1,7 +1,7 @@
 //! What makes a module a WASI command Kiln can turn into an executable: it exports
 //! `_start` and `memory`, is not a reactor, and imports only WASI preview1 functions.
 
-use kiln_abi::info::{ExportKind, FuncType, ImportKind, ValType};
+use kiln_abi::info::{ExportKind, FuncType, Import, ImportKind, ValType};
 use kiln_abi::wasi;
 
 use crate::environ::ModuleEnv;
@@ -25,16 +25,8 @@ pub fn check(env: &ModuleEnv<'_>, unknown: UnknownImports) -> Result<(), Compile
     }
     let mut bad = Vec::new();
     for import in &info.imports {
-        let ok = match &import.kind {
-            ImportKind::Func(t) => {
-                let ty = &info.types[*t as usize];
-                let known = import.module == wasi::MODULE
-                    && wasi::lookup(&import.name)
-                        .is_some_and(|(_, p, r)| ty.params == *p && ty.results == *r);
-                known || unknown == UnknownImports::Trap
-            }
-            _ => false,
-        };
+        let ok = is_wasi_import(import, &info.types)
+            || (matches!(import.kind, ImportKind::Func(_)) && unknown == UnknownImports::Trap);
         if !ok {
             bad.push(format!(
                 "{}.{}: {}",
@@ -49,6 +41,16 @@ pub fn check(env: &ModuleEnv<'_>, unknown: UnknownImports) -> Result<(), Compile
     } else {
         Err(CompileError::UnknownImports(bad))
     }
+}
+
+/// Whether the runtime provides `import`: a WASI preview1 function of the right type.
+pub fn is_wasi_import(import: &Import, types: &[FuncType]) -> bool {
+    let ImportKind::Func(t) = import.kind else {
+        return false;
+    };
+    let ty = &types[t as usize];
+    import.module == wasi::MODULE
+        && wasi::lookup(&import.name).is_some_and(|(_, p, r)| ty.params == *p && ty.results == *r)
 }
 
 fn describe(kind: &ImportKind, types: &[FuncType]) -> String {

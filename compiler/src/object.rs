@@ -13,13 +13,13 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use kiln_abi::descriptor::{self as d, AddrMapEntry, TrapSite};
-use kiln_abi::info::ExportKind;
+use kiln_abi::info::{ExportKind, ImportKind};
 use kiln_abi::symbols;
 use rayon::prelude::*;
 
 use crate::environ::ModuleEnv;
 use crate::translate::{self, clif_type, func_name, ModuleCtx};
-use crate::{CompileError, CompileOptions, OptLevel};
+use crate::{CompileError, CompileOptions, ModuleKind, OptLevel, UnknownImports};
 
 /// The target: x86-64 Linux, baseline x86-64-v2 (SSE4.2, POPCNT), so that executables run
 /// on any x86-64 machine of the last decade.
@@ -230,12 +230,23 @@ pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, Compil
         trampolines.push((index, id));
     }
 
+    let trapping_imports: Vec<bool> = info
+        .imports
+        .iter()
+        .filter(|i| matches!(i.kind, ImportKind::Func(_)))
+        .map(|i| {
+            opts.kind == ModuleKind::Command
+                && opts.unknown_imports == UnknownImports::Trap
+                && !crate::command::is_wasi_import(i, &info.types)
+        })
+        .collect();
     let m = ModuleCtx {
         info,
         call_conv,
         func_ids: &func_ids,
         builtins: &builtins,
         frontend_config: isa.frontend_config(),
+        trapping_imports: &trapping_imports,
     };
 
     // Translate and compile the bodies in parallel; keep the first error in module order.

@@ -377,6 +377,16 @@ impl FuncCx<'_, '_> {
     }
 
     fn call(&mut self, function_index: u32) {
+        if self
+            .m
+            .trapping_imports
+            .get(function_index as usize)
+            .is_some_and(|t| *t)
+        {
+            self.trap(Trap::UnknownImport);
+            self.reachable = false;
+            return;
+        }
         let ty = self.m.info.types[self.m.info.funcs[function_index as usize] as usize].clone();
         let sig = self.m.signature(&ty);
         let args = self.popn(ty.params.len());

@@ -38,6 +38,8 @@ pub struct ModuleCtx<'a> {
     /// Declared runtime builtins, by symbol name.
     pub builtins: &'a [(&'static str, FuncId)],
     pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
+    /// Per imported function: calling it traps (`--unknown-imports=trap`).
+    pub trapping_imports: &'a [bool],
 }
 
 impl ModuleCtx<'_> {
