@@ -114,7 +114,7 @@ pub struct BuildArgs {
     /// (absent on the host means absent in the program). Repeatable
     #[arg(long = "env", value_name = "K[=V]", value_parser = parse_env)]
     pub env: Vec<(String, Option<String>)>,
-    /// Pass the host's whole environment to the program (--env entries still apply on top)
+    /// Pass the host's whole environment to the program, plus the --env entries
     #[arg(long)]
     pub inherit_env: bool,
     /// The program's argv[0], instead of the path the executable was started with

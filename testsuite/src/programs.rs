@@ -176,6 +176,10 @@ pub struct Invocation {
     pub host_env: Vec<(String, String)>,
     /// Flags understood by both `kiln compile` and `wasmtime run`: `--env`, `--dir`, `--argv0`.
     pub grants: Vec<String>,
+    /// Flags for one side only, where the spellings differ (`--inherit-env` is
+    /// `-S inherit-env` to wasmtime).
+    pub kiln_only: Vec<String>,
+    pub wasmtime_only: Vec<String>,
 }
 
 impl Invocation {
@@ -193,6 +197,13 @@ impl Invocation {
     pub fn grant(mut self, flag: &str, value: &str) -> Self {
         self.grants.push(flag.into());
         self.grants.push(value.into());
+        self
+    }
+    /// The same grant, spelled differently for `kiln compile` and `wasmtime run`.
+    pub fn grant_each(mut self, kiln: &[&str], wasmtime: &[&str]) -> Self {
+        self.kiln_only.extend(kiln.iter().map(|s| s.to_string()));
+        self.wasmtime_only
+            .extend(wasmtime.iter().map(|s| s.to_string()));
         self
     }
 }
@@ -247,9 +258,14 @@ pub fn run_both(wasm: &Path, inv: &Invocation) -> (Outcome, Outcome) {
         .prefix("kiln-wasi-")
         .tempdir()
         .unwrap();
-    let exe = kiln_compile(wasm, dir.path(), &inv.grants);
+    let exe = kiln_compile(
+        wasm,
+        dir.path(),
+        &[&inv.kiln_only[..], &inv.grants[..]].concat(),
+    );
     let native = run_clean(&exe, &inv.args, &inv.host_env, dir.path());
     let mut wt_args: Vec<OsString> = vec!["run".into()];
+    wt_args.extend(inv.wasmtime_only.iter().map(OsString::from));
     wt_args.extend(inv.grants.iter().map(OsString::from));
     wt_args.push(wasm.into());
     wt_args.extend(inv.args.iter().map(OsString::from));
