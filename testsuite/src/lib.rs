@@ -1,2 +1,4 @@
 //! Kiln's conformance harnesses.
-pub mod programs;
+
+pub mod loader;
+pub mod spec;

@@ -1,0 +1,334 @@
+//! Runs many scripts, each in a child process (`kiln-spec --child FILE`), a few at a time,
+//! and checks the outcomes against the expected-failures list.
+//!
+//! The child prints one line per directive, in order: `ok` or `fail <message>`, then
+//! `done`. Directives the child never reported (it crashed or hung) count as failed.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::expected::Expected;
+use super::script;
+
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub expected: Option<PathBuf>,
+    pub jobs: usize,
+    pub timeout: Duration,
+    /// Print every failure, not just the first of each script.
+    pub verbose: bool,
+    /// The runner binary to spawn for each script.
+    pub exe: PathBuf,
+}
+
+/// What happened to one script.
+pub struct FileReport {
+    pub path: PathBuf,
+    pub passed: usize,
+    /// (line, message), in script order.
+    pub failures: Vec<(usize, String)>,
+    pub seconds: f64,
+}
+
+/// The child side: runs `path` and prints the protocol to stdout.
+pub fn child(path: &Path) -> i32 {
+    let src = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("error {e}");
+            return 1;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut report = |(_, r): script::Outcome| {
+        let mut out = stdout.lock();
+        let _ = match r {
+            Ok(()) => writeln!(out, "ok"),
+            Err(m) => writeln!(out, "fail {}", m.replace('\n', " | ")),
+        };
+        let _ = out.flush();
+    };
+    if let Err(e) = script::run(&src, &mut report) {
+        println!("error {}", e.replace('\n', " | "));
+        return 1;
+    }
+    println!("done");
+    0
+}
+
+/// Every `.wast` file under `paths` (files are taken as they are), sorted per directory.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            files.sort();
+            let mut sub = Vec::new();
+            for f in files {
+                if f.is_dir() {
+                    sub.push(f);
+                } else if f.extension().is_some_and(|e| e == "wast") {
+                    out.push(f);
+                }
+            }
+            out.extend(collect(&sub)?);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+fn run_one(path: &Path, opts: &Options) -> FileReport {
+    let start = Instant::now();
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        passed: 0,
+        failures: Vec::new(),
+        seconds: 0.0,
+    };
+    let lines = match std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|s| script::directive_lines(&s))
+    {
+        Ok(l) => l,
+        Err(e) => {
+            report
+                .failures
+                .push((0, format!("cannot parse the script: {e}")));
+            return report;
+        }
+    };
+    let mut child = match Command::new(&opts.exe)
+        .arg("--child")
+        .arg(path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            report
+                .failures
+                .push((0, format!("cannot start {}: {e}", opts.exe.display())));
+            return report;
+        }
+    };
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<String>>()
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if start.elapsed() > opts.timeout => {
+                let _ = child.kill();
+                timed_out = true;
+                break child.wait().ok();
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => break None,
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+
+    let mut n = 0;
+    let mut done = false;
+    for l in &out {
+        if let Some(rest) = l.strip_prefix("fail ") {
+            report
+                .failures
+                .push((lines.get(n).copied().unwrap_or(0), rest.to_string()));
+            n += 1;
+        } else if l == "ok" {
+            report.passed += 1;
+            n += 1;
+        } else if l == "done" {
+            done = true;
+        } else if let Some(rest) = l.strip_prefix("error ") {
+            report.failures.push((0, rest.to_string()));
+        }
+    }
+    if !done && n < lines.len() {
+        let why = if timed_out {
+            format!("timed out after {}s", opts.timeout.as_secs())
+        } else {
+            use std::os::unix::process::ExitStatusExt;
+            match status {
+                Some(s) => match s.signal() {
+                    Some(sig) => format!("the runner died of signal {sig}"),
+                    None => format!("the runner exited with {s}"),
+                },
+                None => "the runner vanished".into(),
+            }
+        };
+        let tail: Vec<&str> = err
+            .lines()
+            .rev()
+            .take(3)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let tail = if tail.is_empty() {
+            String::new()
+        } else {
+            format!(" (stderr: {})", tail.join(" | "))
+        };
+        report.failures.push((
+            lines[n],
+            format!("{why} while running this directive{tail}"),
+        ));
+        for &l in &lines[n + 1..] {
+            report.failures.push((l, "not run".into()));
+        }
+    }
+    report.seconds = start.elapsed().as_secs_f64();
+    report
+}
+
+/// Runs everything; returns the process exit code (0 when every failure is expected and
+/// no expected failure has gone away).
+pub fn run(opts: &Options) -> i32 {
+    let files = match collect(&opts.paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("kiln-spec: {e}");
+            return 2;
+        }
+    };
+    let expected = match &opts.expected {
+        Some(p) => match Expected::load(p) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("kiln-spec: {e}");
+                return 2;
+            }
+        },
+        None => Expected::default(),
+    };
+
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, FileReport)>();
+    let tx = Mutex::new(tx);
+    let mut reports: Vec<Option<FileReport>> = (0..files.len()).map(|_| None).collect();
+    let (mut passed, mut failed, mut unexpected, mut stale) = (0usize, 0usize, 0usize, 0usize);
+    let mut printed = 0;
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.max(1) {
+            let tx = tx.lock().unwrap().clone();
+            let (next, files) = (&next, &files);
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= files.len() {
+                    break;
+                }
+                let r = run_one(&files[i], opts);
+                if tx.send((i, r)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        // Print in file order as reports arrive.
+        for (i, r) in rx {
+            reports[i] = Some(r);
+            while printed < reports.len() {
+                let Some(r) = reports[printed].as_ref() else {
+                    break;
+                };
+                let entries = expected.for_script(&r.path);
+                let name = r
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let whole = entries.iter().any(|e| e.line.is_none());
+                let is_expected =
+                    |line: usize| whole || entries.iter().any(|e| e.line == Some(line));
+                let unexp: Vec<&(usize, String)> = r
+                    .failures
+                    .iter()
+                    .filter(|(l, _)| !is_expected(*l))
+                    .collect();
+                let mut notes = Vec::new();
+                for e in &entries {
+                    let gone = match e.line {
+                        None => r.failures.is_empty(),
+                        Some(l) => !r.failures.iter().any(|(fl, _)| *fl == l),
+                    };
+                    if gone {
+                        stale += 1;
+                        notes.push(format!(
+                            "  STALE expected failure (list line {}): {}{} now passes; remove it",
+                            e.at,
+                            e.file,
+                            e.line.map(|l| format!(":{l}")).unwrap_or_default()
+                        ));
+                    }
+                }
+                passed += r.passed;
+                failed += r.failures.len();
+                unexpected += unexp.len();
+                let tag = if r.failures.is_empty() {
+                    String::new()
+                } else if unexp.is_empty() {
+                    " (all expected)".into()
+                } else {
+                    format!(" ({} unexpected)", unexp.len())
+                };
+                println!(
+                    "{name}: {} passed, {} failed{tag} [{:.1}s]",
+                    r.passed,
+                    r.failures.len(),
+                    r.seconds
+                );
+                let shown: Vec<&(usize, String)> = if unexp.is_empty() {
+                    r.failures.iter().collect()
+                } else {
+                    unexp
+                };
+                let limit = if opts.verbose { usize::MAX } else { 1 };
+                for (l, m) in shown.iter().take(limit) {
+                    println!("  {}:{l}: {m}", r.path.display());
+                }
+                for n in notes {
+                    println!("{n}");
+                }
+                let _ = std::io::stdout().flush();
+                printed += 1;
+            }
+        }
+    });
+    if unexpected > 0 || stale > 0 {
+        println!("{unexpected} unexpected failures, {stale} stale expected-failure entries");
+    }
+    println!("{passed} passed, {failed} failed");
+    if unexpected > 0 || stale > 0 {
+        1
+    } else {
+        0
+    }
+}

@@ -1,0 +1,16 @@
+//! The WebAssembly spec test harness: runs `.wast` scripts through Kiln's real pipeline
+//! (compile → load the object → instantiate with the runtime → call exports).
+//!
+//! - [`script`] runs one script in this process and reports every directive's outcome.
+//! - [`driver`] runs many scripts, each in its own child process (a crash or a hang in one
+//!   cannot take the others down), and checks the outcomes against [`expected`].
+
+pub mod driver;
+pub mod expected;
+pub mod script;
+mod spectest;
+mod values;
+
+pub(crate) mod embed_stub;
+/// The runtime's embedding API (`kiln_runtime::embed`).
+pub(crate) use embed_stub as embed;

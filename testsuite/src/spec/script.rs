@@ -1,0 +1,414 @@
+//! Runs one `.wast` script in this process.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+use super::embed::{Extern, Instance, InstantiateError, Module, Trap, Unwind, Val};
+use super::{spectest, values};
+use kiln_compiler::{CompileOptions, ModuleKind};
+use wast::parser::{self, ParseBuffer};
+use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, WastRet};
+
+/// The outcome of one directive: its line and `Err(why)` when it failed.
+pub type Outcome = (usize, Result<(), String>);
+
+/// The lines of every directive of a script, in order.
+pub fn directive_lines(src: &str) -> Result<Vec<usize>, String> {
+    let buf = ParseBuffer::new(src).map_err(|e| e.to_string())?;
+    let wast = parser::parse::<Wast>(&buf).map_err(|e| e.to_string())?;
+    Ok(wast
+        .directives
+        .iter()
+        .map(|d| d.span().linecol_in(src).0 + 1)
+        .collect())
+}
+
+/// Runs every directive of `src`, reporting each outcome as it is known (so a crash later
+/// in the script loses nothing already reported). `Err` when the script does not parse.
+pub fn run(src: &str, report: &mut dyn FnMut(Outcome)) -> Result<(), String> {
+    let buf = ParseBuffer::new(src).map_err(|e| e.to_string())?;
+    let wast = parser::parse::<Wast>(&buf).map_err(|e| e.to_string())?;
+    let mut ctx = Context::default();
+    for d in wast.directives {
+        let line = d.span().linecol_in(src).0 + 1;
+        let result = match catch_unwind(AssertUnwindSafe(|| ctx.directive(d))) {
+            Ok(r) => r,
+            Err(p) => Err(format!("panicked: {}", panic_message(&*p))),
+        };
+        report((line, result));
+    }
+    Ok(())
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic)".into()
+    }
+}
+
+/// Why a module could not be turned into a runtime `Module`.
+enum Build {
+    /// The text could not be encoded to a binary (malformed text).
+    Encode(String),
+    /// `kiln_compiler::compile` rejected it.
+    Rejected(String),
+    /// Compiled, but then loading or `Module::from_descriptor` failed: a bug.
+    Broken(String),
+}
+
+impl Build {
+    fn describe(&self) -> String {
+        match self {
+            Build::Encode(m) => format!("cannot encode the module: {m}"),
+            Build::Rejected(m) => format!("compile error: {m}"),
+            Build::Broken(m) => m.clone(),
+        }
+    }
+}
+
+/// Why a module could not be instantiated.
+enum Inst {
+    Build(Build),
+    /// An import nobody provides (the harness's own link error).
+    Unknown(String),
+    Runtime(InstantiateError),
+}
+
+impl Inst {
+    fn describe(&self) -> String {
+        match self {
+            Inst::Build(b) => b.describe(),
+            Inst::Unknown(m) => format!("link error: {m}"),
+            Inst::Runtime(InstantiateError::Link(m)) => format!("link error: {m}"),
+            Inst::Runtime(InstantiateError::Trap(t)) => {
+                format!("trap during instantiation: {}", t.message())
+            }
+            Inst::Runtime(InstantiateError::Other(m)) => format!("instantiation failed: {m}"),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Context {
+    /// The most recently instantiated module.
+    current: Option<Rc<Instance>>,
+    /// Instances by their `$id`.
+    named: HashMap<String, Rc<Instance>>,
+    /// Instances by their `register` name.
+    registered: HashMap<String, Rc<Instance>>,
+    /// `(module definition $id ...)`.
+    definitions: HashMap<String, Rc<Module>>,
+    spectest: Option<HashMap<&'static str, Extern>>,
+    /// Every module stays alive as long as the script (instances may refer to them).
+    modules: Vec<Rc<Module>>,
+}
+
+fn compile(bytes: &[u8]) -> Result<Module, Build> {
+    let opts = CompileOptions {
+        kind: ModuleKind::Library,
+        ..Default::default()
+    };
+    let obj = match catch_unwind(|| kiln_compiler::compile(bytes, &opts)) {
+        Ok(Ok(obj)) => obj,
+        Ok(Err(e)) => return Err(Build::Rejected(e.to_string())),
+        Err(p) => {
+            return Err(Build::Broken(format!(
+                "the compiler panicked: {}",
+                panic_message(&*p)
+            )))
+        }
+    };
+    // SAFETY: the object comes from Kiln's compiler.
+    let desc = unsafe { crate::loader::load_module(&obj) }
+        .map_err(|e| Build::Broken(format!("loader: {e}")))?;
+    // SAFETY: `desc` points into the loaded object, which is never unmapped.
+    unsafe { Module::from_descriptor(desc) }
+        .map_err(|e| Build::Broken(format!("Module::from_descriptor: {e}")))
+}
+
+fn encode(q: &mut QuoteWat<'_>) -> Result<Vec<u8>, Build> {
+    q.encode().map_err(|e| Build::Encode(e.to_string()))
+}
+
+fn trap_matches(trap: Trap, expected: &str) -> bool {
+    let message = trap.message();
+    if message.contains(expected) || expected.starts_with(message) {
+        return true;
+    }
+    // The spec's wording where it differs from the runtime's (wasmtime's) wording.
+    let aliases: &[&str] = match trap {
+        Trap::Unreachable => &["unreachable"],
+        Trap::StackOverflow => &["call stack exhausted", "stack overflow"],
+        Trap::MemoryOutOfBounds => &["out of bounds memory access"],
+        // call_indirect past the end of the table; older scripts say the same of table ops.
+        Trap::UndefinedElement => &["undefined element", "out of bounds table access"],
+        Trap::TableOutOfBounds => &["out of bounds table access", "undefined element"],
+        Trap::UninitializedElement => &["uninitialized element"],
+        Trap::BadSignature => &[
+            "indirect call type mismatch",
+            "indirect call signature mismatch",
+        ],
+        Trap::IntegerOverflow => &["integer overflow"],
+        Trap::IntegerDivisionByZero => &["integer divide by zero"],
+        Trap::BadConversionToInteger => &["invalid conversion to integer"],
+        Trap::UnknownImport => &[],
+    };
+    aliases.iter().any(|a| expected.starts_with(a))
+}
+
+impl Context {
+    fn spectest(&mut self) -> Result<&HashMap<&'static str, Extern>, String> {
+        if self.spectest.is_none() {
+            self.spectest = Some(spectest::exports()?);
+        }
+        Ok(self.spectest.as_ref().unwrap())
+    }
+
+    fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<Rc<Instance>, String> {
+        match id {
+            Some(id) => self
+                .named
+                .get(id.name())
+                .cloned()
+                .ok_or_else(|| format!("no instance named ${}", id.name())),
+            None => self
+                .current
+                .clone()
+                .ok_or_else(|| "no current instance (its module failed)".into()),
+        }
+    }
+
+    fn instantiate(&mut self, module: &Rc<Module>) -> Result<Instance, Inst> {
+        let mut imports = Vec::new();
+        for imp in &module.info().imports {
+            let found = if imp.module == "spectest" && !self.registered.contains_key("spectest") {
+                self.spectest()
+                    .map_err(Inst::Unknown)?
+                    .get(imp.name.as_str())
+                    .cloned()
+            } else {
+                self.registered
+                    .get(&imp.module)
+                    .and_then(|i| i.export(&imp.name))
+            };
+            match found {
+                Some(e) => imports.push(e),
+                None => {
+                    return Err(Inst::Unknown(format!(
+                        "unknown import {}.{}",
+                        imp.module, imp.name
+                    )))
+                }
+            }
+        }
+        Instance::new(module, &imports).map_err(Inst::Runtime)
+    }
+
+    fn build_and_instantiate(&mut self, q: &mut QuoteWat<'_>) -> Result<Instance, Inst> {
+        let bytes = encode(q).map_err(Inst::Build)?;
+        let module = Rc::new(compile(&bytes).map_err(Inst::Build)?);
+        self.modules.push(module.clone());
+        self.instantiate(&module)
+    }
+
+    fn invoke(&mut self, inv: &WastInvoke<'_>) -> Result<Result<Vec<Val>, Unwind>, String> {
+        let inst = self.instance(inv.module)?;
+        let args = inv
+            .args
+            .iter()
+            .map(values::arg)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(inst.call(inv.name, &args))
+    }
+
+    fn execute(&mut self, exec: WastExecute<'_>) -> Result<Result<Vec<Val>, Unwind>, String> {
+        match exec {
+            WastExecute::Invoke(inv) => self.invoke(&inv),
+            WastExecute::Get { module, global, .. } => {
+                let inst = self.instance(module)?;
+                match inst.export(global) {
+                    Some(Extern::Global(g)) => Ok(Ok(vec![g.get()])),
+                    Some(_) => Err(format!("export {global} is not a global")),
+                    None => Err(format!("no export {global}")),
+                }
+            }
+            WastExecute::Wat(w) => {
+                let mut q = QuoteWat::Wat(w);
+                match self.build_and_instantiate(&mut q) {
+                    Ok(_) => Ok(Ok(vec![])),
+                    Err(Inst::Runtime(InstantiateError::Trap(t))) => Ok(Err(Unwind::Trap {
+                        trap: t,
+                        message: t.message().to_string(),
+                    })),
+                    Err(e) => Err(e.describe()),
+                }
+            }
+        }
+    }
+
+    fn directive(&mut self, d: WastDirective<'_>) -> Result<(), String> {
+        match d {
+            WastDirective::Module(mut q) => {
+                let name = q.name().map(|id| id.name().to_string());
+                // A failed module leaves no current instance, so what follows fails too.
+                self.current = None;
+                let inst = Rc::new(
+                    self.build_and_instantiate(&mut q)
+                        .map_err(|e| e.describe())?,
+                );
+                if let Some(n) = name {
+                    self.named.insert(n, inst.clone());
+                }
+                self.current = Some(inst);
+                Ok(())
+            }
+            WastDirective::ModuleDefinition(mut q) => {
+                let name = q.name().map(|id| id.name().to_string());
+                let bytes = encode(&mut q).map_err(|e| e.describe())?;
+                let module = Rc::new(compile(&bytes).map_err(|e| e.describe())?);
+                self.modules.push(module.clone());
+                if let Some(n) = name {
+                    self.definitions.insert(n, module);
+                }
+                Ok(())
+            }
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => {
+                let module = module
+                    .and_then(|m| self.definitions.get(m.name()).cloned())
+                    .ok_or("module instance of an unknown definition")?;
+                let inst = Rc::new(self.instantiate(&module).map_err(|e| e.describe())?);
+                if let Some(i) = instance {
+                    self.named.insert(i.name().to_string(), inst.clone());
+                }
+                self.current = Some(inst);
+                Ok(())
+            }
+            WastDirective::Register { name, module, .. } => {
+                let inst = self.instance(module)?;
+                self.registered.insert(name.to_string(), inst);
+                Ok(())
+            }
+            WastDirective::Invoke(inv) => match self.invoke(&inv)? {
+                Ok(_) => Ok(()),
+                Err(u) => Err(describe_unwind(&u)),
+            },
+            WastDirective::AssertReturn { exec, results, .. } => {
+                let got = match self.execute(exec)? {
+                    Ok(v) => v,
+                    Err(u) => return Err(describe_unwind(&u)),
+                };
+                check_results(&results, &got)
+            }
+            WastDirective::AssertTrap { exec, message, .. } => match self.execute(exec)? {
+                Ok(v) => Err(format!(
+                    "expected trap `{message}`, got [{}]",
+                    v.iter().map(values::show).collect::<Vec<_>>().join(", ")
+                )),
+                Err(Unwind::Trap { trap, .. }) if trap_matches(trap, message) => Ok(()),
+                Err(u) => Err(format!(
+                    "expected trap `{message}`, got {}",
+                    describe_unwind(&u)
+                )),
+            },
+            WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call)? {
+                Ok(_) => Err(format!("expected `{message}`, returned normally")),
+                Err(Unwind::Trap {
+                    trap: Trap::StackOverflow,
+                    ..
+                }) => Ok(()),
+                Err(u) => Err(format!("expected `{message}`, got {}", describe_unwind(&u))),
+            },
+            WastDirective::AssertInvalid {
+                mut module,
+                message,
+                ..
+            } => {
+                let bytes = encode(&mut module).map_err(|e| e.describe())?;
+                expect_rejected(&bytes, message)
+            }
+            WastDirective::AssertMalformed {
+                mut module,
+                message,
+                ..
+            } => {
+                // Text the `wast` crate cannot even encode is malformed by definition.
+                let Ok(bytes) = encode(&mut module) else {
+                    return Ok(());
+                };
+                expect_rejected(&bytes, message)
+            }
+            WastDirective::AssertUnlinkable {
+                module, message, ..
+            } => {
+                let mut q = QuoteWat::Wat(module);
+                match self.build_and_instantiate(&mut q) {
+                    Ok(_) => Err(format!("expected link error `{message}`, instantiated")),
+                    Err(Inst::Unknown(_)) | Err(Inst::Runtime(InstantiateError::Link(_))) => Ok(()),
+                    Err(e) => Err(format!(
+                        "expected link error `{message}`, got {}",
+                        e.describe()
+                    )),
+                }
+            }
+            other => Err(format!(
+                "unsupported directive {:?}",
+                std::mem::discriminant(&other)
+            )),
+        }
+    }
+}
+
+fn expect_rejected(bytes: &[u8], message: &str) -> Result<(), String> {
+    match compile(bytes) {
+        Err(Build::Rejected(_)) | Err(Build::Encode(_)) => Ok(()),
+        Err(Build::Broken(m)) => Err(format!(
+            "expected rejection `{message}`; compiled, then {m}"
+        )),
+        Ok(_) => Err(format!(
+            "expected rejection `{message}`, but the module compiled"
+        )),
+    }
+}
+
+fn describe_unwind(u: &Unwind) -> String {
+    match u {
+        Unwind::Trap { trap, message } => format!("trap `{}` ({message})", trap.message()),
+        Unwind::Exit(c) => format!("exit({c})"),
+        Unwind::Error(m) => format!("error: {m}"),
+    }
+}
+
+fn check_results(expected: &[WastRet<'_>], got: &[Val]) -> Result<(), String> {
+    let show_got = || got.iter().map(values::show).collect::<Vec<_>>().join(", ");
+    let show_expected = || {
+        expected
+            .iter()
+            .map(values::show_pattern)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if expected.len() != got.len() {
+        return Err(format!(
+            "expected [{}], got [{}]",
+            show_expected(),
+            show_got()
+        ));
+    }
+    for (e, g) in expected.iter().zip(got) {
+        if !values::matches(e, g)? {
+            return Err(format!(
+                "expected [{}], got [{}]",
+                show_expected(),
+                show_got()
+            ));
+        }
+    }
+    Ok(())
+}
