@@ -1,4 +1,5 @@
 //! Kiln's conformance harnesses.
+pub mod programs;
 
 pub mod loader;
 pub mod spec;
