@@ -1,0 +1,269 @@
+//! The `kiln_rt_*` builtins compiled code calls (names in `kiln_abi::symbols::builtin`).
+//! Fallible ones return nonzero on failure and the compiled code raises the trap; every
+//! bounds check happens before any write (bulk-memory semantics).
+
+use std::ptr;
+
+use kiln_abi::symbols::builtin;
+use kiln_abi::vmctx::VmCtx;
+
+use crate::instance::{from_vmctx, InstanceInner};
+
+/// # Safety
+/// Called by compiled code with its own live vmctx.
+unsafe fn inst<'a>(vmctx: *mut VmCtx) -> &'a InstanceInner {
+    // SAFETY: the caller's contract.
+    unsafe { from_vmctx(vmctx) }
+}
+
+fn in_bounds(start: u32, len: u32, size: u64) -> bool {
+    u64::from(start) + u64::from(len) <= size
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_memory_grow(vmctx: *mut VmCtx, delta: u32) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    match i.memory.as_ref().and_then(|m| m.grow(u64::from(delta))) {
+        Some(old) => old as u32,
+        None => u32::MAX,
+    }
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_memory_fill(
+    vmctx: *mut VmCtx,
+    dst: u32,
+    val: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    let Some(m) = &i.memory else { return 1 };
+    if !in_bounds(dst, len, m.byte_len()) {
+        return 1;
+    }
+    // SAFETY: [dst, dst + len) is inside the accessible memory.
+    unsafe { ptr::write_bytes(m.base().add(dst as usize), val as u8, len as usize) };
+    0
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_memory_copy(
+    vmctx: *mut VmCtx,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    let Some(m) = &i.memory else { return 1 };
+    let size = m.byte_len();
+    if !in_bounds(dst, len, size) || !in_bounds(src, len, size) {
+        return 1;
+    }
+    // SAFETY: both ranges are inside the accessible memory; `copy` handles overlap.
+    unsafe {
+        ptr::copy(
+            m.base().add(src as usize),
+            m.base().add(dst as usize),
+            len as usize,
+        )
+    };
+    0
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_memory_init(
+    vmctx: *mut VmCtx,
+    seg: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    // SAFETY: single-threaded; no other borrow of the segments is live.
+    let data: &[u8] = unsafe {
+        (&*i.data_segments.get())
+            .get(seg as usize)
+            .copied()
+            .unwrap_or(&[])
+    };
+    let Some(m) = &i.memory else { return 1 };
+    if !in_bounds(src, len, data.len() as u64) || !in_bounds(dst, len, m.byte_len()) {
+        return 1;
+    }
+    // SAFETY: both ranges checked; segment bytes never alias linear memory.
+    unsafe {
+        ptr::copy_nonoverlapping(
+            data.as_ptr().add(src as usize),
+            m.base().add(dst as usize),
+            len as usize,
+        )
+    };
+    0
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_data_drop(vmctx: *mut VmCtx, seg: u32) {
+    // SAFETY: compiled code passes its vmctx; single-threaded segment access.
+    unsafe {
+        if let Some(s) = (&mut *inst(vmctx).data_segments.get()).get_mut(seg as usize) {
+            *s = &[];
+        }
+    }
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_table_grow(
+    vmctx: *mut VmCtx,
+    table: u32,
+    init: u64,
+    delta: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    let t = i.table(table);
+    match t.grow(delta, init) {
+        Some(old) => {
+            if init != 0 && delta != 0 {
+                t.keep_alive(&i.as_any());
+            }
+            old
+        }
+        None => u32::MAX,
+    }
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_table_fill(
+    vmctx: *mut VmCtx,
+    table: u32,
+    dst: u32,
+    val: u64,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    let t = i.table(table);
+    if !in_bounds(dst, len, u64::from(t.len())) {
+        return 1;
+    }
+    t.elems()[dst as usize..(dst + len) as usize].fill(val);
+    if val != 0 && len != 0 {
+        t.keep_alive(&i.as_any());
+    }
+    0
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_table_copy(
+    vmctx: *mut VmCtx,
+    dst_table: u32,
+    src_table: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    let (d, s) = (i.table(dst_table), i.table(src_table));
+    if !in_bounds(dst, len, u64::from(d.len())) || !in_bounds(src, len, u64::from(s.len())) {
+        return 1;
+    }
+    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    if ptr::eq(d, s) {
+        d.elems().copy_within(src..src + len, dst);
+    } else {
+        d.elems()[dst..dst + len].copy_from_slice(&s.elems()[src..src + len]);
+        d.keep_alive_from(s);
+    }
+    0
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_table_init(
+    vmctx: *mut VmCtx,
+    table: u32,
+    seg: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    let t = i.table(table);
+    // SAFETY: single-threaded; no other borrow of the segments is live.
+    let items: &[u64] = unsafe {
+        (&*i.elem_segments.get())
+            .get(seg as usize)
+            .map_or(&[], |v| v)
+    };
+    if !in_bounds(src, len, items.len() as u64) || !in_bounds(dst, len, u64::from(t.len())) {
+        return 1;
+    }
+    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    t.elems()[dst..dst + len].copy_from_slice(&items[src..src + len]);
+    if len != 0 {
+        t.keep_alive(&i.as_any());
+    }
+    0
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_elem_drop(vmctx: *mut VmCtx, seg: u32) {
+    // SAFETY: compiled code passes its vmctx; single-threaded segment access.
+    unsafe {
+        if let Some(s) = (&mut *inst(vmctx).elem_segments.get()).get_mut(seg as usize) {
+            *s = Vec::new();
+        }
+    }
+}
+
+/// The address of builtin `name`.
+pub fn address(name: &str) -> Option<usize> {
+    Some(match name {
+        builtin::MEMORY_GROW => kiln_rt_memory_grow as *const () as usize,
+        builtin::MEMORY_FILL => kiln_rt_memory_fill as *const () as usize,
+        builtin::MEMORY_COPY => kiln_rt_memory_copy as *const () as usize,
+        builtin::MEMORY_INIT => kiln_rt_memory_init as *const () as usize,
+        builtin::DATA_DROP => kiln_rt_data_drop as *const () as usize,
+        builtin::TABLE_GROW => kiln_rt_table_grow as *const () as usize,
+        builtin::TABLE_FILL => kiln_rt_table_fill as *const () as usize,
+        builtin::TABLE_COPY => kiln_rt_table_copy as *const () as usize,
+        builtin::TABLE_INIT => kiln_rt_table_init as *const () as usize,
+        builtin::ELEM_DROP => kiln_rt_elem_drop as *const () as usize,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_builtin_has_an_address() {
+        for name in kiln_abi::symbols::builtin::ALL {
+            assert!(super::address(name).is_some(), "{name}");
+        }
+    }
+}

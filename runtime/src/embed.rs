@@ -1,0 +1,516 @@
+//! The embedding API: load a compiled module, link and instantiate it, call its exports.
+//! Used by the executable's entry, by test harnesses and by the in-process loader.
+//!
+//! Objects are reference counted and single-threaded (`!Send`): an [`Instance`] stays alive
+//! while any extern exported from it does, and a table keeps alive the instances whose
+//! functions the runtime wrote into it.
+
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::rc::Rc;
+
+use kiln_abi::descriptor::ModuleDescriptor;
+pub use kiln_abi::info::{FuncType, GlobalType, Limits, ModuleInfo, RunConfig, TableType, ValType};
+pub use kiln_abi::vmctx::VmFuncRef;
+pub use kiln_abi::Trap;
+use kiln_abi::ValRaw;
+
+use crate::instance::{self, InstanceInner};
+use crate::memory::LinearMemory;
+use crate::module::ModuleInner;
+use crate::table::WasmTable;
+use crate::traps::{self, ArrayCall, Caught};
+pub use crate::wasi::WasiCtx;
+
+/// An error outside wasm execution (bad descriptor, resource limits, ...).
+#[derive(Debug, Clone)]
+pub struct Error(pub String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A wasm value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Val {
+    I32(i32),
+    I64(i64),
+    /// Bits of an f32.
+    F32(u32),
+    /// Bits of an f64.
+    F64(u64),
+    V128(u128),
+    /// Null is a null pointer.
+    FuncRef(*const VmFuncRef),
+    /// Zero is null.
+    ExternRef(u64),
+}
+
+impl Val {
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FuncRef,
+            Val::ExternRef(_) => ValType::ExternRef,
+        }
+    }
+
+    pub(crate) fn to_raw(self) -> ValRaw {
+        let mut v = [0u8; 16];
+        match self {
+            Val::I32(x) => v[..4].copy_from_slice(&x.to_le_bytes()),
+            Val::I64(x) => v[..8].copy_from_slice(&x.to_le_bytes()),
+            Val::F32(x) => v[..4].copy_from_slice(&x.to_le_bytes()),
+            Val::F64(x) => v[..8].copy_from_slice(&x.to_le_bytes()),
+            Val::V128(x) => v.copy_from_slice(&x.to_le_bytes()),
+            Val::FuncRef(p) => v[..8].copy_from_slice(&(p as u64).to_le_bytes()),
+            Val::ExternRef(x) => v[..8].copy_from_slice(&x.to_le_bytes()),
+        }
+        v
+    }
+
+    pub(crate) fn from_raw(ty: ValType, v: &ValRaw) -> Val {
+        let u32_ = || u32::from_le_bytes(v[..4].try_into().expect("4"));
+        let u64_ = || u64::from_le_bytes(v[..8].try_into().expect("8"));
+        match ty {
+            ValType::I32 => Val::I32(u32_() as i32),
+            ValType::I64 => Val::I64(u64_() as i64),
+            ValType::F32 => Val::F32(u32_()),
+            ValType::F64 => Val::F64(u64_()),
+            ValType::V128 => Val::V128(u128::from_le_bytes(*v)),
+            ValType::FuncRef => Val::FuncRef(u64_() as usize as *const VmFuncRef),
+            ValType::ExternRef => Val::ExternRef(u64_()),
+        }
+    }
+
+    /// The 8-byte table representation of a reference value.
+    fn to_ref(self) -> Option<u64> {
+        match self {
+            Val::FuncRef(p) => Some(p as u64),
+            Val::ExternRef(x) => Some(x),
+            _ => None,
+        }
+    }
+}
+
+/// A compiled module, decoded from its descriptor. Cheap to clone.
+#[derive(Clone, Copy)]
+pub struct Module(pub(crate) &'static ModuleInner);
+
+impl Module {
+    /// Decodes the module (once per descriptor) and registers its code for trap handling.
+    ///
+    /// # Safety
+    /// `desc` points to a valid descriptor whose code and data stay mapped for the
+    /// program's life.
+    pub unsafe fn from_descriptor(desc: *const ModuleDescriptor) -> Result<Module, Error> {
+        // SAFETY: the caller's contract.
+        unsafe { crate::module::register(desc) }
+            .map(Module)
+            .map_err(Error)
+    }
+
+    pub fn info(&self) -> &ModuleInfo {
+        &self.0.info
+    }
+
+    /// The grants and limits baked in at compile time.
+    pub fn run_config(&self) -> &RunConfig {
+        &self.0.config
+    }
+}
+
+/// Anything an instance imports or exports.
+#[derive(Clone)]
+pub enum Extern {
+    Func(Func),
+    Table(Table),
+    Memory(Memory),
+    Global(Global),
+}
+
+/// A function with its type; keeps its instance alive.
+#[derive(Clone)]
+pub struct Func(Rc<FuncData>);
+
+struct FuncData {
+    ty: FuncType,
+    type_id: u32,
+    kind: FuncKind,
+}
+
+enum FuncKind {
+    /// Host code with the wasm ABI; receives the importing instance's vmctx.
+    Host(*const u8),
+    /// Defined function `index` of an instance.
+    Wasm(Rc<InstanceInner>, u32),
+}
+
+impl Func {
+    /// A host function: `code` is an `extern "C" fn(vmctx, params...) -> results` that
+    /// receives the vmctx of the instance that imports it.
+    pub fn host(ty: FuncType, code: *const u8) -> Func {
+        let type_id = crate::types::intern(&ty);
+        Func(Rc::new(FuncData {
+            ty,
+            type_id,
+            kind: FuncKind::Host(code),
+        }))
+    }
+
+    pub(crate) fn wasm(inst: Rc<InstanceInner>, index: u32) -> Func {
+        let info = &inst.module.info;
+        let ty_index = info.funcs[index as usize] as usize;
+        let ty = info.types[ty_index].clone();
+        let type_id = inst.module.type_ids[ty_index];
+        Func(Rc::new(FuncData {
+            ty,
+            type_id,
+            kind: FuncKind::Wasm(inst, index),
+        }))
+    }
+
+    pub fn ty(&self) -> &FuncType {
+        &self.0.ty
+    }
+
+    /// The function's funcref, when it is a wasm function (host functions get one per
+    /// importing instance).
+    pub fn funcref(&self) -> Option<*const VmFuncRef> {
+        match &self.0.kind {
+            FuncKind::Wasm(..) => Some(self.wasm_funcref()),
+            FuncKind::Host(_) => None,
+        }
+    }
+
+    pub(crate) fn host_parts(&self) -> Option<(*const u8, u32)> {
+        match self.0.kind {
+            FuncKind::Host(code) => Some((code, self.0.type_id)),
+            FuncKind::Wasm(..) => None,
+        }
+    }
+
+    pub(crate) fn wasm_funcref(&self) -> *const VmFuncRef {
+        match &self.0.kind {
+            FuncKind::Wasm(inst, index) => inst.func_refs[*index as usize],
+            FuncKind::Host(_) => std::ptr::null(),
+        }
+    }
+
+    /// The array-call entry (trampoline) and the vmctx to pass it. Host functions of type
+    /// `[] -> []` are callable directly (the extra argument is harmless in the C ABI).
+    pub(crate) fn array_call(&self) -> (Option<ArrayCall>, *mut kiln_abi::vmctx::VmCtx) {
+        match &self.0.kind {
+            FuncKind::Wasm(inst, index) => {
+                let def = (*index - inst.module.info.num_imported_funcs) as usize;
+                let t = inst.module.funcs[def].trampoline;
+                let code = if t.is_null() {
+                    None
+                } else {
+                    // SAFETY: a trampoline pointer from the descriptor.
+                    Some(unsafe { std::mem::transmute::<*const u8, ArrayCall>(t) })
+                };
+                (code, inst.vmctx)
+            }
+            FuncKind::Host(code) => {
+                let ok = self.0.ty.params.is_empty() && self.0.ty.results.is_empty();
+                // SAFETY: host code with the wasm ABI, type `[] -> []`.
+                let f = ok.then(|| unsafe { std::mem::transmute::<*const u8, ArrayCall>(*code) });
+                (f, std::ptr::null_mut())
+            }
+        }
+    }
+
+    /// Calls the function with `args`, catching traps and `proc_exit`.
+    pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Unwind> {
+        let ty = &self.0.ty;
+        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| a.ty() != *t) {
+            return Err(Unwind::Error(format!(
+                "wrong arguments: expected {:?}, got {args:?}",
+                ty.params
+            )));
+        }
+        let (Some(code), vmctx) = self.array_call() else {
+            return Err(Unwind::Error(
+                "this function cannot be called from the host".into(),
+            ));
+        };
+        if vmctx.is_null() {
+            return Err(Unwind::Error(
+                "host functions are called from wasm only".into(),
+            ));
+        }
+        let mut values = vec![[0u8; 16]; ty.params.len().max(ty.results.len()).max(1)];
+        for (slot, a) in values.iter_mut().zip(args) {
+            *slot = a.to_raw();
+        }
+        let FuncKind::Wasm(inst, _) = &self.0.kind else {
+            unreachable!("checked above")
+        };
+        let max = inst.module.config.max_wasm_stack as usize;
+        let vp = values.as_mut_ptr();
+        // SAFETY: `code` is the function's trampoline, `values` is big enough.
+        let r =
+            crate::stack::with_wasm_stack(vmctx, max, || unsafe { traps::call(code, vmctx, vp) });
+        match r {
+            Ok(()) => Ok(ty
+                .results
+                .iter()
+                .zip(&values)
+                .map(|(t, v)| Val::from_raw(*t, v))
+                .collect()),
+            Err(Caught::Exit(code)) => Err(Unwind::Exit(code)),
+            Err(Caught::Trap { trap, frames }) => Err(Unwind::Trap {
+                trap,
+                message: traps::report(trap, &frames),
+            }),
+        }
+    }
+}
+
+/// A table of references.
+#[derive(Clone)]
+pub struct Table(pub(crate) Rc<WasmTable>);
+
+impl Table {
+    pub fn new(ty: TableType, init: Val) -> Result<Table, Error> {
+        let init = init
+            .to_ref()
+            .ok_or_else(|| Error("table init must be a reference".into()))?;
+        WasmTable::new(ty, init)
+            .map(|t| Table(Rc::new(t)))
+            .map_err(Error)
+    }
+
+    /// The type with the current size as its minimum.
+    pub fn ty(&self) -> TableType {
+        let mut ty = self.0.ty;
+        ty.limits.min = u64::from(self.0.len());
+        ty
+    }
+
+    pub fn size(&self) -> u32 {
+        self.0.len()
+    }
+
+    pub fn get(&self, index: u32) -> Option<Val> {
+        let v = self.0.get(index)?;
+        Some(match self.0.ty.elem {
+            ValType::ExternRef => Val::ExternRef(v),
+            _ => Val::FuncRef(v as usize as *const VmFuncRef),
+        })
+    }
+
+    pub fn set(&self, index: u32, val: Val) -> Result<(), Error> {
+        let v = val
+            .to_ref()
+            .ok_or_else(|| Error("not a reference".into()))?;
+        if self.0.set(index, v) {
+            Ok(())
+        } else {
+            Err(Error("table index out of bounds".into()))
+        }
+    }
+}
+
+/// A linear memory.
+#[derive(Clone)]
+pub struct Memory(pub(crate) Rc<LinearMemory>);
+
+impl Memory {
+    pub fn new(limits: Limits) -> Result<Memory, Error> {
+        LinearMemory::new(limits)
+            .map(|m| Memory(Rc::new(m)))
+            .map_err(Error)
+    }
+
+    /// Current size in pages as the minimum, and the declared maximum.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            min: self.0.pages(),
+            max: self.0.declared_max(),
+        }
+    }
+
+    pub fn size_pages(&self) -> u64 {
+        self.0.pages()
+    }
+
+    pub fn data_ptr(&self) -> *mut u8 {
+        self.0.base()
+    }
+
+    pub fn data_len(&self) -> usize {
+        self.0.byte_len() as usize
+    }
+
+    /// Grows by `delta` pages; the old size, or `None`.
+    pub fn grow(&self, delta: u64) -> Option<u64> {
+        self.0.grow(delta)
+    }
+}
+
+/// A global variable.
+#[derive(Clone)]
+pub struct Global(Rc<GlobalData>);
+
+struct GlobalData {
+    ty: GlobalType,
+    ptr: *mut ValRaw,
+    _own: Option<Box<UnsafeCell<ValRaw>>>,
+    _instance: Option<Rc<InstanceInner>>,
+}
+
+impl Global {
+    pub fn new(ty: GlobalType, val: Val) -> Global {
+        let cell = Box::new(UnsafeCell::new(val.to_raw()));
+        let ptr = cell.get();
+        Global(Rc::new(GlobalData {
+            ty,
+            ptr,
+            _own: Some(cell),
+            _instance: None,
+        }))
+    }
+
+    pub(crate) fn from_instance(
+        ty: GlobalType,
+        ptr: *mut ValRaw,
+        inst: Rc<InstanceInner>,
+    ) -> Global {
+        Global(Rc::new(GlobalData {
+            ty,
+            ptr,
+            _own: None,
+            _instance: Some(inst),
+        }))
+    }
+
+    pub(crate) fn ptr(&self) -> *mut ValRaw {
+        self.0.ptr
+    }
+
+    pub fn get(&self) -> Val {
+        // SAFETY: the slot is alive as long as `self`.
+        Val::from_raw(self.0.ty.ty, unsafe { &*self.0.ptr })
+    }
+
+    /// Sets a mutable global; refuses immutable ones and values of the wrong type.
+    pub fn set(&self, val: Val) -> Result<(), Error> {
+        if !self.0.ty.mutable || val.ty() != self.0.ty.ty {
+            return Err(Error("global is immutable or of another type".into()));
+        }
+        // SAFETY: as in `get`.
+        unsafe { *self.0.ptr = val.to_raw() };
+        Ok(())
+    }
+
+    pub fn ty(&self) -> GlobalType {
+        self.0.ty
+    }
+}
+
+/// Why instantiation failed.
+#[derive(Debug)]
+pub enum InstantiateError {
+    /// An import is missing or of the wrong type (spec `assert_unlinkable`).
+    Link(String),
+    /// A trap in segment initialisation or the start function (`assert_uninstantiable`).
+    Trap(Trap),
+    Other(String),
+}
+
+impl fmt::Display for InstantiateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstantiateError::Link(s) | InstantiateError::Other(s) => f.write_str(s),
+            InstantiateError::Trap(t) => write!(f, "wasm trap: {}", t.message()),
+        }
+    }
+}
+
+/// How a call into wasm ended, when it did not return.
+#[derive(Debug)]
+pub enum Unwind {
+    /// `message` is the full report: `wasm trap: ...` and the wasm backtrace.
+    Trap {
+        trap: Trap,
+        message: String,
+    },
+    /// `proc_exit(code)`.
+    Exit(i32),
+    Error(String),
+}
+
+impl fmt::Display for Unwind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unwind::Trap { message, .. } => f.write_str(message),
+            Unwind::Exit(c) => write!(f, "exit with status {c}"),
+            Unwind::Error(s) => f.write_str(s),
+        }
+    }
+}
+
+/// An instance of a module. Cheap to clone.
+#[derive(Clone)]
+pub struct Instance(Rc<InstanceInner>);
+
+impl Instance {
+    /// Instantiates `module` with `imports` given in the module's import order.
+    pub fn new(module: &Module, imports: &[Extern]) -> Result<Instance, InstantiateError> {
+        instance::instantiate(module.0, imports, None).map(Instance)
+    }
+
+    /// Instantiates a WASI module: every import must be a `wasi_snapshot_preview1` function.
+    pub fn new_wasi(module: &Module, wasi: WasiCtx) -> Result<Instance, InstantiateError> {
+        let imports = crate::wasi::imports_for(module.info())?;
+        instance::instantiate(module.0, &imports, Some(wasi)).map(Instance)
+    }
+
+    pub fn module(&self) -> Module {
+        Module(self.0.module)
+    }
+
+    pub fn export(&self, name: &str) -> Option<Extern> {
+        self.0.export(name)
+    }
+
+    /// Calls the exported function `name`.
+    pub fn call(&self, name: &str, args: &[Val]) -> Result<Vec<Val>, Unwind> {
+        match self.export(name) {
+            Some(Extern::Func(f)) => f.call(args),
+            Some(_) => Err(Unwind::Error(format!("export `{name}` is not a function"))),
+            None => Err(Unwind::Error(format!("no export named `{name}`"))),
+        }
+    }
+
+    /// Runs the WASI command's `_start` (once). `proc_exit(code)` gives
+    /// `Err(Unwind::Exit(code))`, as Node's `returnOnExit`.
+    pub fn run_start(&self) -> Result<(), Unwind> {
+        if self.0.started.replace(true) {
+            return Err(Unwind::Error(
+                "the instance has already been started".into(),
+            ));
+        }
+        if self.0.module.info.export("_initialize").is_some() {
+            return Err(Unwind::Error(
+                "the module is a reactor (exports `_initialize`)".into(),
+            ));
+        }
+        self.call("_start", &[]).map(drop)
+    }
+}
+
+/// The address of a `kiln_rt_*` builtin, for the in-process object loader.
+pub fn builtin_address(name: &str) -> Option<usize> {
+    crate::builtins::address(name)
+}

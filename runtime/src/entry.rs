@@ -1,0 +1,221 @@
+//! The executable's entry point (`exe` feature): `main` runs the object's `kiln_module` as
+//! a WASI command and exits with its status.
+//!
+//! # Grants
+//!
+//! The guest sees what was granted at compile time (`RunConfig`: argv[0], `--env`,
+//! `--inherit-env`, `--dir`). When the module was compiled with run-time grants allowed
+//! (`RunConfig::runtime_grants`), a launcher may add grants through environment variables,
+//! one grant per variable, so no separator ever needs escaping:
+//!
+//! - `KILN_DIR`, `KILN_DIR_1`, `KILN_DIR_2`, ... : `HOST` or `HOST::GUEST`, a preopened
+//!   directory (as `--dir`); numbering stops at the first missing index.
+//! - `KILN_ENV`, `KILN_ENV_1`, `KILN_ENV_2`, ... : `KEY=VALUE` (fixed) or `KEY` (the host's
+//!   value, if any), applied after the compile-time environment.
+//!
+//! These variables are consumed by the runtime and never visible to the guest (they are
+//! removed even from an inherited environment). The program's own argv is passed through
+//! untouched.
+//!
+//! # Exit status
+//!
+//! 0 when `_start` returns, the code given to `proc_exit`, 134 after a trap (as
+//! `wasmtime run`), 1 when the module cannot be instantiated.
+
+use std::ffi::{c_char, c_int, CStr, OsStr};
+use std::os::unix::ffi::OsStrExt;
+
+use kiln_abi::descriptor::ModuleDescriptor;
+
+use crate::embed::{Instance, InstantiateError, Module, Unwind};
+use crate::wasi::WasiCtx;
+
+extern "C" {
+    static kiln_module: ModuleDescriptor;
+}
+
+/// Status after a trap, as `wasmtime run`.
+pub const TRAP_EXIT_STATUS: c_int = 134;
+
+fn is_grant_var(key: &[u8]) -> bool {
+    let grant = |prefix: &[u8]| {
+        key == prefix
+            || key
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix(b"_"))
+                .is_some_and(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
+    };
+    grant(b"KILN_DIR") || grant(b"KILN_ENV")
+}
+
+/// `KILN_<name>`, `KILN_<name>_1`, ... until the first missing one.
+fn numbered(name: &str) -> Vec<Vec<u8>> {
+    let mut v = Vec::new();
+    let mut i = 0;
+    loop {
+        let key = if i == 0 {
+            name.to_string()
+        } else {
+            format!("{name}_{i}")
+        };
+        match std::env::var_os(&key) {
+            Some(val) => v.push(val.as_bytes().to_vec()),
+            None => return v,
+        }
+        i += 1;
+    }
+}
+
+fn set_env(env: &mut Vec<Vec<u8>>, key: &[u8], value: &[u8]) {
+    let mut kv = key.to_vec();
+    kv.push(b'=');
+    kv.extend_from_slice(value);
+    match env
+        .iter_mut()
+        .find(|e| e.split(|&b| b == b'=').next() == Some(key))
+    {
+        Some(e) => *e = kv,
+        None => env.push(kv),
+    }
+}
+
+fn apply_env_grant(env: &mut Vec<Vec<u8>>, key: &[u8], value: Option<&[u8]>) {
+    match value {
+        Some(v) => set_env(env, key, v),
+        None => {
+            if let Some(v) = std::env::var_os(OsStr::from_bytes(key)) {
+                set_env(env, key, v.as_bytes());
+            }
+        }
+    }
+}
+
+fn split_dir(spec: &[u8]) -> (&[u8], &[u8]) {
+    match spec.windows(2).position(|w| w == b"::") {
+        Some(i) => (&spec[..i], &spec[i + 2..]),
+        None => (spec, spec),
+    }
+}
+
+/// # Safety
+/// `argv` holds `argc` valid C strings (the C runtime's arguments).
+unsafe fn build_ctx(
+    module: &Module,
+    argc: c_int,
+    argv: *const *const c_char,
+) -> Result<WasiCtx, String> {
+    let cfg = module.run_config();
+    let mut cx = WasiCtx::new();
+    for i in 0..usize::try_from(argc).unwrap_or(0) {
+        // SAFETY: the caller's contract.
+        let a = unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes();
+        match (&cfg.argv0, i) {
+            (Some(a0), 0) => cx.args.push(a0.as_bytes().to_vec()),
+            _ => cx.args.push(a.to_vec()),
+        }
+    }
+    if cx.args.is_empty() {
+        if let Some(a0) = &cfg.argv0 {
+            cx.args.push(a0.as_bytes().to_vec());
+        }
+    }
+    if cfg.inherit_env {
+        for (k, v) in std::env::vars_os() {
+            if !is_grant_var(k.as_bytes()) {
+                set_env(&mut cx.env, k.as_bytes(), v.as_bytes());
+            }
+        }
+    }
+    for (k, v) in &cfg.env {
+        apply_env_grant(&mut cx.env, k.as_bytes(), v.as_ref().map(|v| v.as_bytes()));
+    }
+    for (host, guest) in &cfg.dirs {
+        cx.preopen_dir(host, guest)?;
+    }
+    if cfg.runtime_grants {
+        for spec in numbered("KILN_ENV") {
+            match spec.iter().position(|&b| b == b'=') {
+                Some(i) => apply_env_grant(&mut cx.env, &spec[..i], Some(&spec[i + 1..])),
+                None => apply_env_grant(&mut cx.env, &spec, None),
+            }
+        }
+        for spec in numbered("KILN_DIR") {
+            let (host, guest) = split_dir(&spec);
+            let host = String::from_utf8_lossy(host);
+            let guest = String::from_utf8_lossy(guest);
+            cx.preopen_dir(&host, &guest)?;
+        }
+    }
+    Ok(cx)
+}
+
+/// The process entry of a Kiln executable.
+///
+/// # Safety
+/// Called by the C runtime with the process's arguments.
+#[no_mangle]
+pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    // As wasmtime (and every Rust program): a write to a closed pipe is EPIPE, not death.
+    // SAFETY: setting a signal disposition.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    // SAFETY: the linked object defines the descriptor; it lives as long as the process.
+    let module = match unsafe { Module::from_descriptor(&raw const kiln_module) } {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("kiln: {e}");
+            return 1;
+        }
+    };
+    // SAFETY: the C runtime's arguments.
+    let cx = match unsafe { build_ctx(&module, argc, argv) } {
+        Ok(cx) => cx,
+        Err(e) => {
+            eprintln!("kiln: {e}");
+            return 1;
+        }
+    };
+    let instance = match Instance::new_wasi(&module, cx) {
+        Ok(i) => i,
+        Err(InstantiateError::Trap(t)) => {
+            eprintln!("wasm trap: {}", t.message());
+            return TRAP_EXIT_STATUS;
+        }
+        Err(e) => {
+            eprintln!("kiln: cannot instantiate the module: {e}");
+            return 1;
+        }
+    };
+    match instance.run_start() {
+        Ok(()) => 0,
+        Err(Unwind::Exit(code)) => code,
+        Err(Unwind::Trap { message, .. }) => {
+            eprint!("{message}");
+            TRAP_EXIT_STATUS
+        }
+        Err(Unwind::Error(e)) => {
+            eprintln!("kiln: {e}");
+            1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grant_variables() {
+        assert!(is_grant_var(b"KILN_DIR"));
+        assert!(is_grant_var(b"KILN_DIR_12"));
+        assert!(is_grant_var(b"KILN_ENV_1"));
+        assert!(!is_grant_var(b"KILN_DIRX"));
+        assert!(!is_grant_var(b"KILN_DIR_"));
+        assert!(!is_grant_var(b"PATH"));
+        assert_eq!(split_dir(b"/a/b::/data"), (&b"/a/b"[..], &b"/data"[..]));
+        assert_eq!(split_dir(b"dir"), (&b"dir"[..], &b"dir"[..]));
+        let mut env = vec![b"A=1".to_vec()];
+        set_env(&mut env, b"A", b"2");
+        set_env(&mut env, b"B", b"3");
+        assert_eq!(env, vec![b"A=2".to_vec(), b"B=3".to_vec()]);
+    }
+}

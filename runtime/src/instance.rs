@@ -1,0 +1,429 @@
+//! Instantiation: building a vmctx and everything it points to, following the spec's
+//! instantiation order (imports, globals, tables and memory, element then data segments,
+//! start function).
+
+use std::alloc::{self, Layout};
+use std::any::Any;
+use std::cell::{Cell, UnsafeCell};
+use std::ptr;
+use std::rc::{Rc, Weak};
+
+use kiln_abi::info::{ConstExpr, ExportKind, ImportKind, SegmentMode, ValType};
+use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmImportedFunc, VmTable};
+use kiln_abi::{Trap, ValRaw};
+
+use crate::embed::{Extern, Func, Global, InstantiateError, Memory, Table};
+use crate::memory::LinearMemory;
+use crate::module::ModuleInner;
+use crate::table::WasmTable;
+use crate::traps::{self, ArrayCall, Caught};
+use crate::wasi::WasiCtx;
+use crate::{stack, GLOBAL_SLOT};
+
+/// A live instance. `vmctx.host` points here.
+pub struct InstanceInner {
+    pub(crate) module: &'static ModuleInner,
+    pub(crate) vmctx: *mut VmCtx,
+    vmctx_layout: Layout,
+    pub(crate) memory: Option<Rc<LinearMemory>>,
+    pub(crate) tables: Vec<Rc<WasmTable>>,
+    _table_ptrs: Box<[*mut VmTable]>,
+    _imported_funcs: Box<[VmImportedFunc]>,
+    /// Funcrefs this instance owns: its defined functions, then its host imports.
+    _own_funcrefs: Box<[VmFuncRef]>,
+    pub(crate) func_refs: Box<[*const VmFuncRef]>,
+    _imported_globals: Box<[*mut ValRaw]>,
+    /// Imported externs by kind, in import order (they also keep exporters alive).
+    pub(crate) import_funcs: Vec<Func>,
+    _import_tables: Vec<Table>,
+    pub(crate) import_globals: Vec<Global>,
+    pub(crate) elem_segments: UnsafeCell<Vec<Vec<u64>>>,
+    pub(crate) data_segments: UnsafeCell<Vec<&'static [u8]>>,
+    pub(crate) wasi: UnsafeCell<Option<WasiCtx>>,
+    pub(crate) started: Cell<bool>,
+    pub(crate) me: Weak<InstanceInner>,
+}
+
+impl Drop for InstanceInner {
+    fn drop(&mut self) {
+        stack::unregister(self.vmctx);
+        // SAFETY: allocated in `instantiate` with this layout; nothing refers to it now.
+        unsafe { alloc::dealloc(self.vmctx.cast(), self.vmctx_layout) };
+    }
+}
+
+/// # Safety
+/// `vmctx` is the context of a live instance (set up by `instantiate`).
+pub(crate) unsafe fn from_vmctx<'a>(vmctx: *mut VmCtx) -> &'a InstanceInner {
+    // SAFETY: the caller's contract; `host` is set before any code runs.
+    unsafe { &*((*vmctx).host as *const InstanceInner) }
+}
+
+impl InstanceInner {
+    pub(crate) fn as_any(&self) -> Rc<dyn Any> {
+        self.me.upgrade().expect("instance alive while used")
+    }
+
+    /// Pointer to defined global `def`'s slot.
+    pub(crate) fn defined_global(&self, def: usize) -> *mut ValRaw {
+        // SAFETY: the vmctx allocation holds every defined global after the header.
+        unsafe { self.vmctx.cast::<u8>().add(GLOBAL_SLOT * (5 + def)).cast() }
+    }
+
+    pub(crate) fn global_ptr(&self, index: u32) -> *mut ValRaw {
+        let nimp = self.module.info.num_imported_globals as usize;
+        let i = index as usize;
+        if i < nimp {
+            self.import_globals[i].ptr()
+        } else {
+            self.defined_global(i - nimp)
+        }
+    }
+
+    pub(crate) fn table(&self, index: u32) -> &WasmTable {
+        &self.tables[index as usize]
+    }
+
+    fn eval(&self, e: &ConstExpr) -> ValRaw {
+        let mut v = [0u8; 16];
+        match *e {
+            ConstExpr::I32(x) => v[..4].copy_from_slice(&x.to_le_bytes()),
+            ConstExpr::I64(x) => v[..8].copy_from_slice(&x.to_le_bytes()),
+            ConstExpr::F32(x) => v[..4].copy_from_slice(&x.to_le_bytes()),
+            ConstExpr::F64(x) => v[..8].copy_from_slice(&x.to_le_bytes()),
+            ConstExpr::V128(x) => v.copy_from_slice(&x.to_le_bytes()),
+            ConstExpr::RefNull(_) => {}
+            ConstExpr::RefFunc(f) => {
+                v[..8].copy_from_slice(&(self.func_refs[f as usize] as u64).to_le_bytes())
+            }
+            // SAFETY: the global exists (validated) and was initialised before.
+            ConstExpr::GlobalGet(g) => v = unsafe { *self.global_ptr(g) },
+        }
+        v
+    }
+
+    fn eval_ref(&self, e: &ConstExpr) -> u64 {
+        let v = self.eval(e);
+        u64::from_le_bytes(v[..8].try_into().expect("8 bytes"))
+    }
+
+    fn eval_u32(&self, e: &ConstExpr) -> u32 {
+        let v = self.eval(e);
+        u32::from_le_bytes(v[..4].try_into().expect("4 bytes"))
+    }
+
+    /// Calls a function of type `[] -> []` (the start function) with traps caught.
+    pub(crate) fn call_start(&self, index: u32) -> Result<(), Caught> {
+        let (code, vmctx) = self.array_call_of(index);
+        let Some(code) = code else {
+            return Ok(());
+        };
+        let max = self.module.config.max_wasm_stack as usize;
+        stack::with_wasm_stack(vmctx, max, || {
+            let mut values = [[0u8; 16]; 1];
+            // SAFETY: a `[] -> []` function called through its array-call trampoline (or its
+            // code directly: an extra argument is harmless in the C ABI).
+            unsafe { traps::call(code, vmctx, values.as_mut_ptr()) }
+        })
+    }
+
+    /// How to call function `index` with the array-call ABI, if possible.
+    fn array_call_of(&self, index: u32) -> (Option<ArrayCall>, *mut VmCtx) {
+        let nimp = self.module.info.num_imported_funcs;
+        if index < nimp {
+            return self.import_funcs[index as usize].array_call();
+        }
+        let entry = &self.module.funcs[(index - nimp) as usize];
+        let code = if entry.trampoline.is_null() {
+            entry.code
+        } else {
+            entry.trampoline
+        };
+        // SAFETY: a trampoline (or `[] -> []` function) pointer from the descriptor.
+        (
+            Some(unsafe { std::mem::transmute::<*const u8, ArrayCall>(code) }),
+            self.vmctx,
+        )
+    }
+
+    pub(crate) fn export(&self, name: &str) -> Option<Extern> {
+        let e = self.module.info.export(name)?;
+        let me = self.me.upgrade()?;
+        let info = &self.module.info;
+        Some(match e.kind {
+            ExportKind::Func => {
+                if e.index < info.num_imported_funcs {
+                    Extern::Func(self.import_funcs[e.index as usize].clone())
+                } else {
+                    Extern::Func(Func::wasm(me, e.index))
+                }
+            }
+            ExportKind::Table => Extern::Table(Table(self.tables[e.index as usize].clone())),
+            ExportKind::Memory => Extern::Memory(Memory(self.memory.clone()?)),
+            ExportKind::Global => {
+                if e.index < info.num_imported_globals {
+                    Extern::Global(self.import_globals[e.index as usize].clone())
+                } else {
+                    let ty = info.globals[e.index as usize].ty;
+                    let def = (e.index - info.num_imported_globals) as usize;
+                    Extern::Global(Global::from_instance(ty, self.defined_global(def), me))
+                }
+            }
+        })
+    }
+}
+
+fn link_err(imp: &kiln_abi::info::Import, why: &str) -> InstantiateError {
+    InstantiateError::Link(format!(
+        "incompatible import type for `{}::{}`: {why}",
+        imp.module, imp.name
+    ))
+}
+
+fn limits_match(actual_min: u64, actual_max: Option<u64>, want: &kiln_abi::info::Limits) -> bool {
+    actual_min >= want.min
+        && match want.max {
+            None => true,
+            Some(m) => actual_max.is_some_and(|am| am <= m),
+        }
+}
+
+/// Builds an instance of `module` with `imports` (in import order) and an optional WASI
+/// context, then runs segment initialisation and the start function.
+pub(crate) fn instantiate(
+    module: &'static ModuleInner,
+    imports: &[Extern],
+    wasi: Option<WasiCtx>,
+) -> Result<Rc<InstanceInner>, InstantiateError> {
+    let info = &module.info;
+    if imports.len() != info.imports.len() {
+        return Err(InstantiateError::Link(format!(
+            "expected {} imports, found {}",
+            info.imports.len(),
+            imports.len()
+        )));
+    }
+    // 1. Imports, type-checked.
+    let mut import_funcs = Vec::new();
+    let mut tables = Vec::new();
+    let mut import_tables = Vec::new();
+    let mut import_globals = Vec::new();
+    let mut memory = None;
+    for (imp, ext) in info.imports.iter().zip(imports) {
+        match (&imp.kind, ext) {
+            (ImportKind::Func(t), Extern::Func(f)) => {
+                if f.ty() != &info.types[*t as usize] {
+                    return Err(link_err(imp, "function types differ"));
+                }
+                import_funcs.push(f.clone());
+            }
+            (ImportKind::Table(tt), Extern::Table(t)) => {
+                let actual = &t.0;
+                if actual.ty.elem != tt.elem
+                    || !limits_match(u64::from(actual.len()), actual.ty.limits.max, &tt.limits)
+                {
+                    return Err(link_err(imp, "table types differ"));
+                }
+                tables.push(actual.clone());
+                import_tables.push(t.clone());
+            }
+            (ImportKind::Memory(l), Extern::Memory(m)) => {
+                if !limits_match(m.0.pages(), m.0.declared_max(), l) {
+                    return Err(link_err(imp, "memory limits differ"));
+                }
+                memory = Some(m.0.clone());
+            }
+            (ImportKind::Global(gt), Extern::Global(g)) => {
+                if g.ty() != *gt {
+                    return Err(link_err(imp, "global types differ"));
+                }
+                import_globals.push(g.clone());
+            }
+            _ => return Err(link_err(imp, "wrong kind of import")),
+        }
+    }
+    // 2. Memory and tables.
+    if memory.is_none() {
+        if let Some(l) = info.memory {
+            memory = Some(Rc::new(
+                LinearMemory::new(l).map_err(InstantiateError::Other)?,
+            ));
+        }
+    }
+    for tt in &info.tables[info.num_imported_tables as usize..] {
+        tables.push(Rc::new(
+            WasmTable::new(*tt, 0).map_err(InstantiateError::Other)?,
+        ));
+    }
+    // 3. The vmctx and the arrays it points to.
+    let ndef_globals = info.globals.len() - info.num_imported_globals as usize;
+    let layout =
+        Layout::from_size_align(GLOBAL_SLOT * (5 + ndef_globals), 16).expect("small layout");
+    // SAFETY: non-zero size.
+    let vmctx = unsafe { alloc::alloc_zeroed(layout) }.cast::<VmCtx>();
+    if vmctx.is_null() {
+        alloc::handle_alloc_error(layout);
+    }
+    let nimp = info.num_imported_funcs as usize;
+    let mut own: Vec<VmFuncRef> = Vec::with_capacity(module.funcs.len() + nimp);
+    for (i, f) in module.funcs.iter().enumerate() {
+        let ty = info.funcs[nimp + i] as usize;
+        own.push(VmFuncRef {
+            code: f.code,
+            type_id: module.type_ids[ty],
+            reserved: 0,
+            vmctx,
+        });
+    }
+    let mut host_slots = Vec::new();
+    for f in &import_funcs {
+        if let Some((code, type_id)) = f.host_parts() {
+            host_slots.push(own.len());
+            own.push(VmFuncRef {
+                code,
+                type_id,
+                reserved: 0,
+                vmctx,
+            });
+        } else {
+            host_slots.push(usize::MAX);
+        }
+    }
+    let own = own.into_boxed_slice();
+    let mut func_refs = Vec::with_capacity(info.funcs.len());
+    let mut imported_funcs = Vec::with_capacity(nimp);
+    for (k, f) in import_funcs.iter().enumerate() {
+        let r: *const VmFuncRef = if host_slots[k] != usize::MAX {
+            &own[host_slots[k]]
+        } else {
+            f.wasm_funcref()
+        };
+        func_refs.push(r);
+        // SAFETY: `r` points to a live funcref (ours, or kept alive by `f`).
+        let (code, ctx) = unsafe { ((*r).code, (*r).vmctx) };
+        imported_funcs.push(VmImportedFunc { code, vmctx: ctx });
+    }
+    for r in own.iter().take(module.funcs.len()) {
+        func_refs.push(r as *const VmFuncRef);
+    }
+    let func_refs = func_refs.into_boxed_slice();
+    let imported_funcs = imported_funcs.into_boxed_slice();
+    let table_ptrs: Box<[*mut VmTable]> = tables.iter().map(|t| t.vm_ptr()).collect();
+    let imported_globals: Box<[*mut ValRaw]> = import_globals.iter().map(|g| g.ptr()).collect();
+    // SAFETY: `vmctx` is a fresh, zeroed allocation of the right size.
+    unsafe {
+        let v = &mut *vmctx;
+        if let Some(m) = &memory {
+            v.memory_base = m.base();
+            v.memory = m.vm_ptr();
+        }
+        v.tables = table_ptrs.as_ptr();
+        v.imported_funcs = imported_funcs.as_ptr();
+        v.func_refs = func_refs.as_ptr();
+        v.type_ids = module.type_ids.as_ptr();
+        v.imported_globals = imported_globals.as_ptr();
+    }
+    let inst = Rc::new_cyclic(|me| InstanceInner {
+        module,
+        vmctx,
+        vmctx_layout: layout,
+        memory,
+        tables,
+        _table_ptrs: table_ptrs,
+        _imported_funcs: imported_funcs,
+        _own_funcrefs: own,
+        func_refs,
+        _imported_globals: imported_globals,
+        import_funcs,
+        _import_tables: import_tables,
+        import_globals,
+        elem_segments: UnsafeCell::new(Vec::new()),
+        data_segments: UnsafeCell::new(Vec::new()),
+        wasi: UnsafeCell::new(wasi),
+        started: Cell::new(false),
+        me: me.clone(),
+    });
+    // SAFETY: the instance is pinned in its Arc from here on.
+    unsafe { (*vmctx).host = Rc::as_ptr(&inst) as *mut _ };
+    stack::register(vmctx);
+    initialise(&inst).map(|()| inst)
+}
+
+/// Globals, segments and the start function, in spec order.
+fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
+    let info = &inst.module.info;
+    let nimp_g = info.num_imported_globals as usize;
+    for (def, g) in info.globals[nimp_g..].iter().enumerate() {
+        let v = g.init.as_ref().map_or([0; 16], |e| inst.eval(e));
+        // SAFETY: the slot lies in the vmctx allocation.
+        unsafe { *inst.defined_global(def) = v };
+    }
+    // Element segments: evaluate every item now (they are values from here on).
+    let mut elems = Vec::with_capacity(info.elements.len());
+    for seg in &info.elements {
+        let items = match seg.mode {
+            SegmentMode::Declared => Vec::new(),
+            _ => seg.items.iter().map(|e| inst.eval_ref(e)).collect(),
+        };
+        elems.push(items);
+    }
+    // SAFETY: no wasm has run yet; nothing else borrows the segments.
+    unsafe { *inst.elem_segments.get() = elems };
+    let data = info
+        .data
+        .iter()
+        .map(|d| {
+            let end = (d.start as usize + d.len as usize).min(inst.module.data.len());
+            inst.module.data.get(d.start as usize..end).unwrap_or(&[])
+        })
+        .collect();
+    // SAFETY: as above.
+    unsafe { *inst.data_segments.get() = data };
+    let me = inst.as_any();
+    for (i, seg) in info.elements.iter().enumerate() {
+        if let SegmentMode::Active { index, offset } = &seg.mode {
+            let dst = inst.eval_u32(offset);
+            // SAFETY: single-threaded; the borrow ends before wasm runs.
+            let items = unsafe { std::mem::take(&mut (&mut *inst.elem_segments.get())[i]) };
+            let table = inst.table(*index);
+            let end = u64::from(dst) + items.len() as u64;
+            if end > u64::from(table.len()) {
+                return Err(InstantiateError::Trap(Trap::TableOutOfBounds));
+            }
+            table.elems()[dst as usize..end as usize].copy_from_slice(&items);
+            if seg.elem == ValType::FuncRef && !items.is_empty() {
+                table.keep_alive(&me);
+            }
+        }
+    }
+    for (i, seg) in info.data.iter().enumerate() {
+        if let SegmentMode::Active { offset, .. } = &seg.mode {
+            let dst = inst.eval_u32(offset);
+            // SAFETY: as above.
+            let bytes = unsafe { std::mem::take(&mut (&mut *inst.data_segments.get())[i]) };
+            let Some(mem) = &inst.memory else {
+                return Err(InstantiateError::Trap(Trap::MemoryOutOfBounds));
+            };
+            let end = u64::from(dst) + bytes.len() as u64;
+            if end > mem.byte_len() {
+                return Err(InstantiateError::Trap(Trap::MemoryOutOfBounds));
+            }
+            // SAFETY: in bounds (checked); no other reference to the bytes is live.
+            unsafe {
+                ptr::copy_nonoverlapping(bytes.as_ptr(), mem.base().add(dst as usize), bytes.len())
+            };
+        }
+    }
+    if let Some(start) = info.start {
+        match inst.call_start(start) {
+            Ok(()) => {}
+            Err(Caught::Trap { trap, .. }) => return Err(InstantiateError::Trap(trap)),
+            Err(Caught::Exit(code)) => {
+                return Err(InstantiateError::Other(format!(
+                    "the start function exited with status {code}"
+                )))
+            }
+        }
+    }
+    Ok(())
+}

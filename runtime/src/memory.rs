@@ -1,0 +1,195 @@
+//! Linear memory: reservation, guard region and growth.
+//!
+//! ```text
+//!  base ─► +-------------------------+  read-write: current length (pages * 64 KiB)
+//!          | accessible              |
+//!          +-------------------------+  PROT_NONE up to RESERVATION_BYTES (4 GiB)
+//!          | reserved, growable      |
+//!          +-------------------------+  PROT_NONE: GUARD_BYTES (4 GiB + 64 KiB)
+//!          | guard                   |
+//!          +-------------------------+  base + TOTAL_BYTES
+//! ```
+//!
+//! SANDBOX-CRITICAL (two reviews please): the compiler emits loads and stores with no bounds
+//! checks, relying on every address past `length` up to `base + TOTAL_BYTES` being
+//! inaccessible. The base never moves; growth only flips protection.
+
+use std::cell::UnsafeCell;
+use std::ptr;
+
+use kiln_abi::info::Limits;
+use kiln_abi::memory::{MAX_WASM_PAGES, TOTAL_BYTES, WASM_PAGE_SIZE};
+use kiln_abi::vmctx::VmMemory;
+
+/// One linear memory. `vm` comes first so that a `*mut VmMemory` stored in a vmctx can be
+/// cast back to the whole struct by the builtins.
+#[repr(C)]
+pub struct LinearMemory {
+    vm: UnsafeCell<VmMemory>,
+    /// The most pages this memory may reach (declared max, capped at 65536).
+    max_pages: u64,
+    declared_max: Option<u64>,
+}
+
+impl LinearMemory {
+    /// Reserves the address space and makes `limits.min` pages accessible.
+    pub fn new(limits: Limits) -> Result<LinearMemory, String> {
+        if limits.min > MAX_WASM_PAGES {
+            return Err(format!(
+                "memory minimum of {} pages is too large",
+                limits.min
+            ));
+        }
+        let max_pages = limits.max.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
+        let total = usize::try_from(TOTAL_BYTES).expect("64-bit host");
+        // SAFETY: a fresh anonymous mapping; nothing else refers to it.
+        let base = unsafe {
+            libc::mmap(
+                ptr::null_mut(),
+                total,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(format!(
+                "cannot reserve {TOTAL_BYTES} bytes of address space for linear memory: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        let mem = LinearMemory {
+            vm: UnsafeCell::new(VmMemory {
+                base: base.cast(),
+                length: 0,
+            }),
+            max_pages,
+            declared_max: limits.max,
+        };
+        if mem.grow(limits.min).is_none() {
+            return Err(format!(
+                "cannot commit {} pages of linear memory",
+                limits.min
+            ));
+        }
+        Ok(mem)
+    }
+
+    /// The `VmMemory` compiled code reads (stable address for the memory's life).
+    pub fn vm_ptr(&self) -> *mut VmMemory {
+        self.vm.get()
+    }
+
+    pub fn base(&self) -> *mut u8 {
+        // SAFETY: `vm` is only written by `grow`, on the thread running wasm.
+        unsafe { (*self.vm.get()).base }
+    }
+
+    pub fn byte_len(&self) -> u64 {
+        // SAFETY: as in `base`.
+        unsafe { (*self.vm.get()).length }
+    }
+
+    pub fn pages(&self) -> u64 {
+        self.byte_len() / WASM_PAGE_SIZE
+    }
+
+    pub fn declared_max(&self) -> Option<u64> {
+        self.declared_max
+    }
+
+    /// Grows by `delta` pages; returns the old size in pages, or `None` when the memory
+    /// cannot grow (past its maximum, or the OS refused).
+    pub fn grow(&self, delta: u64) -> Option<u64> {
+        let old = self.pages();
+        let new = old.checked_add(delta)?;
+        if new > self.max_pages {
+            return None;
+        }
+        if delta == 0 {
+            return Some(old);
+        }
+        let old_bytes = usize::try_from(old * WASM_PAGE_SIZE).ok()?;
+        let delta_bytes = usize::try_from(delta * WASM_PAGE_SIZE).ok()?;
+        // SAFETY: the range lies inside our reservation (new <= 65536 pages = 4 GiB).
+        let rc = unsafe {
+            libc::mprotect(
+                self.base().add(old_bytes).cast(),
+                delta_bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY: single-threaded wasm; see `base`.
+        unsafe { (*self.vm.get()).length = new * WASM_PAGE_SIZE };
+        Some(old)
+    }
+
+    /// The accessible bytes. The caller must not keep the slice across a call into wasm.
+    ///
+    /// # Safety
+    /// No other live reference to the memory's bytes may exist.
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "linear memory is shared mutable state by design"
+    )]
+    pub unsafe fn bytes(&self) -> &mut [u8] {
+        let len = usize::try_from(self.byte_len()).expect("64-bit host");
+        // SAFETY: [base, base + len) is mapped read-write.
+        unsafe { std::slice::from_raw_parts_mut(self.base(), len) }
+    }
+}
+
+impl Drop for LinearMemory {
+    fn drop(&mut self) {
+        // SAFETY: we own the whole reservation; nothing refers to it any more.
+        unsafe {
+            libc::munmap(
+                self.base().cast(),
+                usize::try_from(TOTAL_BYTES).expect("64-bit host"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserve_and_grow() {
+        let m = LinearMemory::new(Limits {
+            min: 1,
+            max: Some(3),
+        })
+        .unwrap();
+        assert_eq!(m.pages(), 1);
+        // SAFETY: test-only exclusive access.
+        unsafe {
+            m.bytes()[65535] = 7;
+        }
+        assert_eq!(m.grow(1), Some(1));
+        assert_eq!(m.grow(2), None);
+        assert_eq!(m.grow(1), Some(2));
+        assert_eq!(m.pages(), 3);
+        // SAFETY: as above.
+        unsafe {
+            let b = m.bytes();
+            assert_eq!(b.len(), 3 * 65536);
+            assert_eq!(b[65535], 7);
+            b[3 * 65536 - 1] = 1;
+        }
+        assert_eq!(m.grow(0), Some(3));
+    }
+
+    #[test]
+    fn unbounded_stops_at_4gib() {
+        let m = LinearMemory::new(Limits { min: 0, max: None }).unwrap();
+        assert_eq!(m.grow(65537), None);
+        assert_eq!(m.grow(65536), Some(0));
+        assert_eq!(m.grow(1), None);
+    }
+}

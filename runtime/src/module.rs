@@ -1,0 +1,226 @@
+//! Decoded modules and the process-wide registry of their code ranges.
+//!
+//! A module is decoded once per descriptor and lives for the rest of the process (its code
+//! does too, by contract), so the signal handler can map a PC to a module, a function and
+//! a trap site without locks or allocation: the registry is an immutable sorted vector
+//! published through an atomic pointer and replaced (never freed) when a module is added.
+
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Mutex;
+
+use kiln_abi::descriptor::{AddrMapEntry, FuncEntry, ModuleDescriptor, TrapSite, MAGIC};
+use kiln_abi::info::{ModuleInfo, RunConfig};
+
+/// Everything the runtime knows about one compiled module.
+pub struct ModuleInner {
+    pub desc: *const ModuleDescriptor,
+    pub info: ModuleInfo,
+    pub config: RunConfig,
+    /// Canonical type id of each type index.
+    pub type_ids: Box<[u32]>,
+    pub funcs: &'static [FuncEntry],
+    pub trap_sites: &'static [TrapSite],
+    pub addr_map: &'static [AddrMapEntry],
+    pub data: &'static [u8],
+    /// (code address, defined function index), sorted by address.
+    by_addr: Box<[(usize, u32)]>,
+}
+
+// SAFETY: everything behind the raw pointers is immutable, mapped for the program's life.
+unsafe impl Send for ModuleInner {}
+// SAFETY: as above.
+unsafe impl Sync for ModuleInner {}
+
+/// # Safety
+/// `p` is null with `n == 0`, or points to `n` valid `T`s that live forever.
+unsafe fn slice<T>(p: *const T, n: usize) -> &'static [T] {
+    if n == 0 || p.is_null() {
+        &[]
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { std::slice::from_raw_parts(p, n) }
+    }
+}
+
+impl ModuleInner {
+    /// # Safety
+    /// `desc` points to a valid descriptor whose contents stay mapped forever.
+    unsafe fn decode(desc: *const ModuleDescriptor) -> Result<ModuleInner, String> {
+        if desc.is_null() {
+            return Err("null module descriptor".into());
+        }
+        // SAFETY: the caller's contract.
+        let d = unsafe { &*desc };
+        if d.magic != MAGIC {
+            return Err(format!(
+                "module descriptor has magic {:#x}, this runtime expects {MAGIC:#x} \
+                 (compiler and runtime versions differ)",
+                d.magic
+            ));
+        }
+        // SAFETY: the descriptor's pointer/length pairs, per the caller's contract.
+        let (info, config, funcs, trap_sites, addr_map, data) = unsafe {
+            (
+                slice(d.info, d.info_len),
+                slice(d.config, d.config_len),
+                slice(d.funcs, d.num_funcs),
+                slice(d.trap_sites, d.num_trap_sites),
+                slice(d.addr_map, d.num_addr_map),
+                slice(d.data, d.data_len),
+            )
+        };
+        let info = ModuleInfo::decode(info).map_err(|e| format!("bad module info: {e}"))?;
+        let config = if config.is_empty() {
+            RunConfig::default()
+        } else {
+            RunConfig::decode(config).map_err(|e| format!("bad run config: {e}"))?
+        };
+        let num_defined = info.funcs.len() - info.num_imported_funcs as usize;
+        if funcs.len() != num_defined {
+            return Err(format!(
+                "descriptor has {} functions, module info {num_defined}",
+                funcs.len()
+            ));
+        }
+        for f in funcs {
+            let ts = f.trap_sites_start as usize..(f.trap_sites_start + f.trap_sites_len) as usize;
+            let am = f.addr_map_start as usize..(f.addr_map_start + f.addr_map_len) as usize;
+            if ts.end > trap_sites.len() || am.end > addr_map.len() {
+                return Err("descriptor trap sites or address map out of range".into());
+            }
+        }
+        let type_ids = info.types.iter().map(crate::types::intern).collect();
+        let mut by_addr: Vec<(usize, u32)> = funcs
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.code as usize, i as u32))
+            .collect();
+        by_addr.sort_unstable();
+        Ok(ModuleInner {
+            desc,
+            info,
+            config,
+            type_ids,
+            funcs,
+            trap_sites,
+            addr_map,
+            data,
+            by_addr: by_addr.into_boxed_slice(),
+        })
+    }
+
+    fn code_range(&self) -> Option<(usize, usize)> {
+        let start = self.by_addr.first()?.0;
+        let end = self
+            .funcs
+            .iter()
+            .map(|f| f.code as usize + f.code_len as usize)
+            .max()?;
+        Some((start, end))
+    }
+
+    /// The defined function whose code contains `pc`.
+    pub fn func_at(&self, pc: usize) -> Option<u32> {
+        let i = match self.by_addr.binary_search_by(|(a, _)| a.cmp(&pc)) {
+            Ok(i) => i,
+            Err(0) => return None,
+            Err(i) => i - 1,
+        };
+        let (start, def) = self.by_addr[i];
+        let f = &self.funcs[def as usize];
+        (pc < start + f.code_len as usize).then_some(def)
+    }
+
+    /// The trap site at exactly `code_offset` in defined function `def`.
+    pub fn trap_site(&self, def: u32, code_offset: u32) -> Option<TrapSite> {
+        let f = &self.funcs[def as usize];
+        let start = f.trap_sites_start as usize;
+        let sites = &self.trap_sites[start..start + f.trap_sites_len as usize];
+        let i = sites
+            .binary_search_by_key(&code_offset, |s| s.code_offset)
+            .ok()?;
+        Some(sites[i])
+    }
+
+    /// The wasm offset of the instruction containing `code_offset` in function `def`.
+    pub fn wasm_offset(&self, def: u32, code_offset: u32) -> Option<u32> {
+        let f = &self.funcs[def as usize];
+        let start = f.addr_map_start as usize;
+        let map = &self.addr_map[start..start + f.addr_map_len as usize];
+        let i = match map.binary_search_by_key(&code_offset, |e| e.code_offset) {
+            Ok(i) => i,
+            Err(0) => return None,
+            Err(i) => i - 1,
+        };
+        Some(map[i].wasm_offset)
+    }
+
+    /// Function index (module index space) of defined function `def`.
+    pub fn func_index(&self, def: u32) -> u32 {
+        self.info.num_imported_funcs + def
+    }
+}
+
+struct Range {
+    start: usize,
+    end: usize,
+    module: &'static ModuleInner,
+}
+
+static REGISTRY: AtomicPtr<Vec<Range>> = AtomicPtr::new(ptr::null_mut());
+static REGISTRY_WRITE: Mutex<()> = Mutex::new(());
+
+/// Decodes `desc` (once per descriptor) and registers its code range.
+///
+/// # Safety
+/// As [`crate::embed::Module::from_descriptor`].
+pub unsafe fn register(desc: *const ModuleDescriptor) -> Result<&'static ModuleInner, String> {
+    let _guard = REGISTRY_WRITE.lock().unwrap_or_else(|e| e.into_inner());
+    let cur = REGISTRY.load(Ordering::Acquire);
+    // SAFETY: published registries are never freed.
+    let cur: &[Range] = if cur.is_null() { &[] } else { unsafe { &*cur } };
+    if let Some(r) = cur.iter().find(|r| ptr::eq(r.module.desc, desc)) {
+        return Ok(r.module);
+    }
+    // SAFETY: the caller's contract.
+    let module: &'static ModuleInner = Box::leak(Box::new(unsafe { ModuleInner::decode(desc) }?));
+    let Some((start, end)) = module.code_range() else {
+        return Ok(module);
+    };
+    // A module whose code overlaps an older one replaces it (its memory was reused).
+    let mut next: Vec<Range> = cur
+        .iter()
+        .filter(|r| r.end <= start || r.start >= end)
+        .map(|r| Range {
+            start: r.start,
+            end: r.end,
+            module: r.module,
+        })
+        .collect();
+    next.push(Range { start, end, module });
+    next.sort_unstable_by_key(|r| r.start);
+    // The old vector is leaked on purpose: a signal handler may be reading it.
+    REGISTRY.store(Box::into_raw(Box::new(next)), Ordering::Release);
+    Ok(module)
+}
+
+/// The module and defined function containing `pc`. Async-signal-safe.
+pub fn lookup_pc(pc: usize) -> Option<(&'static ModuleInner, u32)> {
+    let cur = REGISTRY.load(Ordering::Acquire);
+    if cur.is_null() {
+        return None;
+    }
+    // SAFETY: published registries are never freed or mutated.
+    let ranges = unsafe { &*cur };
+    let i = match ranges.binary_search_by(|r| r.start.cmp(&pc)) {
+        Ok(i) => i,
+        Err(0) => return None,
+        Err(i) => i - 1,
+    };
+    let r = &ranges[i];
+    if pc >= r.end {
+        return None;
+    }
+    r.module.func_at(pc).map(|f| (r.module, f))
+}

@@ -1,0 +1,57 @@
+//! `clock_*`: realtime, monotonic and CPU-time clocks in nanoseconds.
+
+use kiln_abi::vmctx::VmCtx;
+
+use super::errno::{self, Errno};
+use super::with;
+
+pub(crate) fn host_clock(id: u32) -> Result<libc::clockid_t, Errno> {
+    Ok(match id {
+        0 => libc::CLOCK_REALTIME,
+        1 => libc::CLOCK_MONOTONIC,
+        2 => libc::CLOCK_PROCESS_CPUTIME_ID,
+        3 => libc::CLOCK_THREAD_CPUTIME_ID,
+        _ => return Err(errno::INVAL),
+    })
+}
+
+pub(crate) fn now(clock: libc::clockid_t) -> Result<u64, Errno> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: writes the timespec.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return Err(errno::last());
+    }
+    Ok((ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64))
+}
+
+pub(crate) extern "C" fn clock_res_get(vmctx: *mut VmCtx, id: u32, out: u32) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    unsafe {
+        with(vmctx, |_, mem| {
+            let clock = host_clock(id)?;
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            if libc::clock_getres(clock, &mut ts) != 0 {
+                return Err(errno::last());
+            }
+            mem.write_u64(out, ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+        })
+    }
+}
+
+pub(crate) extern "C" fn clock_time_get(
+    vmctx: *mut VmCtx,
+    id: u32,
+    _precision: u64,
+    out: u32,
+) -> u32 {
+    // SAFETY: as above.
+    unsafe { with(vmctx, |_, mem| mem.write_u64(out, now(host_clock(id)?)?)) }
+}

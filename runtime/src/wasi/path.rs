@@ -1,0 +1,2 @@
+//! `path_*`: paths relative to a directory fd, confined to its preopen. Not implemented
+//! yet (`ENOSYS`, bound in `mod.rs`).

@@ -1,0 +1,1 @@
+//! `poll_oneoff`: clocks and fd readiness. Not implemented yet (`ENOSYS`, bound in `mod.rs`).
