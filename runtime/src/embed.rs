@@ -480,6 +480,11 @@ impl Instance {
         Module(self.0.module)
     }
 
+    /// The instance's context (what compiled code and host functions receive).
+    pub fn vmctx(&self) -> *mut kiln_abi::vmctx::VmCtx {
+        self.0.vmctx
+    }
+
     pub fn export(&self, name: &str) -> Option<Extern> {
         self.0.export(name)
     }

@@ -29,3 +29,6 @@ pub use embed::{
     Unwind, Val,
 };
 pub use wasi::WasiCtx;
+
+#[cfg(test)]
+mod mock_tests;

@@ -1,0 +1,262 @@
+//! Runtime tests without the compiler: a hand-assembled module (Lucet's mock-module habit)
+//! exercising instantiation, calls, traps, backtraces and WASI shims.
+
+use kiln_abi::descriptor::{AddrMapEntry, FuncEntry, ModuleDescriptor, TrapSite, MAGIC};
+use kiln_abi::info::ValType::I32;
+use kiln_abi::info::*;
+use kiln_abi::Trap;
+
+use crate::embed::{Instance, InstantiateError, Module, Unwind, Val};
+use crate::wasi::WasiCtx;
+
+/// x86-64 code of the mock functions, at fixed offsets in one executable page.
+fn code_page() -> *const u8 {
+    let mut code = vec![0xccu8; 4096];
+    // f0 @0: push rbp; mov rbp, rsp; ud2
+    code[0..6].copy_from_slice(&[0x55, 0x48, 0x89, 0xe5, 0x0f, 0x0b]);
+    // f1 @16: mov dword [rsi], 42; ret
+    code[16..23].copy_from_slice(&[0xc7, 0x06, 0x2a, 0, 0, 0, 0xc3]);
+    // f2 @32: push rbp; mov rbp, rsp; mov rax, [rdi]; mov eax, [rax + 0x20000]; pop rbp; ret
+    code[32..47].copy_from_slice(&[
+        0x55, 0x48, 0x89, 0xe5, 0x48, 0x8b, 0x07, 0x8b, 0x80, 0, 0, 2, 0, 0x5d, 0xc3,
+    ]);
+    // f3 @64: push rbp; mov rbp, rsp; call f0; pop rbp; ret
+    let rel = (0i32 - 73).to_le_bytes();
+    code[64..75].copy_from_slice(&[
+        0x55, 0x48, 0x89, 0xe5, 0xe8, rel[0], rel[1], rel[2], rel[3], 0x5d, 0xc3,
+    ]);
+    // SAFETY: a fresh anonymous mapping, made executable after the copy; leaked.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert_ne!(p, libc::MAP_FAILED);
+        std::ptr::copy_nonoverlapping(code.as_ptr(), p.cast(), 4096);
+        libc::mprotect(p, 4096, libc::PROT_READ | libc::PROT_EXEC);
+        p.cast()
+    }
+}
+
+fn leak<T>(v: Vec<T>) -> (*const T, usize) {
+    let s = v.leak();
+    (s.as_ptr(), s.len())
+}
+
+fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
+    let empty = FuncType {
+        params: vec![],
+        results: vec![],
+    };
+    let ret_i32 = FuncType {
+        params: vec![],
+        results: vec![I32],
+    };
+    let export = |name: &str, index| Export {
+        name: name.into(),
+        kind: ExportKind::Func,
+        index,
+    };
+    let info = ModuleInfo {
+        types: vec![empty, ret_i32],
+        funcs: vec![0, 1, 0, 0],
+        memory: Some(Limits {
+            min: 1,
+            max: Some(2),
+        }),
+        exports: vec![
+            export("trap", 0),
+            export("answer", 1),
+            export("oob", 2),
+            export("nested", 3),
+            Export {
+                name: "memory".into(),
+                kind: ExportKind::Memory,
+                index: 0,
+            },
+        ],
+        start,
+        data,
+        name: Some("mock".into()),
+        func_names: vec![(0, "boom".into()), (3, "outer".into())],
+        ..ModuleInfo::default()
+    };
+    let code = code_page();
+    let func = |off: usize, len: u32, ts: (u32, u32), am: (u32, u32)| {
+        // SAFETY: inside the code page.
+        let c = unsafe { code.add(off) };
+        FuncEntry {
+            code: c,
+            trampoline: c,
+            code_len: len,
+            trap_sites_start: ts.0,
+            trap_sites_len: ts.1,
+            addr_map_start: am.0,
+            addr_map_len: am.1,
+            reserved: 0,
+        }
+    };
+    let funcs = vec![
+        func(0, 6, (0, 1), (0, 1)),
+        func(16, 7, (1, 0), (1, 0)),
+        func(32, 15, (1, 1), (1, 0)),
+        func(64, 11, (2, 0), (1, 1)),
+    ];
+    let site = |code_offset, wasm_offset, trap: Trap| TrapSite {
+        code_offset,
+        wasm_offset,
+        trap: trap as u8,
+        reserved: [0; 3],
+    };
+    let sites = vec![
+        site(4, 0x10, Trap::Unreachable),
+        site(7, 0x20, Trap::MemoryOutOfBounds),
+    ];
+    let map = vec![
+        AddrMapEntry {
+            code_offset: 0,
+            wasm_offset: 0x10,
+        },
+        AddrMapEntry {
+            code_offset: 0,
+            wasm_offset: 0x30,
+        },
+    ];
+    let (info_p, info_n) = leak(info.encode());
+    let (data_p, data_n) = leak(b"hello, world".to_vec());
+    let (funcs_p, funcs_n) = leak(funcs);
+    let (sites_p, sites_n) = leak(sites);
+    let (map_p, map_n) = leak(map);
+    let desc = Box::leak(Box::new(ModuleDescriptor {
+        magic: MAGIC,
+        info: info_p,
+        info_len: info_n,
+        data: data_p,
+        data_len: data_n,
+        funcs: funcs_p,
+        num_funcs: funcs_n,
+        trap_sites: sites_p,
+        num_trap_sites: sites_n,
+        addr_map: map_p,
+        num_addr_map: map_n,
+        config: std::ptr::null(),
+        config_len: 0,
+    }));
+    // SAFETY: everything above is leaked and the code page stays mapped.
+    unsafe { Module::from_descriptor(desc) }.unwrap()
+}
+
+#[test]
+fn calls_and_traps() {
+    let m = mock_module(None, vec![]);
+    let i = Instance::new(&m, &[]).ok().unwrap();
+    assert_eq!(i.call("answer", &[]).unwrap(), vec![Val::I32(42)]);
+    assert!(matches!(
+        i.call("answer", &[Val::I32(1)]),
+        Err(Unwind::Error(_))
+    ));
+    match i.call("nested", &[]) {
+        Err(Unwind::Trap { trap, message }) => {
+            assert_eq!(trap, Trap::Unreachable);
+            assert_eq!(
+                message,
+                "wasm trap: wasm `unreachable` instruction executed\nwasm backtrace:\n    \
+                 0:   0x10 - mock!boom\n    1:   0x30 - mock!outer\n"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match i.call("oob", &[]) {
+        Err(Unwind::Trap { trap, message }) => {
+            assert_eq!(trap, Trap::MemoryOutOfBounds);
+            assert!(
+                message.contains("    0:   0x20 - mock!<wasm function 2>\n"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The instance still works after traps.
+    assert_eq!(i.call("answer", &[]).unwrap(), vec![Val::I32(42)]);
+}
+
+#[test]
+fn start_function_trap_and_data_segments() {
+    let seg = |at: i32, start, len| DataSegment {
+        mode: SegmentMode::Active {
+            index: 0,
+            offset: ConstExpr::I32(at),
+        },
+        start,
+        len,
+    };
+    let m = mock_module(Some(0), vec![]);
+    assert!(matches!(
+        Instance::new(&m, &[]),
+        Err(InstantiateError::Trap(Trap::Unreachable))
+    ));
+    let m = mock_module(None, vec![seg(100, 0, 5), seg(65530, 0, 12)]);
+    assert!(matches!(
+        Instance::new(&m, &[]),
+        Err(InstantiateError::Trap(Trap::MemoryOutOfBounds))
+    ));
+    let m = mock_module(None, vec![seg(100, 7, 5)]);
+    let i = Instance::new(&m, &[]).ok().unwrap();
+    let Some(crate::embed::Extern::Memory(mem)) = i.export("memory") else {
+        panic!()
+    };
+    // SAFETY: reading 5 bytes of a 1-page memory.
+    let bytes = unsafe { std::slice::from_raw_parts(mem.data_ptr().add(100), 5) };
+    assert_eq!(bytes, b"world");
+}
+
+#[test]
+fn wasi_pointer_checks() {
+    let m = mock_module(None, vec![]);
+    let mut cx = WasiCtx::new();
+    cx.arg("prog").arg("x");
+    let i = Instance::new_wasi(&m, cx).ok().unwrap();
+    let vmctx = i.vmctx();
+    let Some(crate::embed::Extern::Memory(mem)) = i.export("memory") else {
+        panic!()
+    };
+    let base = mem.data_ptr();
+    use crate::wasi::{args_env, errno, fd};
+    assert_eq!(args_env::args_sizes_get(vmctx, 0, 4), 0);
+    // SAFETY: reading inside the memory.
+    unsafe {
+        assert_eq!(*base.cast::<u32>(), 2);
+        assert_eq!(*base.add(4).cast::<u32>(), 7);
+    }
+    assert_eq!(
+        args_env::args_sizes_get(vmctx, 65534, 4),
+        u32::from(errno::FAULT)
+    );
+    assert_eq!(
+        args_env::args_sizes_get(vmctx, 2, 4),
+        u32::from(errno::INVAL)
+    );
+    assert_eq!(
+        args_env::args_get(vmctx, 16, 65532),
+        u32::from(errno::FAULT)
+    );
+    assert_eq!(args_env::args_get(vmctx, 16, 32), 0);
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(std::slice::from_raw_parts(base.add(32), 7), b"prog\0x\0");
+        assert_eq!(*base.add(20).cast::<u32>(), 37);
+    }
+    // iovec pointing past the end: EFAULT before anything is written.
+    // SAFETY: writing an iovec inside the memory.
+    unsafe {
+        *base.add(64).cast::<u32>() = 65530;
+        *base.add(68).cast::<u32>() = 10;
+    }
+    assert_eq!(fd::fd_write(vmctx, 1, 64, 1, 72), u32::from(errno::FAULT));
+    assert_eq!(fd::fd_write(vmctx, 9, 64, 1, 72), u32::from(errno::BADF));
+    assert_eq!(fd::fd_prestat_get(vmctx, 1, 80), u32::from(errno::BADF));
+}
