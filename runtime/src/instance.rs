@@ -118,6 +118,9 @@ impl InstanceInner {
         let Some(code) = code else {
             return Ok(());
         };
+        // A host function (an imported start function) has no context of its own: it gets
+        // the caller's, like any import.
+        let vmctx = if vmctx.is_null() { self.vmctx } else { vmctx };
         let max = self.module.config.max_wasm_stack as usize;
         stack::with_wasm_stack(vmctx, max, || {
             let mut values = [[0u8; 16]; 1];

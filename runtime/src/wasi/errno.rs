@@ -10,6 +10,7 @@ pub const AGAIN: Errno = 6;
 pub const BADF: Errno = 8;
 pub const EXIST: Errno = 20;
 pub const FAULT: Errno = 21;
+pub const ILSEQ: Errno = 25;
 pub const INVAL: Errno = 28;
 pub const IO: Errno = 29;
 pub const ISDIR: Errno = 31;

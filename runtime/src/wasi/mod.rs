@@ -142,7 +142,6 @@ impl WasiCtx {
     }
 
     /// Puts `e` in the lowest free slot; its fd.
-    #[allow(dead_code, reason = "used by path_open")]
     pub(crate) fn insert(&mut self, e: FdEntry) -> Result<u32, Errno> {
         let i = match self.fds.iter().position(Option::is_none) {
             Some(i) => i,
@@ -182,7 +181,7 @@ extern "C" fn nosys() -> u32 {
 
 /// The host function implementing `name`, if any.
 pub fn function(name: &str) -> Option<*const u8> {
-    use self::{args_env as a, clock as c, fd as f, proc as pr, random as r};
+    use self::{args_env as a, clock as c, fd as f, path as p, proc as pr, random as r};
     Some(match name {
         "args_get" => a::args_get as *const () as *const u8,
         "args_sizes_get" => a::args_sizes_get as *const () as *const u8,
@@ -206,6 +205,15 @@ pub fn function(name: &str) -> Option<*const u8> {
         "fd_filestat_set_size" => f::fd_filestat_set_size as *const () as *const u8,
         "fd_fdstat_set_flags" => f::fd_fdstat_set_flags as *const () as *const u8,
         "fd_renumber" => f::fd_renumber as *const () as *const u8,
+        "path_open" => p::path_open as *const () as *const u8,
+        "path_filestat_get" => p::path_filestat_get as *const () as *const u8,
+        "path_create_directory" => p::path_create_directory as *const () as *const u8,
+        "path_remove_directory" => p::path_remove_directory as *const () as *const u8,
+        "path_unlink_file" => p::path_unlink_file as *const () as *const u8,
+        "path_rename" => p::path_rename as *const () as *const u8,
+        "path_symlink" => p::path_symlink as *const () as *const u8,
+        "path_readlink" => p::path_readlink as *const () as *const u8,
+        "path_link" => p::path_link as *const () as *const u8,
         "proc_raise" => pr::proc_raise as *const () as *const u8,
         "proc_exit" => pr::proc_exit as *const () as *const u8,
         "sched_yield" => pr::sched_yield as *const () as *const u8,
