@@ -3,8 +3,8 @@
 //! `NAME: N passed, M failed`, then one line `N passed, M failed`. Exits non-zero on a
 //! failure that is not in the expected-failures list, or on an entry there that passes.
 //!
-//! Defaults: the `core-2.0` tier of `../shared/spec-testsuite` next to the repository, and
-//! `testsuite/spec-expected-failures.txt`.
+//! Defaults: the `core-2.0` tier of `../shared/spec-testsuite` next to the repository (or of
+//! `$KILN_SPEC_SUITE`), and `testsuite/spec-expected-failures.txt`.
 
 use std::path::PathBuf;
 use std::time::Duration;

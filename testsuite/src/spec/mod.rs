@@ -11,6 +11,5 @@ pub mod script;
 mod spectest;
 mod values;
 
-pub(crate) mod embed_stub;
-/// The runtime's embedding API (`kiln_runtime::embed`).
-pub(crate) use embed_stub as embed;
+/// The runtime's embedding API.
+pub(crate) use kiln_runtime::embed;

@@ -13,9 +13,17 @@ use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, WastRet};
 /// The outcome of one directive: its line and `Err(why)` when it failed.
 pub type Outcome = (usize, Result<(), String>);
 
+/// A parse buffer that, like wasmtime's runner, accepts the "confusing" unicode characters
+/// `names.wast` uses on purpose.
+fn buffer(src: &str) -> Result<ParseBuffer<'_>, String> {
+    let mut lexer = wast::lexer::Lexer::new(src);
+    lexer.allow_confusing_unicode(true);
+    ParseBuffer::new_with_lexer(lexer).map_err(|e| e.to_string())
+}
+
 /// The lines of every directive of a script, in order.
 pub fn directive_lines(src: &str) -> Result<Vec<usize>, String> {
-    let buf = ParseBuffer::new(src).map_err(|e| e.to_string())?;
+    let buf = buffer(src)?;
     let wast = parser::parse::<Wast>(&buf).map_err(|e| e.to_string())?;
     Ok(wast
         .directives
@@ -27,7 +35,7 @@ pub fn directive_lines(src: &str) -> Result<Vec<usize>, String> {
 /// Runs every directive of `src`, reporting each outcome as it is known (so a crash later
 /// in the script loses nothing already reported). `Err` when the script does not parse.
 pub fn run(src: &str, report: &mut dyn FnMut(Outcome)) -> Result<(), String> {
-    let buf = ParseBuffer::new(src).map_err(|e| e.to_string())?;
+    let buf = buffer(src)?;
     let wast = parser::parse::<Wast>(&buf).map_err(|e| e.to_string())?;
     let mut ctx = Context::default();
     for d in wast.directives {
