@@ -1,5 +1,6 @@
 //! Kiln's conformance harnesses.
 pub mod programs;
 
+pub mod diff;
 pub mod loader;
 pub mod spec;
