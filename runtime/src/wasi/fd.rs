@@ -1,5 +1,7 @@
 //! `fd_*`: reading, writing and inspecting open file descriptors.
 
+use std::ffi::CStr;
+
 use kiln_abi::vmctx::VmCtx;
 
 use super::errno::{self, Errno};
@@ -408,6 +410,102 @@ pub(crate) extern "C" fn fd_renumber(vmctx: *mut VmCtx, from: u32, to: u32) -> u
                 cx.fds[to as usize] = e;
             }
             Ok(())
+        })
+    }
+}
+
+/// Directory entries of `dir` as (name, inode, WASI file type): `.` and `..` first.
+fn list_dir(dir: i32) -> Result<Vec<(Vec<u8>, u64, u8)>, Errno> {
+    // SAFETY: a fresh fd for the directory, so the guest's fd offset is untouched.
+    let fd = unsafe {
+        libc::openat(
+            dir,
+            c".".as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(errno::last());
+    }
+    // SAFETY: fdopendir takes ownership of `fd`; closedir releases both.
+    let d = unsafe { libc::fdopendir(fd) };
+    if d.is_null() {
+        // SAFETY: still ours.
+        unsafe { libc::close(fd) };
+        return Err(errno::last());
+    }
+    let mut v = Vec::new();
+    loop {
+        // SAFETY: `d` is an open directory stream.
+        let ent = unsafe { libc::readdir64(d) };
+        if ent.is_null() {
+            break;
+        }
+        // SAFETY: readdir returned a valid entry.
+        let (name, ino, ty) = unsafe {
+            let e = &*ent;
+            (
+                CStr::from_ptr(e.d_name.as_ptr()).to_bytes().to_vec(),
+                e.d_ino,
+                e.d_type,
+            )
+        };
+        let ft = match ty {
+            libc::DT_REG => filetype::REGULAR_FILE,
+            libc::DT_DIR => filetype::DIRECTORY,
+            libc::DT_LNK => filetype::SYMBOLIC_LINK,
+            libc::DT_CHR => filetype::CHARACTER_DEVICE,
+            libc::DT_BLK => filetype::BLOCK_DEVICE,
+            libc::DT_SOCK => filetype::SOCKET_STREAM,
+            _ => filetype::UNKNOWN,
+        };
+        v.push((name, ino, ft));
+    }
+    // SAFETY: closing the stream we opened.
+    unsafe { libc::closedir(d) };
+    v.sort_by_key(|(n, _, _)| match n.as_slice() {
+        b"." => 0,
+        b".." => 1,
+        _ => 2,
+    });
+    Ok(v)
+}
+
+pub(crate) extern "C" fn fd_readdir(
+    vmctx: *mut VmCtx,
+    fd: u32,
+    buf: u32,
+    len: u32,
+    cookie: u64,
+    used: u32,
+) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, mem| {
+            let e = cx.entry(fd)?;
+            if e.kind != FdKind::Dir {
+                return Err(errno::NOTDIR);
+            }
+            mem.check_struct(used, 4, 4)?;
+            let out = mem.bytes(buf, len)?;
+            let entries = list_dir(e.host)?;
+            let mut n = 0usize;
+            for (i, (name, ino, ft)) in entries.iter().enumerate().skip(cookie as usize) {
+                let mut d = [0u8; 24];
+                d[0..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+                d[8..16].copy_from_slice(&ino.to_le_bytes());
+                d[16..20].copy_from_slice(&(name.len() as u32).to_le_bytes());
+                d[20] = *ft;
+                for src in [&d[..], &name[..]] {
+                    let k = src.len().min(out.len() - n);
+                    out[n..n + k].copy_from_slice(&src[..k]);
+                    n += k;
+                }
+                if n == out.len() {
+                    break;
+                }
+            }
+            mem.write_u32(used, n as u32)
         })
     }
 }

@@ -181,7 +181,9 @@ extern "C" fn nosys() -> u32 {
 
 /// The host function implementing `name`, if any.
 pub fn function(name: &str) -> Option<*const u8> {
-    use self::{args_env as a, clock as c, fd as f, path as p, proc as pr, random as r};
+    use self::{
+        args_env as a, clock as c, fd as f, path as p, poll as pl, proc as pr, random as r,
+    };
     Some(match name {
         "args_get" => a::args_get as *const () as *const u8,
         "args_sizes_get" => a::args_sizes_get as *const () as *const u8,
@@ -214,6 +216,8 @@ pub fn function(name: &str) -> Option<*const u8> {
         "path_symlink" => p::path_symlink as *const () as *const u8,
         "path_readlink" => p::path_readlink as *const () as *const u8,
         "path_link" => p::path_link as *const () as *const u8,
+        "fd_readdir" => f::fd_readdir as *const () as *const u8,
+        "poll_oneoff" => pl::poll_oneoff as *const () as *const u8,
         "proc_raise" => pr::proc_raise as *const () as *const u8,
         "proc_exit" => pr::proc_exit as *const () as *const u8,
         "sched_yield" => pr::sched_yield as *const () as *const u8,
