@@ -12,9 +12,12 @@ pub static RUNTIME_LIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libkil
 /// Libraries the runtime needs from the C library.
 const SYSTEM_LIBS: &[&str] = &["-lpthread", "-ldl", "-lm"];
 
-/// Whether executables are linked with `-static`. A static glibc executable skips the dynamic
-/// loader, which is most of a hello world's start-up time (see README, "Start-up").
-pub const LINK_STATIC: bool = true;
+/// Executables are linked static (`-static`, plus `--gc-sections` to drop unused runtime code)
+/// when the C library allows it: skipping the dynamic loader is most of a hello world's start-up
+/// time (measured on glibc: 0.56 ms static vs 0.90 ms dynamic, hyperfine medians). If the static
+/// link fails (no `libc.a`, say), the executable is linked dynamically instead.
+const STATIC_FLAGS: &[&str] = &["-static", "-Wl,--gc-sections"];
+const DYNAMIC_FLAGS: &[&str] = &["-Wl,--gc-sections"];
 
 /// The C compiler driver and any leading arguments (`CC="ccache gcc"` works).
 #[derive(Clone, Debug)]
@@ -66,22 +69,47 @@ pub fn link_executable(object: &[u8], output: &Path, linker: &Linker) -> Result<
         .and_then(|()| std::fs::write(&lib_path, RUNTIME_LIB))
         .map_err(|e| format!("cannot write temporary link inputs: {e}"))?;
 
-    let mut cmd = Command::new(&linker.program);
-    cmd.args(&linker.args);
-    if LINK_STATIC {
-        cmd.arg("-static");
+    match run_linker(linker, STATIC_FLAGS, output, &obj_path, &lib_path) {
+        Ok(()) => Ok(()),
+        Err(LinkFailure::Failed(static_msg)) => {
+            match run_linker(linker, DYNAMIC_FLAGS, output, &obj_path, &lib_path) {
+                Ok(()) => Ok(()),
+                // Report the first failure: it is the one a user would reproduce by hand.
+                Err(_) => Err(static_msg),
+            }
+        }
+        Err(LinkFailure::NotRun(msg)) => Err(msg),
     }
-    cmd.arg("-o")
+}
+
+enum LinkFailure {
+    /// The linker could not be started.
+    NotRun(String),
+    /// The linker ran and failed; its output is in the message.
+    Failed(String),
+}
+
+fn run_linker(
+    linker: &Linker,
+    flags: &[&str],
+    output: &Path,
+    obj_path: &Path,
+    lib_path: &Path,
+) -> Result<(), LinkFailure> {
+    let mut cmd = Command::new(&linker.program);
+    cmd.args(&linker.args)
+        .args(flags)
+        .arg("-o")
         .arg(output)
-        .arg(&obj_path)
-        .arg(&lib_path)
+        .arg(obj_path)
+        .arg(lib_path)
         .args(SYSTEM_LIBS);
     let out = cmd.output().map_err(|e| {
-        format!(
+        LinkFailure::NotRun(format!(
             "cannot run the linker `{}`: {e} (install a C compiler driver such as gcc or clang, \
              or name one with --linker or $CC)",
             linker.name()
-        )
+        ))
     })?;
     if !out.status.success() {
         let status = match out.status.code() {
@@ -97,7 +125,7 @@ pub fn link_executable(object: &[u8], output: &Path, linker: &Linker) -> Result<
                 msg.push_str(text);
             }
         }
-        return Err(msg);
+        return Err(LinkFailure::Failed(msg));
     }
     Ok(())
 }
