@@ -180,6 +180,8 @@ pub struct Invocation {
     /// `-S inherit-env` to wasmtime).
     pub kiln_only: Vec<String>,
     pub wasmtime_only: Vec<String>,
+    /// Prepares the working directory both programs run in (files for `--dir` grants).
+    pub prepare: Option<fn(&Path)>,
 }
 
 impl Invocation {
@@ -254,22 +256,31 @@ pub fn kiln_compile(wasm: &Path, dir: &Path, grants: &[String]) -> PathBuf {
 /// Runs `wasm` compiled by kiln and under `wasmtime run` with the same invocation; returns both
 /// outcomes (kiln's first).
 pub fn run_both(wasm: &Path, inv: &Invocation) -> (Outcome, Outcome) {
-    let dir = tempfile::Builder::new()
-        .prefix("kiln-wasi-")
+    // Each side runs in its own fresh working directory, prepared the same way.
+    let workdir = || {
+        let dir = tempfile::Builder::new()
+            .prefix("kiln-wasi-")
+            .tempdir()
+            .unwrap();
+        if let Some(prepare) = inv.prepare {
+            prepare(dir.path());
+        }
+        dir
+    };
+    let exe_dir = tempfile::Builder::new()
+        .prefix("kiln-exe-")
         .tempdir()
         .unwrap();
-    let exe = kiln_compile(
-        wasm,
-        dir.path(),
-        &[&inv.kiln_only[..], &inv.grants[..]].concat(),
-    );
-    let native = run_clean(&exe, &inv.args, &inv.host_env, dir.path());
+    let kiln_grants = [&inv.kiln_only[..], &inv.grants[..]].concat();
+    let exe = kiln_compile(wasm, exe_dir.path(), &kiln_grants);
+    let native = run_clean(&exe, &inv.args, &inv.host_env, workdir().path());
+
     let mut wt_args: Vec<OsString> = vec!["run".into()];
     wt_args.extend(inv.wasmtime_only.iter().map(OsString::from));
     wt_args.extend(inv.grants.iter().map(OsString::from));
     wt_args.push(wasm.into());
     wt_args.extend(inv.args.iter().map(OsString::from));
-    let oracle = run_clean(&wasmtime(), &wt_args, &inv.host_env, dir.path());
+    let oracle = run_clean(&wasmtime(), &wt_args, &inv.host_env, workdir().path());
     (native, oracle)
 }
 
