@@ -18,6 +18,9 @@ pub(crate) fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    if !dir.is_dir() {
+        return Err(format!("directory {} does not exist", dir.display()));
+    }
     let tmp = tempfile::Builder::new()
         .prefix(".kiln-")
         .suffix(".tmp")
