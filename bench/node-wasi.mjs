@@ -1,0 +1,12 @@
+// Runs a WASI preview1 command module under Node's node:wasi:
+//   node bench/node-wasi.mjs prog.wasm [args...]
+// The program sees argv = [prog.wasm, args...], an empty environment and no preopens.
+import { readFile } from 'node:fs/promises';
+import { WASI } from 'node:wasi';
+import { argv, exit } from 'node:process';
+
+const [file, ...args] = argv.slice(2);
+const wasi = new WASI({ version: 'preview1', args: [file, ...args], env: {}, preopens: {}, returnOnExit: true });
+const module = await WebAssembly.compile(await readFile(file));
+const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+exit(wasi.start(instance));
