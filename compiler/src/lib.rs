@@ -9,6 +9,7 @@
 mod command;
 mod environ;
 mod error;
+mod image;
 mod object;
 mod translate;
 

@@ -179,6 +179,23 @@ fn internal(e: impl std::fmt::Display) -> CompileError {
     CompileError::Internal(e.to_string())
 }
 
+/// The data blob without the bytes of active segments, which are all in the memory image
+/// (active segments are dropped at instantiation, so their bytes are never read again).
+fn strip_active_segments(info: &mut kiln_abi::info::ModuleInfo, data: &[u8]) -> Vec<u8> {
+    let mut kept = Vec::new();
+    for seg in &mut info.data {
+        if matches!(seg.mode, kiln_abi::info::SegmentMode::Active { .. }) {
+            seg.start = 0;
+            seg.len = 0;
+        } else {
+            let bytes = &data[seg.start as usize..(seg.start + seg.len) as usize];
+            seg.start = kept.len() as u32;
+            kept.extend_from_slice(bytes);
+        }
+    }
+    kept
+}
+
 pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, CompileError> {
     let isa = build_isa(opts.opt_level)?;
     let builder = ObjectBuilder::new(
@@ -314,13 +331,20 @@ pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, Compil
         module.define_data(id, &desc).map_err(internal)?;
         Ok::<DataId, CompileError>(id)
     };
+    // Active segments folded into the image need no bytes of their own at run time.
+    let image = crate::image::build(info, &env.data);
+    let mut info = env.info.clone();
+    let mut data = env.data;
+    if image.is_some() {
+        data = strip_active_segments(&mut info, &data);
+    }
     let info_len = {
         let bytes = info.encode();
         let len = bytes.len();
         (define_blob(&mut module, "kiln_info", bytes, 8)?, len)
     };
-    let data_len = env.data.len();
-    let data_id = define_blob(&mut module, "kiln_data", env.data, 16)?;
+    let data_len = data.len();
+    let data_id = define_blob(&mut module, "kiln_data", data, 16)?;
     let trap_id = define_blob(&mut module, "kiln_trap_sites", trap_bytes, 8)?;
     let addr_id = define_blob(&mut module, "kiln_addr_map", addr_bytes, 8)?;
     let config = opts.run_config.encode();
@@ -361,49 +385,33 @@ pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, Compil
     let mut desc = DataDescription::new();
     let mut bytes = vec![0u8; d::DESC_SIZE];
     bytes[0..8].copy_from_slice(&d::MAGIC.to_le_bytes());
-    let mut put =
-        |desc: &mut DataDescription, module: &ObjectModule, off: u32, id: DataId, len: usize| {
-            let gv = module.declare_data_in_data(id, desc);
-            desc.write_data_addr(off, gv, 0);
-            let o = off as usize + 8;
-            bytes[o..o + 8].copy_from_slice(&(len as u64).to_le_bytes());
-        };
-    put(
-        &mut desc,
-        &module,
-        d::DESC_OFFSET_INFO,
-        info_len.0,
-        info_len.1,
-    );
-    put(&mut desc, &module, d::DESC_OFFSET_DATA, data_id, data_len);
-    put(
-        &mut desc,
-        &module,
-        d::DESC_OFFSET_FUNCS,
-        funcs_id,
-        entries.len(),
-    );
-    put(
-        &mut desc,
-        &module,
-        d::DESC_OFFSET_TRAP_SITES,
-        trap_id,
-        num_traps as usize,
-    );
-    put(
-        &mut desc,
-        &module,
-        d::DESC_OFFSET_ADDR_MAP,
-        addr_id,
-        num_addrs as usize,
-    );
-    put(
-        &mut desc,
-        &module,
-        d::DESC_OFFSET_CONFIG,
-        config_id,
-        config_len,
-    );
+    let mut blobs = vec![
+        (d::DESC_OFFSET_INFO, info_len.0, info_len.1),
+        (d::DESC_OFFSET_DATA, data_id, data_len),
+        (d::DESC_OFFSET_FUNCS, funcs_id, entries.len()),
+        (d::DESC_OFFSET_TRAP_SITES, trap_id, num_traps as usize),
+        (d::DESC_OFFSET_ADDR_MAP, addr_id, num_addrs as usize),
+        (d::DESC_OFFSET_CONFIG, config_id, config_len),
+    ];
+    if let Some(image) = image {
+        let len = image.bytes.len();
+        let id = define_blob(
+            &mut module,
+            "kiln_memory_image",
+            image.bytes,
+            d::IMAGE_ALIGN,
+        )?;
+        blobs.push((d::DESC_OFFSET_IMAGE, id, len));
+        let o = d::DESC_OFFSET_IMAGE_OFFSET as usize;
+        bytes[o..o + 8].copy_from_slice(&image.offset.to_le_bytes());
+    }
+    // Each blob is a (pointer, length) pair in the descriptor.
+    for (off, id, len) in blobs {
+        let gv = module.declare_data_in_data(id, &mut desc);
+        desc.write_data_addr(off, gv, 0);
+        let o = off as usize + 8;
+        bytes[o..o + 8].copy_from_slice(&(len as u64).to_le_bytes());
+    }
     desc.define(bytes.into_boxed_slice());
     desc.set_align(8);
     module.define_data(desc_id, &desc).map_err(internal)?;

@@ -174,6 +174,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
             return 1;
         }
     };
+    crate::memory::allow_taking_the_memory_image();
     let instance = match Instance::new_wasi(&module, cx) {
         Ok(i) => i,
         Err(InstantiateError::Trap(t)) => {

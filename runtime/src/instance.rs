@@ -399,7 +399,14 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
             }
         }
     }
+    if let (Some((image, offset)), Some(mem)) = (inst.module.image, &inst.memory) {
+        // The compiler applied every active segment into the image (and checked bounds).
+        mem.apply_image(image, offset);
+    }
     for (i, seg) in info.data.iter().enumerate() {
+        if inst.module.image.is_some() {
+            break; // active segments are in the image; their bytes are not in the blob.
+        }
         if let SegmentMode::Active { offset, .. } = &seg.mode {
             let dst = inst.eval_u32(offset);
             // SAFETY: as above.

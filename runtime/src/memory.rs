@@ -16,6 +16,7 @@
 
 use std::cell::UnsafeCell;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use kiln_abi::info::Limits;
 use kiln_abi::memory::{MAX_WASM_PAGES, TOTAL_BYTES, WASM_PAGE_SIZE};
@@ -29,6 +30,19 @@ pub struct LinearMemory {
     /// The most pages this memory may reach (declared max, capped at 65536).
     max_pages: u64,
     declared_max: Option<u64>,
+}
+
+/// Images smaller than this are copied: below it a copy is cheaper than the system calls.
+const MAP_IMAGE_THRESHOLD: usize = 256 * 1024;
+
+/// Set once by the executable's entry: its module is instantiated exactly once, so its
+/// memory image may be moved rather than copied.
+static TAKE_IMAGE: AtomicBool = AtomicBool::new(false);
+
+/// Lets the next instantiation move (not copy) its module's memory image. Only for a
+/// process that instantiates its module once (the executable's entry).
+pub fn allow_taking_the_memory_image() {
+    TAKE_IMAGE.store(true, Ordering::Relaxed);
 }
 
 impl LinearMemory {
@@ -74,6 +88,54 @@ impl LinearMemory {
             ));
         }
         Ok(mem)
+    }
+
+    /// Writes the compiler's memory image at `offset` (both page aligned, in bounds).
+    ///
+    /// In an executable, the image lies in the executable's own file mapping and is used
+    /// exactly once: large images are *moved* into linear memory with `mremap`, so their
+    /// pages stay copy-on-write views of the file and start-up does not depend on their
+    /// size. Otherwise (small images, in-process embedding) they are copied.
+    pub fn apply_image(&self, image: &'static [u8], offset: u64) {
+        let len = image.len();
+        assert!(
+            offset + len as u64 <= self.byte_len(),
+            "image within the initial memory"
+        );
+        // SAFETY: the destination is inside the accessible part of this memory.
+        let dst = unsafe { self.base().add(offset as usize) };
+        if len >= MAP_IMAGE_THRESHOLD && TAKE_IMAGE.swap(false, Ordering::Relaxed) {
+            // SAFETY: source and destination are page aligned and page sized (the compiler's
+            // layout); the source pages belong to the image alone and nothing reads them
+            // again (TAKE_IMAGE is true only for the executable's single instantiation).
+            let moved = unsafe {
+                libc::mremap(
+                    image.as_ptr() as *mut libc::c_void,
+                    len,
+                    len,
+                    libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                    dst.cast::<libc::c_void>(),
+                )
+            };
+            if moved == dst.cast::<libc::c_void>() {
+                // SAFETY: the pages now belong to linear memory; a private mapping may
+                // always become writable.
+                let ok =
+                    unsafe { libc::mprotect(dst.cast(), len, libc::PROT_READ | libc::PROT_WRITE) };
+                if ok == 0 {
+                    return;
+                }
+                // Cannot happen for a private mapping; the image is gone, so give up
+                // loudly rather than run with wrong memory.
+                panic!(
+                    "cannot make the memory image writable: {}",
+                    std::io::Error::last_os_error()
+                );
+            }
+            // mremap refused (e.g. the image straddles two mappings): copy instead.
+        }
+        // SAFETY: distinct allocations; `dst..dst+len` is accessible (asserted above).
+        unsafe { ptr::copy_nonoverlapping(image.as_ptr(), dst, len) };
     }
 
     /// The `VmMemory` compiled code reads (stable address for the memory's life).

@@ -145,6 +145,9 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
         num_addr_map: map_n,
         config: std::ptr::null(),
         config_len: 0,
+        image: std::ptr::null(),
+        image_len: 0,
+        image_offset: 0,
     }));
     // SAFETY: everything above is leaked and the code page stays mapped.
     unsafe { Module::from_descriptor(desc) }.unwrap()

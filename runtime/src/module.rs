@@ -23,6 +23,9 @@ pub struct ModuleInner {
     pub trap_sites: &'static [TrapSite],
     pub addr_map: &'static [AddrMapEntry],
     pub data: &'static [u8],
+    /// The initial memory image and its offset in linear memory, when the compiler applied
+    /// the active data segments itself.
+    pub image: Option<(&'static [u8], u64)>,
     /// (code address, defined function index), sorted by address.
     by_addr: Box<[(usize, u32)]>,
 }
@@ -70,6 +73,9 @@ impl ModuleInner {
                 slice(d.data, d.data_len),
             )
         };
+        // SAFETY: as above.
+        let image = unsafe { slice(d.image, d.image_len) };
+        let image = (!image.is_empty()).then_some((image, d.image_offset));
         let info = ModuleInfo::decode(info).map_err(|e| format!("bad module info: {e}"))?;
         let config = if config.is_empty() {
             RunConfig::default()
@@ -106,6 +112,7 @@ impl ModuleInner {
             trap_sites,
             addr_map,
             data,
+            image,
             by_addr: by_addr.into_boxed_slice(),
         })
     }

@@ -9,11 +9,14 @@
 //!   ├─ funcs ─────► [FuncEntry; defined functions], in function index order
 //!   ├─ trap_sites ► [TrapSite], grouped per function, sorted by code offset
 //!   ├─ addr_map ──► [AddrMapEntry], grouped per function, sorted by code offset
-//!   └─ config ────► postcard-encoded crate::info::RunConfig (compile-time grants)
+//!   ├─ config ────► postcard-encoded crate::info::RunConfig (compile-time grants)
+//!   └─ image ─────► the initial contents of linear memory from `image_offset` on, when
+//!                   every active data segment could be applied at compile time; page
+//!                   aligned and padded to whole pages (see [`IMAGE_ALIGN`])
 //! ```
 
 /// "KILN" + ABI version; bumped whenever any layout in this crate changes.
-pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x01");
+pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x02");
 
 #[repr(C)]
 pub struct ModuleDescriptor {
@@ -30,7 +33,17 @@ pub struct ModuleDescriptor {
     pub num_addr_map: usize,
     pub config: *const u8,
     pub config_len: usize,
+    /// Initial memory contents (null when the runtime must apply the active data segments
+    /// itself). When present, the active data segments are already in it and the runtime
+    /// must not apply them again; it maps or copies the image to `memory + image_offset`.
+    pub image: *const u8,
+    pub image_len: usize,
+    pub image_offset: u64,
 }
+
+/// Alignment and size granule of the memory image: a host page, so that an executable can
+/// map its image into linear memory copy-on-write instead of copying it.
+pub const IMAGE_ALIGN: u64 = 4096;
 /// Byte offsets of the pointer fields, for the compiler's relocations.
 pub const DESC_OFFSET_INFO: u32 = 8;
 pub const DESC_OFFSET_DATA: u32 = 24;
@@ -38,7 +51,9 @@ pub const DESC_OFFSET_FUNCS: u32 = 40;
 pub const DESC_OFFSET_TRAP_SITES: u32 = 56;
 pub const DESC_OFFSET_ADDR_MAP: u32 = 72;
 pub const DESC_OFFSET_CONFIG: u32 = 88;
-pub const DESC_SIZE: usize = 104;
+pub const DESC_OFFSET_IMAGE: u32 = 104;
+pub const DESC_OFFSET_IMAGE_OFFSET: u32 = 120;
+pub const DESC_SIZE: usize = 128;
 
 /// One defined function's machine code and metadata.
 #[repr(C)]
@@ -114,6 +129,8 @@ mod tests {
         assert_eq!(offset_of!(ModuleDescriptor, trap_sites), DESC_OFFSET_TRAP_SITES as usize);
         assert_eq!(offset_of!(ModuleDescriptor, addr_map), DESC_OFFSET_ADDR_MAP as usize);
         assert_eq!(offset_of!(ModuleDescriptor, config), DESC_OFFSET_CONFIG as usize);
+        assert_eq!(offset_of!(ModuleDescriptor, image), DESC_OFFSET_IMAGE as usize);
+        assert_eq!(offset_of!(ModuleDescriptor, image_offset), DESC_OFFSET_IMAGE_OFFSET as usize);
         assert_eq!(size_of::<ModuleDescriptor>(), DESC_SIZE);
         assert_eq!(offset_of!(FuncEntry, code), FUNC_ENTRY_OFFSET_CODE as usize);
         assert_eq!(offset_of!(FuncEntry, trampoline), FUNC_ENTRY_OFFSET_TRAMPOLINE as usize);

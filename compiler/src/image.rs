@@ -1,0 +1,116 @@
+//! The initial memory image: when every active data segment has a constant offset inside
+//! the memory's initial size, the compiler applies them itself and emits the result as one
+//! page-aligned blob. An executable then maps it into linear memory copy-on-write, so
+//! start-up time does not grow with the size of the data.
+
+use kiln_abi::descriptor::IMAGE_ALIGN;
+use kiln_abi::info::{ConstExpr, ModuleInfo, SegmentMode};
+use kiln_abi::memory::WASM_PAGE_SIZE;
+
+/// Zero bytes an image may contain beyond the segments themselves before it is not worth
+/// it (a sparse layout would bloat the executable with zeros).
+const MAX_EXTRA_ZEROS: u64 = 1 << 20;
+
+pub struct Image {
+    /// Where the image starts in linear memory (a multiple of [`IMAGE_ALIGN`]).
+    pub offset: u64,
+    /// Whole pages.
+    pub bytes: Vec<u8>,
+}
+
+/// Builds the image, or `None` when the runtime must apply the segments (imported memory,
+/// computed offsets, a segment that would trap, or a too sparse layout).
+pub fn build(info: &ModuleInfo, data: &[u8]) -> Option<Image> {
+    let limits = info.memory?;
+    if info.memory_imported {
+        return None;
+    }
+    let size = limits.min.checked_mul(WASM_PAGE_SIZE)?;
+    let mut segments = Vec::new();
+    for seg in &info.data {
+        if let SegmentMode::Active { offset, .. } = &seg.mode {
+            let ConstExpr::I32(offset) = offset else {
+                return None;
+            };
+            let start = u64::from(*offset as u32);
+            let end = start + u64::from(seg.len);
+            if end > size {
+                return None; // instantiation traps; the runtime reports it.
+            }
+            let bytes = &data[seg.start as usize..(seg.start + seg.len) as usize];
+            if !bytes.is_empty() {
+                segments.push((start, bytes));
+            }
+        }
+    }
+    let lo = segments.iter().map(|(s, _)| *s).min()? / IMAGE_ALIGN * IMAGE_ALIGN;
+    let hi = segments
+        .iter()
+        .map(|(s, b)| s + b.len() as u64)
+        .max()?
+        .div_ceil(IMAGE_ALIGN)
+        * IMAGE_ALIGN;
+    let payload: u64 = segments.iter().map(|(_, b)| b.len() as u64).sum();
+    if hi - lo > payload + MAX_EXTRA_ZEROS {
+        return None;
+    }
+    let mut bytes = vec![0u8; (hi - lo) as usize];
+    for (start, seg) in segments {
+        let at = (start - lo) as usize;
+        bytes[at..at + seg.len()].copy_from_slice(seg);
+    }
+    Some(Image { offset: lo, bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kiln_abi::info::{DataSegment, Limits};
+
+    fn module(segs: &[(i32, u32)], min_pages: u64) -> (ModuleInfo, Vec<u8>) {
+        let mut info = ModuleInfo {
+            memory: Some(Limits {
+                min: min_pages,
+                max: None,
+            }),
+            ..Default::default()
+        };
+        let mut data = Vec::new();
+        for (i, (offset, len)) in segs.iter().enumerate() {
+            info.data.push(DataSegment {
+                mode: SegmentMode::Active {
+                    index: 0,
+                    offset: ConstExpr::I32(*offset),
+                },
+                start: data.len() as u32,
+                len: *len,
+            });
+            data.extend(std::iter::repeat_n(i as u8 + 1, *len as usize));
+        }
+        (info, data)
+    }
+
+    #[test]
+    fn later_segments_overwrite_earlier_ones() {
+        let (info, data) = module(&[(1024, 100), (1050, 10)], 1);
+        let image = build(&info, &data).unwrap();
+        assert_eq!(image.offset, 0);
+        assert_eq!(image.bytes.len(), 4096);
+        assert_eq!(image.bytes[1024], 1);
+        assert_eq!(image.bytes[1050], 2);
+        assert_eq!(image.bytes[1060], 1);
+        assert_eq!(image.bytes[1124], 0);
+    }
+
+    #[test]
+    fn no_image_when_a_segment_would_trap() {
+        let (info, data) = module(&[(65530, 10)], 1);
+        assert!(build(&info, &data).is_none());
+    }
+
+    #[test]
+    fn no_image_when_sparse() {
+        let (info, data) = module(&[(0, 1), (8 << 20, 1)], 256);
+        assert!(build(&info, &data).is_none());
+    }
+}
