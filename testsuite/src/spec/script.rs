@@ -387,7 +387,20 @@ fn expect_rejected(bytes: &[u8], message: &str) -> Result<(), String> {
 
 fn describe_unwind(u: &Unwind) -> String {
     match u {
-        Unwind::Trap { trap, message } => format!("trap `{}` ({message})", trap.message()),
+        Unwind::Trap { trap, message } => {
+            // The runtime's message repeats the trap, then the wasm backtrace.
+            let bt: Vec<&str> = message
+                .lines()
+                .skip(1)
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            if bt.is_empty() {
+                format!("trap `{}`", trap.message())
+            } else {
+                format!("trap `{}` ({})", trap.message(), bt.join(" "))
+            }
+        }
         Unwind::Exit(c) => format!("exit({c})"),
         Unwind::Error(m) => format!("error: {m}"),
     }
