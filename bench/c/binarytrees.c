@@ -13,7 +13,7 @@ static long check(node *n) { return 1 + (n->l ? check(n->l) + check(n->r) : 0); 
 static void del(node *n) { if (n->l) { del(n->l); del(n->r); } free(n); }
 
 int main(int argc, char **argv) {
-  int n = argc > 1 ? atoi(argv[1]) : 16;
+  int n = argc > 1 ? atoi(argv[1]) : 17;
   int maxd = n < 6 ? 6 : n;
   node *s = make(maxd + 1);
   printf("stretch tree of depth %d\t check: %ld\n", maxd + 1, check(s));

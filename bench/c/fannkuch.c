@@ -2,8 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int main(int argc, char **argv) {
-  int n = argc > 1 ? atoi(argv[1]) : 10;
+static void fannkuch(int n) {
   int perm[16], perm1[16], count[16];
   int maxflips = 0, checksum = 0, permcount = 0;
   for (int i = 0; i < n; i++) perm1[i] = i;
@@ -20,7 +19,7 @@ int main(int argc, char **argv) {
     if (flips > maxflips) maxflips = flips;
     checksum += (permcount % 2 == 0) ? flips : -flips;
     for (;;) {
-      if (r == n) { printf("%d\nPfannkuchen(%d) = %d\n", checksum, n, maxflips); return 0; }
+      if (r == n) { printf("%d\nPfannkuchen(%d) = %d\n", checksum, n, maxflips); return; }
       int perm0 = perm1[0];
       for (int i = 0; i < r; i++) perm1[i] = perm1[i + 1];
       perm1[r] = perm0;
@@ -30,4 +29,10 @@ int main(int argc, char **argv) {
     }
     permcount++;
   }
+}
+
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 10, reps = argc > 2 ? atoi(argv[2]) : 3;
+  for (int i = 0; i < reps; i++) fannkuch(n);
+  return 0;
 }

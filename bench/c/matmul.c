@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 int main(int argc, char **argv) {
-  int n = argc > 1 ? atoi(argv[1]) : 640;
+  int n = argc > 1 ? atoi(argv[1]) : 1024;
   double *a = malloc(sizeof(double) * n * n), *b = malloc(sizeof(double) * n * n),
          *c = calloc((size_t)n * n, sizeof(double));
   uint32_t s = 12345;

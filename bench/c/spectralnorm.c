@@ -25,7 +25,7 @@ static void mulAtAv(int n, const double *v, double *out, double *tmp) {
 }
 
 int main(int argc, char **argv) {
-  int n = argc > 1 ? atoi(argv[1]) : 2000;
+  int n = argc > 1 ? atoi(argv[1]) : 2500;
   double *u = malloc(n * sizeof(double)), *v = malloc(n * sizeof(double)),
          *tmp = malloc(n * sizeof(double));
   for (int i = 0; i < n; i++) u[i] = 1;

@@ -16,7 +16,7 @@ static sqlite3_stmt *prep(const char *sql) {
 static uint64_t mix(uint64_t h, int64_t v) { return (h ^ (uint64_t)v) * 1099511628211ULL; }
 
 int main(int argc, char **argv) {
-  int n = argc > 1 ? atoi(argv[1]) : 200000;
+  int n = argc > 1 ? atoi(argv[1]) : 100000;
   if (sqlite3_open(":memory:", &db) != SQLITE_OK) die("open");
   exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
   exec("CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c INTEGER)");
