@@ -239,3 +239,25 @@ fn usage_errors_exit_2() {
     let (code, _) = kiln(["compile", "x.wasm", "-o", "y", "--env", "=v"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn missing_output_directory() {
+    let c = case(
+        "ok.wat",
+        br#"(module (memory (export "memory") 1) (func (export "_start")))"#,
+    );
+    let out = c.dir.path().join("no/such/dir/app");
+    let (code, stderr) = kiln([
+        "compile".as_ref(),
+        c.input.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code, 1);
+    let expected = format!(
+        "kiln: error: {}: directory {} does not exist\n",
+        out.display(),
+        out.parent().unwrap().display()
+    );
+    assert_eq!(stderr, expected);
+}
