@@ -108,19 +108,31 @@ fn compile_clif(
             reserved: [0; 3],
         })
         .collect();
+    // Backtraces only ever look up return addresses (and trap sites, which carry their
+    // own wasm offset), so the map records the wasm offset of each call: an entry at the
+    // start of the call's code, found by the runtime as "the last entry at or before the
+    // return address - 1". One entry per call keeps the map small.
     let mut addr_map: Vec<AddrMapEntry> = Vec::new();
-    for s in srclocs.iter().filter(|s| !s.loc.is_default()) {
-        if addr_map
-            .last()
-            .is_some_and(|l| l.wasm_offset == s.loc.bits())
-        {
+    for call in buffer.call_sites() {
+        let Some(at) = call.ret_addr.checked_sub(1) else {
             continue;
-        }
-        addr_map.push(AddrMapEntry {
+        };
+        let Some(s) = srclocs
+            .iter()
+            .find(|s| s.start <= at && at < s.end && !s.loc.is_default())
+        else {
+            continue;
+        };
+        let entry = AddrMapEntry {
             code_offset: s.start,
             wasm_offset: s.loc.bits(),
-        });
+        };
+        if addr_map.last() != Some(&entry) {
+            addr_map.push(entry);
+        }
     }
+    addr_map.sort_by_key(|e| e.code_offset);
+    addr_map.dedup_by_key(|e| e.code_offset);
     let alignment = u64::from(buffer.alignment.max(16));
     let mach_relocs = buffer.relocs().to_vec();
     let relocs = mach_relocs
@@ -274,7 +286,10 @@ pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, Compil
             || (FunctionBuilderContext::new(), Context::new()),
             |(fctx, ctx), input| {
                 let id = func_ids[input.index as usize].expect("defined");
-                let func = translate::translate_function(&m, input, fctx)?;
+                let func = translate::translate_function(&m, input, fctx).inspect_err(|_| {
+                    // A failed translation leaves the builder context mid-function.
+                    *fctx = FunctionBuilderContext::new();
+                })?;
                 compile_clif(&*isa, ctx, func, id)
             },
         )
