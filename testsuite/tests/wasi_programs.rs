@@ -202,3 +202,71 @@ fn preopened_dir_read_write_list_and_no_way_out() {
     );
     assert!(!stdout.contains("secret\n"), "{stdout}");
 }
+
+#[test]
+fn run_time_grants_unless_refused_at_compile_time() {
+    use kiln_testsuite::programs::{kiln_compile, run_clean};
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = c_program("hello");
+    let launcher_env = [
+        (
+            "KILN_ENV".to_string(),
+            "GREETING=from the launcher".to_string(),
+        ),
+        ("KILN_ENV_1".to_string(), "FROMHOST".to_string()),
+        ("FROMHOST".to_string(), "host value".to_string()),
+    ];
+
+    let allowed = dir.path().join("allowed");
+    std::fs::create_dir(&allowed).unwrap();
+    let exe = kiln_compile(&wasm, &allowed, &[]);
+    let out = run_clean(&exe, &[] as &[&str], &launcher_env, dir.path());
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status, 0);
+    assert!(
+        stdout.contains("env GREETING=from the launcher\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("env FROMHOST=host value\n"), "{stdout}");
+
+    let refused = dir.path().join("refused");
+    std::fs::create_dir(&refused).unwrap();
+    let exe = kiln_compile(&wasm, &refused, &["--no-runtime-grants".to_string()]);
+    let out = run_clean(&exe, &[] as &[&str], &launcher_env, dir.path());
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status, 0);
+    assert!(stdout.contains("env GREETING=(unset)\n"), "{stdout}");
+    assert!(stdout.contains("env FROMHOST=(unset)\n"), "{stdout}");
+}
+
+#[test]
+fn deep_recursion_traps_with_call_stack_exhausted() {
+    use kiln_testsuite::programs::{kiln_compile, run_clean};
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("recurse.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+  (memory (export "memory") 1)
+  (func $down (param i64) (result i64)
+    (i64.add (call $down (i64.add (local.get 0) (i64.const 1))) (local.get 0)))
+  (func (export "_start") (drop (call $down (i64.const 0)))))"#,
+    )
+    .unwrap();
+    let exe = kiln_compile(
+        &wat,
+        dir.path(),
+        &["--max-wasm-stack".into(), "262144".into()],
+    );
+    let out = run_clean(&exe, &[] as &[&str], &[], dir.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status, 134, "{stderr}");
+    assert!(
+        stderr.starts_with("wasm trap: call stack exhausted"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("down"),
+        "the backtrace names the function:\n{stderr}"
+    );
+}
