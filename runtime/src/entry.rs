@@ -13,6 +13,12 @@
 //! - `KILN_ENV`, `KILN_ENV_1`, `KILN_ENV_2`, ... : `KEY=VALUE` (fixed) or `KEY` (the host's
 //!   value, if any), applied after the compile-time environment.
 //!
+//! - `KILN_TCPLISTEN`, `KILN_TCPLISTEN_1`, ... : `HOST:PORT` (e.g. `127.0.0.1:8080`); the
+//!   runtime binds and listens there and hands the listening socket to the guest as the
+//!   next fd after the preopens (in order), as `wasmtime run --tcplisten` did. The guest
+//!   uses `sock_accept`, then `sock_recv`/`sock_send`/`sock_shutdown` (or `fd_read`/
+//!   `fd_write`/`poll_oneoff`) on the connection.
+//!
 //! These variables are consumed by the runtime and never visible to the guest (they are
 //! removed even from an inherited environment). The program's own argv is passed through
 //! untouched.
@@ -45,7 +51,7 @@ fn is_grant_var(key: &[u8]) -> bool {
                 .and_then(|r| r.strip_prefix(b"_"))
                 .is_some_and(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
     };
-    grant(b"KILN_DIR") || grant(b"KILN_ENV")
+    grant(b"KILN_DIR") || grant(b"KILN_ENV") || grant(b"KILN_TCPLISTEN")
 }
 
 /// `KILN_<name>`, `KILN_<name>_1`, ... until the first missing one.
@@ -145,6 +151,10 @@ unsafe fn build_ctx(
             let guest = String::from_utf8_lossy(guest);
             cx.preopen_dir(&host, &guest)?;
         }
+        for addr in numbered("KILN_TCPLISTEN") {
+            let fd = crate::wasi::sock::listen(&String::from_utf8_lossy(&addr))?;
+            cx.listener(fd);
+        }
     }
     Ok(cx)
 }
@@ -212,6 +222,8 @@ mod tests {
         assert!(!is_grant_var(b"KILN_DIRX"));
         assert!(!is_grant_var(b"KILN_DIR_"));
         assert!(!is_grant_var(b"PATH"));
+        assert!(is_grant_var(b"KILN_TCPLISTEN"));
+        assert!(is_grant_var(b"KILN_TCPLISTEN_1"));
         assert_eq!(split_dir(b"/a/b::/data"), (&b"/a/b"[..], &b"/data"[..]));
         assert_eq!(split_dir(b"dir"), (&b"dir"[..], &b"dir"[..]));
         let mut env = vec![b"A=1".to_vec()];

@@ -1,4 +1,5 @@
 //! Kiln's conformance harnesses.
+pub mod conformance;
 pub mod programs;
 
 pub mod diff;

@@ -7,18 +7,21 @@ use super::guest::Guest;
 use super::with;
 
 /// Writes a list of NUL-terminated strings: pointers to `ptrs`, bytes to `buf`.
+/// Writes a list of NUL-terminated strings: pointers to `ptrs`, bytes to `buf`, one
+/// entry at a time (as wasmtime: an empty list touches nothing).
 fn write_list(mem: &Guest, list: &[Vec<u8>], ptrs: u32, buf: u32) -> Result<(), Errno> {
-    let total: usize = list.iter().map(|s| s.len() + 1).sum();
-    let total = u32::try_from(total).map_err(|_| OVERFLOW)?;
-    let count = u32::try_from(list.len()).map_err(|_| OVERFLOW)?;
-    mem.check_struct(ptrs, count.checked_mul(4).ok_or(OVERFLOW)?, 4)?;
-    let out = mem.bytes(buf, total)?;
-    let mut off = 0usize;
+    let mut at = buf;
     for (i, s) in list.iter().enumerate() {
-        mem.write_u32(ptrs + 4 * i as u32, buf + off as u32)?;
-        out[off..off + s.len()].copy_from_slice(s);
-        out[off + s.len()] = 0;
-        off += s.len() + 1;
+        let p = u32::try_from(i * 4)
+            .ok()
+            .and_then(|o| ptrs.checked_add(o))
+            .ok_or(OVERFLOW)?;
+        mem.write_u32(p, at)?;
+        let len = u32::try_from(s.len()).map_err(|_| OVERFLOW)?;
+        mem.write_bytes(at, s)?;
+        at = at.checked_add(len).ok_or(OVERFLOW)?;
+        mem.write_u8(at, 0)?;
+        at = at.checked_add(1).ok_or(OVERFLOW)?;
     }
     Ok(())
 }

@@ -25,6 +25,37 @@ pub const OVERFLOW: Errno = 61;
 pub const PERM: Errno = 63;
 pub const SPIPE: Errno = 70;
 pub const NOTCAPABLE: Errno = 76;
+pub const NOMEM: Errno = 48;
+pub const NOTSOCK: Errno = 57;
+
+/// Not an errno: the call must end the program, as wasmtime's host errors do (a guest
+/// pointer out of bounds or misaligned, an invalid enum or flag value, `proc_exit` with a
+/// status of 126 or more). The message is kept by [`trap`] until [`take_trap`].
+pub const TRAP: Errno = 0xffff;
+
+thread_local! {
+    static TRAP_INFO: std::cell::RefCell<Option<(String, Errno)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Records why the current call must end the program; `fallback` is the errno returned
+/// instead when the call does not come from wasm (a host calling the function directly).
+pub fn trap(message: String, fallback: Errno) -> Errno {
+    TRAP_INFO.with(|t| *t.borrow_mut() = Some((message, fallback)));
+    TRAP
+}
+
+/// The message and fallback errno recorded by [`trap`].
+pub fn take_trap() -> (String, Errno) {
+    TRAP_INFO
+        .with(|t| t.borrow_mut().take())
+        .unwrap_or_else(|| ("WASI call failed".to_string(), IO))
+}
+
+/// An invalid value for an enum or flags parameter, as wasmtime reports it.
+pub fn invalid(kind: &str, what: &str) -> Errno {
+    trap(format!("invalid {kind} value {what}"), INVAL)
+}
 
 /// Maps a Linux errno to WASI's numbering.
 pub fn from_host(e: i32) -> Errno {

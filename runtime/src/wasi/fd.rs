@@ -1,4 +1,7 @@
-//! `fd_*`: reading, writing and inspecting open file descriptors.
+//! `fd_*`: reading, writing and inspecting open file descriptors, as `wasmtime run` does:
+//! stdio are streams (no seeking, no stat, file type "character device" only on a tty),
+//! files keep their position in the runtime and use one buffer per call (the first
+//! non-empty iovec), directories are read with `fd_readdir` only.
 
 use std::ffi::CStr;
 
@@ -6,7 +9,7 @@ use kiln_abi::vmctx::VmCtx;
 
 use super::errno::{self, Errno};
 use super::guest::Guest;
-use super::{filetype, with, FdEntry, FdKind, WasiCtx};
+use super::{filetype, with, Desc, File, WasiCtx};
 
 pub const RIGHT_FD_DATASYNC: u64 = 1 << 0;
 pub const RIGHT_FD_READ: u64 = 1 << 1;
@@ -17,31 +20,37 @@ pub const RIGHT_FD_TELL: u64 = 1 << 5;
 pub const RIGHT_FD_WRITE: u64 = 1 << 6;
 pub const RIGHT_FD_ADVISE: u64 = 1 << 7;
 pub const RIGHT_FD_ALLOCATE: u64 = 1 << 8;
+pub const RIGHT_PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
 pub const RIGHT_FD_READDIR: u64 = 1 << 14;
 pub const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
 pub const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
 pub const RIGHT_FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
 pub const RIGHT_POLL_FD_READWRITE: u64 = 1 << 27;
+pub const RIGHT_SOCK_SHUTDOWN: u64 = 1 << 28;
+pub const RIGHT_SOCK_ACCEPT: u64 = 1 << 29;
 /// Every right preview1 defines.
 pub const RIGHTS_ALL: u64 = (1 << 30) - 1;
 
-pub const RIGHTS_STDIO: u64 = RIGHTS_ALL;
-pub const RIGHTS_FILE: u64 = RIGHTS_ALL;
-pub const RIGHTS_DIR_BASE: u64 = RIGHTS_ALL;
-pub const RIGHTS_DIR_INHERITING: u64 = RIGHTS_ALL;
+/// What wasmtime reports for a preopened directory (a fixed set "expected by many
+/// userlands").
+pub const RIGHTS_PREOPEN_BASE: u64 = 0x07b7_fe00;
+pub const RIGHTS_PREOPEN_INHERITING: u64 = 0x0ff7_ffff;
+/// What wasmtime reports for a directory opened with `path_open`.
+pub const RIGHTS_DIR: u64 = RIGHTS_ALL
+    & !(RIGHT_FD_SEEK | RIGHT_FD_FILESTAT_SET_SIZE | RIGHT_PATH_FILESTAT_SET_SIZE)
+    & !RIGHT_FD_WRITE;
 
-/// The WASI file type of a host fd.
-pub(crate) fn host_filetype(fd: i32) -> Result<u8, Errno> {
-    // SAFETY: fstat into a local.
-    let st = unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        if libc::fstat(fd, &mut st) != 0 {
-            return Err(errno::last());
-        }
-        st
-    };
-    Ok(mode_filetype(st.st_mode))
-}
+const FDFLAGS_APPEND: u32 = 1;
+const FDFLAGS_DSYNC: u32 = 2;
+const FDFLAGS_NONBLOCK: u32 = 4;
+const FDFLAGS_RSYNC: u32 = 8;
+const FDFLAGS_SYNC: u32 = 16;
+pub(crate) const FDFLAGS_ALL: u32 = 31;
+
+const FSTFLAGS_ATIM: u32 = 1;
+const FSTFLAGS_ATIM_NOW: u32 = 2;
+const FSTFLAGS_MTIM: u32 = 4;
+const FSTFLAGS_MTIM_NOW: u32 = 8;
 
 pub(crate) fn mode_filetype(mode: libc::mode_t) -> u8 {
     match mode & libc::S_IFMT {
@@ -55,26 +64,22 @@ pub(crate) fn mode_filetype(mode: libc::mode_t) -> u8 {
     }
 }
 
-fn io_entry(cx: &WasiCtx, fd: u32) -> Result<&FdEntry, Errno> {
-    let e = cx.entry(fd)?;
-    if e.kind == FdKind::Dir {
-        return Err(errno::BADF);
+pub(crate) fn fstat(fd: i32) -> Result<libc::stat, Errno> {
+    // SAFETY: fstat into a local.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(fd, &mut st) != 0 {
+            return Err(errno::last());
+        }
+        Ok(st)
     }
-    Ok(e)
 }
 
-/// Host iovecs for guest iovecs (already bounds-checked).
-fn host_iovecs(mem: &Guest, iovs: u32, count: u32) -> Result<Vec<libc::iovec>, Errno> {
-    let v = mem.iovecs(iovs, count)?;
-    let mut out = Vec::with_capacity(v.len());
-    for (buf, len) in v {
-        let b = mem.bytes(buf, len)?;
-        out.push(libc::iovec {
-            iov_base: b.as_mut_ptr().cast(),
-            iov_len: b.len(),
-        });
-    }
-    Ok(out)
+/// The last host error (retrying is the caller's business).
+fn host_err() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
 }
 
 fn retry(mut f: impl FnMut() -> isize) -> Result<usize, Errno> {
@@ -83,9 +88,7 @@ fn retry(mut f: impl FnMut() -> isize) -> Result<usize, Errno> {
         if n >= 0 {
             return Ok(n as usize);
         }
-        let e = std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO);
+        let e = host_err();
         if e != libc::EINTR {
             return Err(errno::from_host(e));
         }
@@ -94,6 +97,118 @@ fn retry(mut f: impl FnMut() -> isize) -> Result<usize, Errno> {
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn file(cx: &WasiCtx, fd: u32) -> Result<&File, Errno> {
+    match cx.entry(fd)? {
+        Desc::File(f) => Ok(f),
+        _ => Err(errno::BADF),
+    }
+}
+
+fn file_mut(cx: &mut WasiCtx, fd: u32) -> Result<&mut File, Errno> {
+    match cx.entry_mut(fd)? {
+        Desc::File(f) => Ok(f),
+        _ => Err(errno::BADF),
+    }
+}
+
+/// A file for `fd_seek`/`fd_tell`: stdio is `ESPIPE`, anything else `EBADF`.
+fn seekable(cx: &mut WasiCtx, fd: u32) -> Result<&mut File, Errno> {
+    match cx.entry_mut(fd)? {
+        Desc::File(f) => Ok(f),
+        Desc::Stdin { .. } | Desc::Stdout { .. } | Desc::Stderr { .. } => Err(errno::SPIPE),
+        _ => Err(errno::BADF),
+    }
+}
+
+/// A file or directory (not stdio, not a socket).
+fn fs_fd(cx: &WasiCtx, fd: u32) -> Result<&Desc, Errno> {
+    match cx.entry(fd)? {
+        d @ (Desc::File(_) | Desc::Dir { .. }) => Ok(d),
+        _ => Err(errno::BADF),
+    }
+}
+
+/// Writes all of `buf` to a stream (stdout, stderr, a socket).
+pub(crate) fn write_all(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+    let mut done = 0;
+    while done < buf.len() {
+        // SAFETY: `buf[done..]` is valid for reads.
+        let n =
+            retry(|| unsafe { libc::write(fd, buf[done..].as_ptr().cast(), buf.len() - done) })?;
+        done += n;
+    }
+    Ok(done)
+}
+
+fn pwrite(fd: i32, buf: &[u8], off: u64, append: bool) -> Result<usize, Errno> {
+    let iov = libc::iovec {
+        iov_base: buf.as_ptr() as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    if append {
+        // SAFETY: one valid iovec.
+        return retry(|| unsafe { libc::pwritev2(fd, &iov, 1, -1, libc::RWF_APPEND) });
+    }
+    let off = i64::try_from(off).map_err(|_| errno::INVAL)?;
+    // SAFETY: as above.
+    retry(|| unsafe { libc::pwrite(fd, iov.iov_base, iov.iov_len, off) })
+}
+
+fn pread(fd: i32, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
+    let off = i64::try_from(off).map_err(|_| errno::INVAL)?;
+    // SAFETY: `buf` is valid for writes.
+    retry(|| unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), off) })
+}
+
+/// `fd_write` (`at` is `None`) and `fd_pwrite`.
+fn write_impl(
+    cx: &mut WasiCtx,
+    mem: &Guest,
+    fd: u32,
+    iovs: u32,
+    n: u32,
+    at: Option<u64>,
+) -> Result<u32, Errno> {
+    let (buf, len) = mem.first_iovec(iovs, n)?;
+    match cx.entry_mut(fd)? {
+        Desc::File(f) => {
+            let data = mem.bytes(buf, len)?;
+            let w = pwrite(f.fd.0, data, at.unwrap_or(f.pos), f.append)?;
+            if at.is_none() {
+                f.pos = if f.append {
+                    fstat(f.fd.0)?.st_size as u64
+                } else {
+                    f.pos.checked_add(w as u64).ok_or(errno::OVERFLOW)?
+                };
+            }
+            Ok(count(w))
+        }
+        Desc::Stream { fd: h, .. } => {
+            if at.is_some() {
+                return Err(errno::SPIPE);
+            }
+            let h = h.0;
+            let data = mem.bytes(buf, len)?;
+            // SAFETY: `data` is valid for reads.
+            Ok(count(retry(|| unsafe {
+                libc::send(h, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL)
+            })?))
+        }
+        Desc::Stdout { .. } | Desc::Stderr { .. } => {
+            if at.is_some() {
+                return Err(errno::SPIPE);
+            }
+            let host = if matches!(cx.entry(fd)?, Desc::Stdout { .. }) {
+                1
+            } else {
+                2
+            };
+            Ok(count(write_all(host, mem.bytes(buf, len)?)?))
+        }
+        _ => Err(errno::BADF),
+    }
 }
 
 pub(crate) extern "C" fn fd_write(
@@ -106,24 +221,8 @@ pub(crate) extern "C" fn fd_write(
     // SAFETY: called by compiled code with its vmctx.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = io_entry(cx, fd)?;
-            mem.check_struct(nwritten, 4, 4)?;
-            let v = host_iovecs(mem, iovs, n)?;
-            let w = retry(|| libc::writev(e.host, v.as_ptr(), v.len().min(1024) as i32))?;
-            mem.write_u32(nwritten, count(w))
-        })
-    }
-}
-
-pub(crate) extern "C" fn fd_read(vmctx: *mut VmCtx, fd: u32, iovs: u32, n: u32, nread: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let e = io_entry(cx, fd)?;
-            mem.check_struct(nread, 4, 4)?;
-            let v = host_iovecs(mem, iovs, n)?;
-            let r = retry(|| libc::readv(e.host, v.as_ptr(), v.len().min(1024) as i32))?;
-            mem.write_u32(nread, count(r))
+            let w = write_impl(cx, mem, fd, iovs, n, None)?;
+            mem.write_u32(nwritten, w)
         })
     }
 }
@@ -139,12 +238,35 @@ pub(crate) extern "C" fn fd_pwrite(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = io_entry(cx, fd)?;
-            mem.check_struct(nw, 4, 4)?;
-            let off = i64::try_from(off).map_err(|_| errno::INVAL)?;
-            let v = host_iovecs(mem, iovs, n)?;
-            let w = retry(|| libc::pwritev(e.host, v.as_ptr(), v.len().min(1024) as i32, off))?;
-            mem.write_u32(nw, count(w))
+            let w = write_impl(cx, mem, fd, iovs, n, Some(off))?;
+            mem.write_u32(nw, w)
+        })
+    }
+}
+
+pub(crate) extern "C" fn fd_read(vmctx: *mut VmCtx, fd: u32, iovs: u32, n: u32, nread: u32) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, mem| {
+            let (buf, len) = mem.first_iovec(iovs, n)?;
+            let r = match cx.entry_mut(fd)? {
+                Desc::File(f) => {
+                    let out = mem.bytes(buf, len)?;
+                    let r = pread(f.fd.0, out, f.pos)?;
+                    f.pos = f.pos.checked_add(r as u64).ok_or(errno::OVERFLOW)?;
+                    r
+                }
+                d @ (Desc::Stdin { .. } | Desc::Stream { .. }) => {
+                    let h = d.host();
+                    let mut tmp = vec![0u8; len as usize];
+                    // SAFETY: `tmp` is valid for writes.
+                    let r = retry(|| libc::read(h, tmp.as_mut_ptr().cast(), tmp.len()))?;
+                    mem.write_bytes(buf, &tmp[..r])?;
+                    r
+                }
+                _ => return Err(errno::BADF),
+            };
+            mem.write_u32(nread, count(r))
         })
     }
 }
@@ -160,11 +282,17 @@ pub(crate) extern "C" fn fd_pread(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = io_entry(cx, fd)?;
-            mem.check_struct(nr, 4, 4)?;
-            let off = i64::try_from(off).map_err(|_| errno::INVAL)?;
-            let v = host_iovecs(mem, iovs, n)?;
-            let r = retry(|| libc::preadv(e.host, v.as_ptr(), v.len().min(1024) as i32, off))?;
+            let (buf, len) = mem.first_iovec(iovs, n)?;
+            let r = match cx.entry(fd)? {
+                Desc::File(f) => {
+                    let mut tmp = vec![0u8; len as usize];
+                    let r = pread(f.fd.0, &mut tmp, off)?;
+                    mem.write_bytes(buf, &tmp[..r])?;
+                    r
+                }
+                Desc::Stdin { .. } => return Err(errno::SPIPE),
+                _ => return Err(errno::BADF),
+            };
             mem.write_u32(nr, count(r))
         })
     }
@@ -180,19 +308,21 @@ pub(crate) extern "C" fn fd_seek(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = io_entry(cx, fd)?;
-            let whence = match whence {
-                0 => libc::SEEK_SET,
-                1 => libc::SEEK_CUR,
-                2 => libc::SEEK_END,
-                _ => return Err(errno::INVAL),
-            };
-            mem.check_struct(out, 8, 8)?;
-            let r = libc::lseek(e.host, offset as i64, whence);
-            if r < 0 {
-                return Err(errno::last());
+            if whence > 2 {
+                return Err(errno::invalid("enum", "Whence"));
             }
-            mem.write_u64(out, r as u64)
+            let f = seekable(cx, fd)?;
+            let offset = offset as i64;
+            let pos = match whence {
+                0 if offset >= 0 => offset as u64,
+                0 => return Err(errno::INVAL),
+                1 => f.pos.checked_add_signed(offset).ok_or(errno::INVAL)?,
+                _ => (fstat(f.fd.0)?.st_size as u64)
+                    .checked_add_signed(offset)
+                    .ok_or(errno::INVAL)?,
+            };
+            f.pos = pos;
+            mem.write_u64(out, pos)
         })
     }
 }
@@ -201,34 +331,22 @@ pub(crate) extern "C" fn fd_tell(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = io_entry(cx, fd)?;
-            mem.check_struct(out, 8, 8)?;
-            let r = libc::lseek(e.host, 0, libc::SEEK_CUR);
-            if r < 0 {
-                return Err(errno::last());
-            }
-            mem.write_u64(out, r as u64)
+            let pos = seekable(cx, fd)?.pos;
+            mem.write_u64(out, pos)
         })
     }
 }
 
 pub(crate) extern "C" fn fd_close(vmctx: *mut VmCtx, fd: u32) -> u32 {
     // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            cx.entry(fd)?;
-            cx.fds[fd as usize] = None;
-            Ok(())
-        })
-    }
+    unsafe { with(vmctx, |cx, _| cx.remove(fd).map(drop)) }
 }
 
 pub(crate) extern "C" fn fd_sync(vmctx: *mut VmCtx, fd: u32) -> u32 {
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, _| {
-            let e = cx.entry(fd)?;
-            if libc::fsync(e.host) != 0 {
+            if libc::fsync(file(cx, fd)?.fd.0) != 0 {
                 return Err(errno::last());
             }
             Ok(())
@@ -240,8 +358,7 @@ pub(crate) extern "C" fn fd_datasync(vmctx: *mut VmCtx, fd: u32) -> u32 {
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, _| {
-            let e = cx.entry(fd)?;
-            if libc::fdatasync(e.host) != 0 {
+            if libc::fdatasync(file(cx, fd)?.fd.0) != 0 {
                 return Err(errno::last());
             }
             Ok(())
@@ -249,43 +366,127 @@ pub(crate) extern "C" fn fd_datasync(vmctx: *mut VmCtx, fd: u32) -> u32 {
     }
 }
 
-/// WASI fdflags from host open flags.
-fn fdflags(host: i32) -> u16 {
-    // SAFETY: F_GETFL has no side effects.
-    let fl = unsafe { libc::fcntl(host, libc::F_GETFL) };
-    if fl < 0 {
-        return 0;
+pub(crate) extern "C" fn fd_advise(
+    vmctx: *mut VmCtx,
+    fd: u32,
+    offset: u64,
+    len: u64,
+    advice: u32,
+) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, _| {
+            let advice = match advice {
+                0 => libc::POSIX_FADV_NORMAL,
+                1 => libc::POSIX_FADV_SEQUENTIAL,
+                2 => libc::POSIX_FADV_RANDOM,
+                3 => libc::POSIX_FADV_WILLNEED,
+                4 => libc::POSIX_FADV_DONTNEED,
+                5 => libc::POSIX_FADV_NOREUSE,
+                _ => return Err(errno::invalid("enum", "Advice")),
+            };
+            let f = file(cx, fd)?;
+            // Advice is a hint: ranges the host cannot express are ignored (as wasmtime).
+            let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+                return Ok(());
+            };
+            match libc::posix_fadvise(f.fd.0, offset, len, advice) {
+                0 => Ok(()),
+                e => Err(errno::from_host(e)),
+            }
+        })
     }
-    let mut f = 0;
-    if fl & libc::O_APPEND != 0 {
-        f |= 1;
+}
+
+/// Not supported, as in wasmtime: `ENOTSUP` for a file, `EBADF` otherwise.
+pub(crate) extern "C" fn fd_allocate(vmctx: *mut VmCtx, fd: u32, _offset: u64, _len: u64) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, _| {
+            file(cx, fd)?;
+            Err(errno::NOTSUP)
+        })
     }
-    if fl & libc::O_DSYNC != 0 {
-        f |= 2;
-    }
-    if fl & libc::O_NONBLOCK != 0 {
-        f |= 4;
-    }
-    if fl & libc::O_SYNC == libc::O_SYNC {
-        f |= 16;
-    }
-    f
 }
 
 pub(crate) extern "C" fn fd_fdstat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = cx.entry(fd)?;
-            mem.check_struct(out, 24, 8)?;
-            let ft = host_filetype(e.host)?;
-            let b = mem.bytes(out, 24)?;
-            b.fill(0);
+            let tty = |t: bool| {
+                if t {
+                    filetype::CHARACTER_DEVICE
+                } else {
+                    filetype::UNKNOWN
+                }
+            };
+            let (ft, flags, base, inheriting) = match cx.entry(fd)? {
+                Desc::Stdin { isatty } => (tty(*isatty), 0, RIGHT_FD_READ, RIGHT_FD_READ),
+                Desc::Stdout { isatty } | Desc::Stderr { isatty } => {
+                    (tty(*isatty), 0, RIGHT_FD_WRITE, RIGHT_FD_WRITE)
+                }
+                Desc::Dir {
+                    preopen: Some(_), ..
+                } => (
+                    filetype::DIRECTORY,
+                    0,
+                    RIGHTS_PREOPEN_BASE,
+                    RIGHTS_PREOPEN_INHERITING,
+                ),
+                Desc::Dir { .. } => (filetype::DIRECTORY, 0, RIGHTS_DIR, RIGHTS_DIR),
+                Desc::File(f) => {
+                    let st = fstat(f.fd.0)?;
+                    let ft = match mode_filetype(st.st_mode) {
+                        filetype::SOCKET_STREAM => filetype::UNKNOWN,
+                        t => t,
+                    };
+                    let fl = libc::fcntl(f.fd.0, libc::F_GETFL);
+                    let mut flags = 0u16;
+                    if fl & libc::O_DSYNC != 0 {
+                        flags |= FDFLAGS_DSYNC as u16;
+                    }
+                    if fl & libc::O_SYNC == libc::O_SYNC {
+                        flags |= (FDFLAGS_SYNC | FDFLAGS_RSYNC) as u16;
+                    }
+                    if f.append {
+                        flags |= FDFLAGS_APPEND as u16;
+                    }
+                    if f.nonblock {
+                        flags |= FDFLAGS_NONBLOCK as u16;
+                    }
+                    let mut r = RIGHTS_ALL;
+                    if !f.read {
+                        r &= !(RIGHT_FD_READ | RIGHT_FD_READDIR);
+                    }
+                    if !f.write {
+                        r &= !RIGHT_FD_WRITE;
+                    }
+                    (ft, flags, r, r)
+                }
+                Desc::Listener { .. } => (
+                    filetype::SOCKET_STREAM,
+                    0,
+                    super::sock::RIGHTS_LISTENER,
+                    super::sock::RIGHTS_STREAM,
+                ),
+                Desc::Stream { nonblock, .. } => (
+                    filetype::SOCKET_STREAM,
+                    if *nonblock {
+                        FDFLAGS_NONBLOCK as u16
+                    } else {
+                        0
+                    },
+                    super::sock::RIGHTS_STREAM,
+                    super::sock::RIGHTS_STREAM,
+                ),
+            };
+            let mut b = [0u8; 24];
             b[0] = ft;
-            b[2..4].copy_from_slice(&fdflags(e.host).to_le_bytes());
-            b[8..16].copy_from_slice(&e.rights_base.to_le_bytes());
-            b[16..24].copy_from_slice(&e.rights_inheriting.to_le_bytes());
-            Ok(())
+            b[2..4].copy_from_slice(&flags.to_le_bytes());
+            b[8..16].copy_from_slice(&base.to_le_bytes());
+            b[16..24].copy_from_slice(&inheriting.to_le_bytes());
+            mem.check_struct(out, 24, 8)?;
+            mem.write_bytes(out, &b)
         })
     }
 }
@@ -294,25 +495,39 @@ pub(crate) extern "C" fn fd_fdstat_set_flags(vmctx: *mut VmCtx, fd: u32, flags: 
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, _| {
-            let e = cx.entry(fd)?;
-            let fl = libc::fcntl(e.host, libc::F_GETFL);
-            if fl < 0 {
-                return Err(errno::last());
+            if flags & !FDFLAGS_ALL != 0 {
+                return Err(errno::invalid("flag", "Fdflags"));
             }
-            let mut nfl = fl & !(libc::O_APPEND | libc::O_NONBLOCK);
-            if flags & 1 != 0 {
-                nfl |= libc::O_APPEND;
+            if let Desc::Stream { nonblock, fd: h } = cx.entry_mut(fd)? {
+                return super::sock::set_nonblock(h.0, nonblock, flags & FDFLAGS_NONBLOCK != 0);
             }
-            if flags & 4 != 0 {
-                nfl |= libc::O_NONBLOCK;
+            let f = file_mut(cx, fd)?;
+            if flags & (FDFLAGS_DSYNC | FDFLAGS_SYNC | FDFLAGS_RSYNC) != 0 {
+                return Err(errno::INVAL);
             }
-            if flags & !(1 | 4) != 0 {
-                return Err(errno::NOTSUP);
-            }
-            if libc::fcntl(e.host, libc::F_SETFL, nfl) != 0 {
-                return Err(errno::last());
-            }
+            f.append = flags & FDFLAGS_APPEND != 0;
+            f.nonblock = flags & FDFLAGS_NONBLOCK != 0;
             Ok(())
+        })
+    }
+}
+
+/// Rights are not enforced beyond what the host enforces, and cannot be changed: as in
+/// wasmtime, `ENOTSUP` for a file or directory, `EBADF` otherwise.
+pub(crate) extern "C" fn fd_fdstat_set_rights(
+    vmctx: *mut VmCtx,
+    fd: u32,
+    base: u64,
+    inheriting: u64,
+) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, _| {
+            if (base | inheriting) & !RIGHTS_ALL != 0 {
+                return Err(errno::invalid("flag", "Rights"));
+            }
+            fs_fd(cx, fd)?;
+            Err(errno::NOTSUP)
         })
     }
 }
@@ -321,8 +536,13 @@ pub(crate) extern "C" fn fd_prestat_get(vmctx: *mut VmCtx, fd: u32, out: u32) ->
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = cx.entry(fd)?;
-            let name = e.preopen.as_ref().ok_or(errno::BADF)?;
+            let Desc::Dir {
+                preopen: Some(name),
+                ..
+            } = cx.entry(fd)?
+            else {
+                return Err(errno::BADF);
+            };
             mem.check_struct(out, 8, 4)?;
             mem.write_u32(out, 0)?;
             mem.write_u32(out + 4, count(name.len()))
@@ -339,22 +559,24 @@ pub(crate) extern "C" fn fd_prestat_dir_name(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = cx.entry(fd)?;
-            let name = e.preopen.as_ref().ok_or(errno::BADF)?;
+            let Desc::Dir {
+                preopen: Some(name),
+                ..
+            } = cx.entry(fd)?
+            else {
+                return Err(errno::NOTDIR);
+            };
             if (len as usize) < name.len() {
                 return Err(errno::NAMETOOLONG);
             }
-            mem.bytes(path, count(name.len()))?.copy_from_slice(name);
-            Ok(())
+            mem.write_bytes(path, name)
         })
     }
 }
 
-/// Writes a `filestat` (64 bytes) from a host `stat`.
-pub(crate) fn write_filestat(mem: &Guest, out: u32, st: &libc::stat) -> Result<(), Errno> {
-    mem.check_struct(out, 64, 8)?;
-    let b = mem.bytes(out, 64)?;
-    b.fill(0);
+/// A `filestat` (64 bytes) from a host `stat`.
+pub(crate) fn filestat_bytes(st: &libc::stat) -> [u8; 64] {
+    let mut b = [0u8; 64];
     let ns = |s: i64, n: i64| {
         (s as u64)
             .wrapping_mul(1_000_000_000)
@@ -362,25 +584,38 @@ pub(crate) fn write_filestat(mem: &Guest, out: u32, st: &libc::stat) -> Result<(
     };
     b[0..8].copy_from_slice(&st.st_dev.to_le_bytes());
     b[8..16].copy_from_slice(&st.st_ino.to_le_bytes());
-    b[16] = mode_filetype(st.st_mode);
+    b[16] = match mode_filetype(st.st_mode) {
+        filetype::SOCKET_STREAM => filetype::UNKNOWN,
+        t => t,
+    };
     b[24..32].copy_from_slice(&st.st_nlink.to_le_bytes());
     b[32..40].copy_from_slice(&(st.st_size as u64).to_le_bytes());
     b[40..48].copy_from_slice(&ns(st.st_atime, st.st_atime_nsec).to_le_bytes());
     b[48..56].copy_from_slice(&ns(st.st_mtime, st.st_mtime_nsec).to_le_bytes());
     b[56..64].copy_from_slice(&ns(st.st_ctime, st.st_ctime_nsec).to_le_bytes());
-    Ok(())
+    b
+}
+
+pub(crate) fn write_filestat(mem: &Guest, out: u32, b: &[u8; 64]) -> Result<(), Errno> {
+    mem.check_struct(out, 64, 8)?;
+    mem.write_bytes(out, b)
 }
 
 pub(crate) extern "C" fn fd_filestat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = cx.entry(fd)?;
-            let mut st: libc::stat = std::mem::zeroed();
-            if libc::fstat(e.host, &mut st) != 0 {
-                return Err(errno::last());
-            }
-            write_filestat(mem, out, &st)
+            let b = match cx.entry(fd)? {
+                Desc::Stdin { isatty } | Desc::Stdout { isatty } | Desc::Stderr { isatty } => {
+                    let mut b = [0u8; 64];
+                    if *isatty {
+                        b[16] = filetype::CHARACTER_DEVICE;
+                    }
+                    b
+                }
+                d => filestat_bytes(&fstat(d.host())?),
+            };
+            write_filestat(mem, out, &b)
         })
     }
 }
@@ -389,9 +624,68 @@ pub(crate) extern "C" fn fd_filestat_set_size(vmctx: *mut VmCtx, fd: u32, size: 
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, _| {
-            let e = io_entry(cx, fd)?;
+            let f = file(cx, fd)?;
             let size = i64::try_from(size).map_err(|_| errno::INVAL)?;
-            if libc::ftruncate(e.host, size) != 0 {
+            if libc::ftruncate(f.fd.0, size) != 0 {
+                return Err(errno::last());
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The two `timespec`s of `utimensat` for WASI times and `fstflags`.
+pub(crate) fn timespecs(atim: u64, mtim: u64, flags: u32) -> Result<[libc::timespec; 2], Errno> {
+    if flags & !0xf != 0 {
+        return Err(errno::invalid("flag", "Fstflags"));
+    }
+    let one = |t: u64, set: bool, now: bool| {
+        if set && now {
+            return Err(errno::INVAL);
+        }
+        Ok(if set {
+            libc::timespec {
+                tv_sec: (t / 1_000_000_000) as i64,
+                tv_nsec: (t % 1_000_000_000) as i64,
+            }
+        } else {
+            libc::timespec {
+                tv_sec: 0,
+                tv_nsec: if now {
+                    libc::UTIME_NOW
+                } else {
+                    libc::UTIME_OMIT
+                },
+            }
+        })
+    };
+    Ok([
+        one(
+            atim,
+            flags & FSTFLAGS_ATIM != 0,
+            flags & FSTFLAGS_ATIM_NOW != 0,
+        )?,
+        one(
+            mtim,
+            flags & FSTFLAGS_MTIM != 0,
+            flags & FSTFLAGS_MTIM_NOW != 0,
+        )?,
+    ])
+}
+
+pub(crate) extern "C" fn fd_filestat_set_times(
+    vmctx: *mut VmCtx,
+    fd: u32,
+    atim: u64,
+    mtim: u64,
+    flags: u32,
+) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, _| {
+            let ts = timespecs(atim, mtim, flags)?;
+            // A preopen is an `O_PATH` fd: `EBADF`, as in wasmtime.
+            if libc::futimens(fs_fd(cx, fd)?.host(), ts.as_ptr()) != 0 {
                 return Err(errno::last());
             }
             Ok(())
@@ -403,20 +697,22 @@ pub(crate) extern "C" fn fd_renumber(vmctx: *mut VmCtx, from: u32, to: u32) -> u
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, _| {
-            cx.entry(from)?;
             cx.entry(to)?;
+            cx.entry(from)?;
             if from != to {
-                let e = cx.fds[from as usize].take();
-                cx.fds[to as usize] = e;
+                let d = cx.remove(from)?;
+                cx.free.remove(&to);
+                cx.fds.insert(to, d);
             }
             Ok(())
         })
     }
 }
 
-/// Directory entries of `dir` as (name, inode, WASI file type): `.` and `..` first.
+/// Directory entries of `dir` as (name, inode, WASI file type): `.` and `..` first (both
+/// with the directory's own inode, as wasmtime), then the host's order.
 fn list_dir(dir: i32) -> Result<Vec<(Vec<u8>, u64, u8)>, Errno> {
-    // SAFETY: a fresh fd for the directory, so the guest's fd offset is untouched.
+    // SAFETY: a fresh fd for the directory, so nothing is shared with the guest's fd.
     let fd = unsafe {
         libc::openat(
             dir,
@@ -427,6 +723,7 @@ fn list_dir(dir: i32) -> Result<Vec<(Vec<u8>, u64, u8)>, Errno> {
     if fd < 0 {
         return Err(errno::last());
     }
+    let ino = fstat(fd).map(|s| s.st_ino).unwrap_or(0);
     // SAFETY: fdopendir takes ownership of `fd`; closedir releases both.
     let d = unsafe { libc::fdopendir(fd) };
     if d.is_null() {
@@ -434,7 +731,10 @@ fn list_dir(dir: i32) -> Result<Vec<(Vec<u8>, u64, u8)>, Errno> {
         unsafe { libc::close(fd) };
         return Err(errno::last());
     }
-    let mut v = Vec::new();
+    let mut v = vec![
+        (b".".to_vec(), ino, filetype::DIRECTORY),
+        (b"..".to_vec(), ino, filetype::DIRECTORY),
+    ];
     loop {
         // SAFETY: `d` is an open directory stream.
         let ent = unsafe { libc::readdir64(d) };
@@ -450,6 +750,9 @@ fn list_dir(dir: i32) -> Result<Vec<(Vec<u8>, u64, u8)>, Errno> {
                 e.d_type,
             )
         };
+        if name == b"." || name == b".." {
+            continue;
+        }
         let ft = match ty {
             libc::DT_REG => filetype::REGULAR_FILE,
             libc::DT_DIR => filetype::DIRECTORY,
@@ -463,11 +766,6 @@ fn list_dir(dir: i32) -> Result<Vec<(Vec<u8>, u64, u8)>, Errno> {
     }
     // SAFETY: closing the stream we opened.
     unsafe { libc::closedir(d) };
-    v.sort_by_key(|(n, _, _)| match n.as_slice() {
-        b"." => 0,
-        b".." => 1,
-        _ => 2,
-    });
     Ok(v)
 }
 
@@ -482,30 +780,32 @@ pub(crate) extern "C" fn fd_readdir(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            let e = cx.entry(fd)?;
-            if e.kind != FdKind::Dir {
-                return Err(errno::NOTDIR);
-            }
-            mem.check_struct(used, 4, 4)?;
-            let out = mem.bytes(buf, len)?;
-            let entries = list_dir(e.host)?;
-            let mut n = 0usize;
-            for (i, (name, ino, ft)) in entries.iter().enumerate().skip(cookie as usize) {
+            let Desc::Dir { fd: host, .. } = cx.entry(fd)? else {
+                return Err(errno::BADF);
+            };
+            let entries = list_dir(host.0)?;
+            // Entries are written one piece at a time, each truncated to what is left.
+            let mut at = buf;
+            let mut cap = len;
+            let mut put = |src: &[u8], cap: &mut u32| -> Result<bool, Errno> {
+                let k = (*cap).min(count(src.len()));
+                mem.write_bytes(at, &src[..k as usize])?;
+                at = at.wrapping_add(k);
+                *cap -= k;
+                Ok(*cap == 0)
+            };
+            let skip = usize::try_from(cookie).unwrap_or(usize::MAX);
+            for (i, (name, ino, ft)) in entries.iter().enumerate().skip(skip) {
                 let mut d = [0u8; 24];
                 d[0..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
                 d[8..16].copy_from_slice(&ino.to_le_bytes());
-                d[16..20].copy_from_slice(&(name.len() as u32).to_le_bytes());
+                d[16..20].copy_from_slice(&count(name.len()).to_le_bytes());
                 d[20] = *ft;
-                for src in [&d[..], &name[..]] {
-                    let k = src.len().min(out.len() - n);
-                    out[n..n + k].copy_from_slice(&src[..k]);
-                    n += k;
-                }
-                if n == out.len() {
-                    break;
+                if put(&d, &mut cap)? || put(name, &mut cap)? {
+                    return mem.write_u32(used, len);
                 }
             }
-            mem.write_u32(used, n as u32)
+            mem.write_u32(used, len - cap)
         })
     }
 }

@@ -2,11 +2,16 @@
 //!
 //! SANDBOX-CRITICAL (two reviews please): every guest pointer a WASI function receives goes
 //! through [`Guest`], which checks `ptr + len` against the memory's current length
-//! (`EFAULT`) and the alignment of typed pointers (`EINVAL`), as wasmtime does.
+//! and the alignment of typed pointers. As in wasmtime, a bad pointer ends the program
+//! (an [`errno::TRAP`]); a host calling a WASI function directly gets `EFAULT` (out of
+//! bounds) or `EINVAL` (misaligned) instead. An empty byte range is valid anywhere.
 
 use kiln_abi::vmctx::VmCtx;
 
-use super::errno::{Errno, FAULT, INVAL};
+use super::errno::{self, Errno, FAULT, INVAL};
+
+/// How many bytes one WASI call may copy (wasmtime's default host-call fuel); more is `ENOMEM`.
+pub const HOSTCALL_FUEL: u64 = 128 << 20;
 
 /// The linear memory of the instance that called a WASI function.
 pub struct Guest {
@@ -44,8 +49,11 @@ impl Guest {
     }
 
     fn check(&self, ptr: u32, len: u64) -> Result<usize, Errno> {
-        if u64::from(ptr) + len > self.len {
-            return Err(FAULT);
+        if len > 0 && u64::from(ptr) + len > self.len {
+            return Err(errno::trap(
+                format!("pointer out of bounds: guest address {ptr:#x}, length {len}"),
+                FAULT,
+            ));
         }
         Ok(ptr as usize)
     }
@@ -53,7 +61,10 @@ impl Guest {
     fn check_aligned(&self, ptr: u32, len: u64, align: u32) -> Result<usize, Errno> {
         let p = self.check(ptr, len)?;
         if !ptr.is_multiple_of(align) {
-            return Err(INVAL);
+            return Err(errno::trap(
+                format!("pointer not aligned to {align}: guest address {ptr:#x}"),
+                INVAL,
+            ));
         }
         Ok(p)
     }
@@ -130,6 +141,37 @@ impl Guest {
         }
         Ok(v)
     }
+
+    /// The first non-empty buffer of an iovec array, `(0, 0)` if all are empty (as
+    /// wasmtime: one buffer per call). Its bounds are not checked yet; a buffer larger
+    /// than wasmtime's per-call limit is `ENOMEM`.
+    pub fn first_iovec(&self, iovs: u32, count: u32) -> Result<(u32, u32), Errno> {
+        if u64::from(count) * 8 > HOSTCALL_FUEL {
+            return Err(errno::NOMEM);
+        }
+        for i in 0..count {
+            let at = iovs
+                .checked_add(i * 8)
+                .ok_or_else(|| errno::trap("pointer overflow".into(), FAULT))?;
+            let buf = self.read_u32(at)?;
+            let len = self.read_u32(at + 4)?;
+            if len == 0 {
+                continue;
+            }
+            if u64::from(len) > HOSTCALL_FUEL {
+                return Err(errno::NOMEM);
+            }
+            return Ok((buf, len));
+        }
+        Ok((0, 0))
+    }
+
+    /// Copies `src` to `ptr` (bounds-checked).
+    pub fn write_bytes(&self, ptr: u32, src: &[u8]) -> Result<(), Errno> {
+        let len = u32::try_from(src.len()).map_err(|_| errno::OVERFLOW)?;
+        self.bytes(ptr, len)?.copy_from_slice(src);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -142,18 +184,20 @@ mod tests {
         // SAFETY: 64 bytes of test memory.
         let g = unsafe { Guest::from_raw(mem.as_mut_ptr().cast(), 64) };
         assert!(g.write_u32(60, 1).is_ok());
-        assert_eq!(g.write_u32(61, 1), Err(FAULT));
-        assert_eq!(g.write_u32(62, 1), Err(FAULT));
-        assert_eq!(g.write_u32(2, 1), Err(INVAL));
-        assert_eq!(g.bytes(60, 5).err(), Some(FAULT));
+        assert_eq!(g.write_u32(61, 1), Err(errno::TRAP));
+        assert_eq!(g.write_u32(62, 1), Err(errno::TRAP));
+        assert_eq!(g.write_u32(2, 1), Err(errno::TRAP));
+        assert_eq!(g.bytes(60, 5).err(), Some(errno::TRAP));
         assert_eq!(g.bytes(64, 0).map(|b| b.len()), Ok(0));
-        assert_eq!(g.bytes(u32::MAX, 2).err(), Some(FAULT));
+        assert_eq!(g.bytes(u32::MAX, 0).map(|b| b.len()), Ok(0));
+        assert_eq!(errno::take_trap().1, FAULT);
+        assert_eq!(g.bytes(u32::MAX, 2).err(), Some(errno::TRAP));
         g.write_u64(8, 0x1122334455667788).unwrap();
         assert_eq!(g.read_u64(8), Ok(0x1122334455667788));
         assert_eq!(g.read_u32(8), Ok(0x55667788));
         g.write_u32(16, 40).unwrap();
         g.write_u32(20, 30).unwrap();
-        assert_eq!(g.iovecs(16, 1), Err(FAULT));
+        assert_eq!(g.iovecs(16, 1), Err(errno::TRAP));
         g.write_u32(20, 24).unwrap();
         assert_eq!(g.iovecs(16, 1), Ok(vec![(40, 24)]));
     }

@@ -2,7 +2,8 @@
 //! ([`WasiCtx`]: args, environment, the fd table with its preopens) and the host functions,
 //! one file per family. Each host function is an `extern "C" fn(vmctx, params...) -> errno`
 //! bound by name from [`kiln_abi::wasi::FUNCTIONS`]; guest pointers go through
-//! [`guest::Guest`]. Functions not implemented yet return `ENOSYS`.
+//! [`guest::Guest`]. The semantics are `wasmtime run`'s (wasmtime 49, Linux): same errno
+//! values, same fd numbering, same file types and rights reported.
 
 pub mod args_env;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod proc;
 pub mod random;
 pub mod sock;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::CString;
 use std::os::fd::RawFd;
 
@@ -37,31 +39,70 @@ pub mod filetype {
     pub const SYMBOLIC_LINK: u8 = 7;
 }
 
-/// What an fd refers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FdKind {
-    /// The process's own stdin/stdout/stderr (never closed by the runtime).
-    Stdio,
-    File,
-    Dir,
-}
-
-/// One entry of the guest's fd table.
+/// A host fd owned by the guest's fd table, closed on drop.
 #[derive(Debug)]
-pub struct FdEntry {
-    pub host: RawFd,
-    pub kind: FdKind,
-    /// The guest path of a preopened directory.
-    pub preopen: Option<Vec<u8>>,
-    pub rights_base: u64,
-    pub rights_inheriting: u64,
+pub struct HostFd(pub RawFd);
+
+impl Drop for HostFd {
+    fn drop(&mut self) {
+        // SAFETY: the table owns the fd.
+        unsafe { libc::close(self.0) };
+    }
 }
 
-impl Drop for FdEntry {
-    fn drop(&mut self) {
-        if self.kind != FdKind::Stdio {
-            // SAFETY: the entry owns its host fd.
-            unsafe { libc::close(self.host) };
+/// An open regular file (or other non-directory). As in wasmtime, the file position is
+/// the runtime's: reads and writes are positioned (`pread`/`pwrite`).
+#[derive(Debug)]
+pub struct File {
+    pub fd: HostFd,
+    pub pos: u64,
+    pub append: bool,
+    pub nonblock: bool,
+    /// Opened for reading / writing (what `fd_fdstat_get` reports as rights).
+    pub read: bool,
+    pub write: bool,
+}
+
+/// What a guest fd refers to.
+#[derive(Debug)]
+pub enum Desc {
+    /// The process's stdin/stdout/stderr (host fds 0-2, never closed by the runtime);
+    /// `isatty` decides the file type the guest sees, as in wasmtime.
+    Stdin {
+        isatty: bool,
+    },
+    Stdout {
+        isatty: bool,
+    },
+    Stderr {
+        isatty: bool,
+    },
+    File(File),
+    Dir {
+        fd: HostFd,
+        /// The guest path of a preopened directory (opened `O_PATH`).
+        preopen: Option<Vec<u8>>,
+    },
+    /// A listening TCP socket handed over by the launcher (`KILN_TCPLISTEN`).
+    Listener {
+        fd: HostFd,
+    },
+    /// A connection accepted from a listener.
+    Stream {
+        fd: HostFd,
+        nonblock: bool,
+    },
+}
+
+impl Desc {
+    /// The host fd behind a descriptor.
+    pub fn host(&self) -> RawFd {
+        match self {
+            Desc::Stdin { .. } => 0,
+            Desc::Stdout { .. } => 1,
+            Desc::Stderr { .. } => 2,
+            Desc::File(f) => f.fd.0,
+            Desc::Dir { fd, .. } | Desc::Listener { fd } | Desc::Stream { fd, .. } => fd.0,
         }
     }
 }
@@ -73,25 +114,28 @@ pub struct WasiCtx {
     pub args: Vec<Vec<u8>>,
     /// `KEY=VALUE` entries.
     pub env: Vec<Vec<u8>>,
-    pub(crate) fds: Vec<Option<FdEntry>>,
+    pub(crate) fds: BTreeMap<u32, Desc>,
+    /// Numbers freed by `fd_close`/`fd_renumber`; the highest is reused first (wasmtime).
+    pub(crate) free: BTreeSet<u32>,
+}
+
+fn isatty(fd: RawFd) -> bool {
+    // SAFETY: no memory is passed.
+    unsafe { libc::isatty(fd) == 1 }
 }
 
 impl WasiCtx {
     /// No args, no environment, stdio on fds 0-2 and no preopens.
     pub fn new() -> WasiCtx {
-        let stdio = |host| {
-            Some(FdEntry {
-                host,
-                kind: FdKind::Stdio,
-                preopen: None,
-                rights_base: fd::RIGHTS_STDIO,
-                rights_inheriting: 0,
-            })
-        };
+        let mut fds = BTreeMap::new();
+        fds.insert(0, Desc::Stdin { isatty: isatty(0) });
+        fds.insert(1, Desc::Stdout { isatty: isatty(1) });
+        fds.insert(2, Desc::Stderr { isatty: isatty(2) });
         WasiCtx {
             args: Vec::new(),
             env: Vec::new(),
-            fds: vec![stdio(0), stdio(1), stdio(2)],
+            fds,
+            free: BTreeSet::new(),
         }
     }
 
@@ -115,7 +159,7 @@ impl WasiCtx {
         let fd = unsafe {
             libc::open(
                 c.as_ptr(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
             )
         };
         if fd < 0 {
@@ -124,38 +168,54 @@ impl WasiCtx {
                 std::io::Error::last_os_error()
             ));
         }
-        self.fds.push(Some(FdEntry {
-            host: fd,
-            kind: FdKind::Dir,
+        self.push(Desc::Dir {
+            fd: HostFd(fd),
             preopen: Some(guest.as_bytes().to_vec()),
-            rights_base: fd::RIGHTS_DIR_BASE,
-            rights_inheriting: fd::RIGHTS_DIR_INHERITING,
-        }));
+        });
         Ok(self)
     }
 
-    pub(crate) fn entry(&self, fd: u32) -> Result<&FdEntry, Errno> {
-        self.fds
-            .get(fd as usize)
-            .and_then(Option::as_ref)
-            .ok_or(errno::BADF)
+    /// Hands the guest a listening socket (the next fd); the context owns `fd`.
+    pub fn listener(&mut self, fd: RawFd) -> u32 {
+        self.push(Desc::Listener { fd: HostFd(fd) })
     }
 
-    /// Puts `e` in the lowest free slot; its fd.
-    pub(crate) fn insert(&mut self, e: FdEntry) -> Result<u32, Errno> {
-        let i = match self.fds.iter().position(Option::is_none) {
-            Some(i) => i,
-            None => {
-                self.fds.push(None);
-                self.fds.len() - 1
-            }
+    pub(crate) fn entry(&self, fd: u32) -> Result<&Desc, Errno> {
+        self.fds.get(&fd).ok_or(errno::BADF)
+    }
+
+    pub(crate) fn entry_mut(&mut self, fd: u32) -> Result<&mut Desc, Errno> {
+        self.fds.get_mut(&fd).ok_or(errno::BADF)
+    }
+
+    /// Adds `d` under the highest freed number, else one past the highest in use.
+    pub(crate) fn push(&mut self, d: Desc) -> u32 {
+        let fd = match self.free.pop_last() {
+            Some(fd) => fd,
+            None => self
+                .fds
+                .last_key_value()
+                .map_or(0, |(k, _)| k.saturating_add(1)),
         };
-        self.fds[i] = Some(e);
-        u32::try_from(i).map_err(|_| errno::NOTSUP)
+        self.fds.insert(fd, d);
+        fd
+    }
+
+    /// Removes `fd` from the table (closing its host fd unless it is stdio).
+    pub(crate) fn remove(&mut self, fd: u32) -> Result<Desc, Errno> {
+        let d = self.fds.remove(&fd).ok_or(errno::BADF)?;
+        self.free.insert(fd);
+        Ok(d)
     }
 }
 
+extern "C" {
+    fn kiln_in_catch() -> libc::c_int;
+}
+
 /// Runs `f` with the calling instance's WASI context and memory; the errno as `u32`.
+/// An [`errno::TRAP`] ends the program with status 1 after a message on stderr (as
+/// `wasmtime run` does for host errors) when called from wasm.
 ///
 /// # Safety
 /// `vmctx` is the live context of the calling instance.
@@ -171,18 +231,29 @@ pub(crate) unsafe fn with(
     };
     match f(ctx, &mem) {
         Ok(()) => 0,
+        Err(errno::TRAP) => u32::from(end_program()),
         Err(e) => u32::from(e),
     }
 }
 
-extern "C" fn nosys() -> u32 {
-    u32::from(errno::NOSYS)
+/// Ends the program after a host error (see [`with`]); outside wasm, the fallback errno.
+pub(crate) fn end_program() -> Errno {
+    let (message, fallback) = errno::take_trap();
+    // SAFETY: a plain thread-local flag in the C helper.
+    if unsafe { kiln_in_catch() } == 0 {
+        return fallback;
+    }
+    eprintln!("kiln: error: WASI call failed: {message}");
+    drop(message);
+    // Nothing with a destructor is live in the frames `exit` skips.
+    crate::traps::exit(1)
 }
 
 /// The host function implementing `name`, if any.
 pub fn function(name: &str) -> Option<*const u8> {
     use self::{
         args_env as a, clock as c, fd as f, path as p, poll as pl, proc as pr, random as r,
+        sock as s,
     };
     Some(match name {
         "args_get" => a::args_get as *const () as *const u8,
@@ -207,6 +278,15 @@ pub fn function(name: &str) -> Option<*const u8> {
         "fd_filestat_set_size" => f::fd_filestat_set_size as *const () as *const u8,
         "fd_fdstat_set_flags" => f::fd_fdstat_set_flags as *const () as *const u8,
         "fd_renumber" => f::fd_renumber as *const () as *const u8,
+        "fd_advise" => f::fd_advise as *const () as *const u8,
+        "fd_allocate" => f::fd_allocate as *const () as *const u8,
+        "fd_fdstat_set_rights" => f::fd_fdstat_set_rights as *const () as *const u8,
+        "fd_filestat_set_times" => f::fd_filestat_set_times as *const () as *const u8,
+        "path_filestat_set_times" => p::path_filestat_set_times as *const () as *const u8,
+        "sock_accept" => s::sock_accept as *const () as *const u8,
+        "sock_recv" => s::sock_recv as *const () as *const u8,
+        "sock_send" => s::sock_send as *const () as *const u8,
+        "sock_shutdown" => s::sock_shutdown as *const () as *const u8,
         "path_open" => p::path_open as *const () as *const u8,
         "path_filestat_get" => p::path_filestat_get as *const () as *const u8,
         "path_create_directory" => p::path_create_directory as *const () as *const u8,
@@ -222,7 +302,6 @@ pub fn function(name: &str) -> Option<*const u8> {
         "proc_exit" => pr::proc_exit as *const () as *const u8,
         "sched_yield" => pr::sched_yield as *const () as *const u8,
         "random_get" => r::random_get as *const () as *const u8,
-        _ if kiln_abi::wasi::lookup(name).is_some() => nosys as *const () as *const u8,
         _ => return None,
     })
 }

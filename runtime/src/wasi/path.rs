@@ -7,14 +7,14 @@
 //! (mkdir, unlink, rename, ...) first open its parent that way, then use the `*at` call
 //! on the last component, which is never `..` and never followed.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 
 use kiln_abi::vmctx::VmCtx;
 
 use super::errno::{self, Errno};
-use super::fd::write_filestat;
+use super::fd::{filestat_bytes, write_filestat};
 use super::guest::Guest;
-use super::{with, FdEntry, FdKind, WasiCtx};
+use super::{with, Desc, File, WasiCtx};
 
 #[repr(C)]
 struct OpenHow {
@@ -31,7 +31,11 @@ pub(crate) fn open_beneath(dir: i32, path: &[u8], flags: i32, mode: u32) -> Resu
     let c = CString::new(path).map_err(|_| errno::INVAL)?;
     let how = OpenHow {
         flags: (flags | libc::O_CLOEXEC) as u64,
-        mode: u64::from(mode),
+        mode: if flags & libc::O_CREAT != 0 {
+            u64::from(mode)
+        } else {
+            0
+        },
         resolve: RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
     };
     loop {
@@ -68,7 +72,8 @@ impl Drop for Owned {
     }
 }
 
-/// Splits `path` into its parent (opened beneath `dir`) and last component.
+/// Splits `path` into its parent (opened beneath `dir`) and last component. A trailing
+/// slash stays on the last component (`x/`), so the host sees it.
 fn parent_of(dir: i32, path: &[u8]) -> Result<(Owned, CString), Errno> {
     if path.is_empty() {
         return Err(errno::NOENT);
@@ -76,42 +81,71 @@ fn parent_of(dir: i32, path: &[u8]) -> Result<(Owned, CString), Errno> {
     if path.first() == Some(&b'/') {
         return Err(errno::PERM);
     }
-    let trimmed = {
-        let mut p = path;
-        while p.len() > 1 && p.last() == Some(&b'/') {
-            p = &p[..p.len() - 1];
-        }
-        p
-    };
+    let mut trimmed = path;
+    while trimmed.len() > 1 && trimmed.last() == Some(&b'/') {
+        trimmed = &trimmed[..trimmed.len() - 1];
+    }
+    let slash = trimmed.len() < path.len();
     let (parent, base): (&[u8], &[u8]) = match trimmed.iter().rposition(|&b| b == b'/') {
         Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
         None => (b".", trimmed),
     };
     let parent = if parent.is_empty() { &b"."[..] } else { parent };
     // `x/..` or `.`: resolve the whole path as the directory and use "." in it.
-    let (parent_path, base): (Vec<u8>, &[u8]) = if base == b".." || base == b"." {
-        (trimmed.to_vec(), b".")
+    let (parent_path, base): (&[u8], Vec<u8>) = if base == b".." || base == b"." {
+        (trimmed, b".".to_vec())
+    } else if slash {
+        (parent, [base, b"/"].concat())
     } else {
-        (parent.to_vec(), base)
+        (parent, base.to_vec())
     };
-    let p = open_beneath(dir, &parent_path, libc::O_PATH | libc::O_DIRECTORY, 0)?;
+    let p = open_beneath(dir, parent_path, libc::O_PATH | libc::O_DIRECTORY, 0)?;
     Ok((Owned(p), CString::new(base).map_err(|_| errno::INVAL)?))
 }
 
 fn dir_entry(cx: &WasiCtx, fd: u32) -> Result<i32, Errno> {
-    let e = cx.entry(fd)?;
-    if e.kind != FdKind::Dir {
-        return Err(errno::NOTDIR);
+    match cx.entry(fd)? {
+        Desc::Dir { fd, .. } => Ok(fd.0),
+        _ => Err(errno::BADF),
     }
-    Ok(e.host)
 }
 
 fn read_path(mem: &Guest, ptr: u32, len: u32) -> Result<Vec<u8>, Errno> {
+    if u64::from(len) > super::guest::HOSTCALL_FUEL {
+        return Err(errno::NOMEM);
+    }
     let b = mem.bytes(ptr, len)?.to_vec();
     if std::str::from_utf8(&b).is_err() {
         return Err(errno::ILSEQ);
     }
     Ok(b)
+}
+
+/// `stat` of `path` beneath `dir`, following a final symlink or not.
+fn stat_at(dir: i32, path: &[u8], follow: bool) -> Result<libc::stat, Errno> {
+    if follow {
+        let f = Owned(open_beneath(dir, path, libc::O_PATH, 0)?);
+        return super::fd::fstat(f.0);
+    }
+    let (p, base) = parent_of(dir, path)?;
+    let at = |name: &CStr| {
+        // SAFETY: stat into a local.
+        unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            if libc::fstatat(p.0, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) != 0 {
+                return Err(errno::last());
+            }
+            Ok(st)
+        }
+    };
+    match at(&base) {
+        // `file/` (or a link to one): wasmtime stats the entry itself.
+        Err(errno::NOTDIR) if base.as_bytes().ends_with(b"/") => {
+            let b = base.as_bytes();
+            at(&CString::new(&b[..b.len() - 1]).map_err(|_| errno::INVAL)?)
+        }
+        r => r,
+    }
 }
 
 fn check(r: libc::c_int) -> Result<(), Errno> {
@@ -140,31 +174,55 @@ pub(crate) extern "C" fn path_open(
     fdflags: u32,
     opened: u32,
 ) -> u32 {
+    use super::fd::{FDFLAGS_ALL, RIGHTS_ALL, RIGHT_FD_READ, RIGHT_FD_WRITE};
     // SAFETY: called by compiled code with its vmctx.
     unsafe {
         with(vmctx, |cx, mem| {
-            let dir = dir_entry(cx, fd)?;
+            if dirflags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+                return Err(errno::invalid("flag", "Lookupflags"));
+            }
+            if oflags & !0xf != 0 {
+                return Err(errno::invalid("flag", "Oflags"));
+            }
+            if (rights_base | rights_inheriting) & !RIGHTS_ALL != 0 {
+                return Err(errno::invalid("flag", "Rights"));
+            }
+            if fdflags & !FDFLAGS_ALL != 0 {
+                return Err(errno::invalid("flag", "Fdflags"));
+            }
             let path = read_path(mem, path, path_len)?;
-            mem.check_struct(opened, 4, 4)?;
-            use super::fd::*;
-            let read = rights_base & (RIGHT_FD_READ | RIGHT_FD_READDIR) != 0;
-            let write = rights_base
-                & (RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE)
-                != 0
-                || fdflags & 1 != 0;
+            let dir = match cx.entry(fd)? {
+                Desc::Dir { fd, .. } => fd.0,
+                Desc::File(_) => return Err(errno::NOTDIR),
+                _ => return Err(errno::BADF),
+            };
+            // DSYNC, RSYNC, SYNC.
+            if fdflags & (2 | 8 | 16) != 0 {
+                return Err(errno::NOTSUP);
+            }
+            if oflags & OFLAGS_DIRECTORY != 0
+                && oflags & (OFLAGS_CREAT | OFLAGS_EXCL | OFLAGS_TRUNC) != 0
+            {
+                return Err(errno::INVAL);
+            }
+            // As wasmtime: creating or truncating opens for writing; without the write
+            // right a file is opened for reading.
+            let want_write = rights_base & RIGHT_FD_WRITE != 0;
+            let write = want_write || oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) != 0;
+            let read = rights_base & RIGHT_FD_READ != 0 || !want_write;
             let mut flags = match (read, write) {
-                (_, false) => libc::O_RDONLY,
-                (false, true) => libc::O_WRONLY,
                 (true, true) => libc::O_RDWR,
+                (false, true) => libc::O_WRONLY,
+                _ => libc::O_RDONLY,
             };
             if oflags & OFLAGS_CREAT != 0 {
                 flags |= libc::O_CREAT;
+                if oflags & OFLAGS_EXCL != 0 {
+                    flags |= libc::O_EXCL;
+                }
             }
             if oflags & OFLAGS_DIRECTORY != 0 {
                 flags |= libc::O_DIRECTORY;
-            }
-            if oflags & OFLAGS_EXCL != 0 {
-                flags |= libc::O_EXCL;
             }
             if oflags & OFLAGS_TRUNC != 0 {
                 flags |= libc::O_TRUNC;
@@ -172,39 +230,42 @@ pub(crate) extern "C" fn path_open(
             if dirflags & LOOKUP_SYMLINK_FOLLOW == 0 {
                 flags |= libc::O_NOFOLLOW;
             }
-            if fdflags & 1 != 0 {
-                flags |= libc::O_APPEND;
-            }
-            if fdflags & 2 != 0 {
-                flags |= libc::O_DSYNC;
-            }
-            if fdflags & 4 != 0 {
-                flags |= libc::O_NONBLOCK;
-            }
-            if fdflags & (8 | 16) != 0 {
-                flags |= libc::O_SYNC;
-            }
             if path.first() == Some(&b'/') {
                 return Err(errno::PERM);
             }
-            let host = Owned(open_beneath(dir, &path, flags, 0o666)?);
-            let mut st: libc::stat = std::mem::zeroed();
-            check(libc::fstat(host.0, &mut st))?;
-            let is_dir = st.st_mode & libc::S_IFMT == libc::S_IFDIR;
-            let kind = if is_dir { FdKind::Dir } else { FdKind::File };
-            let e = FdEntry {
-                host: host.0,
-                kind,
-                preopen: None,
-                rights_base: if is_dir {
-                    rights_base
-                } else {
-                    rights_base & RIGHTS_FILE
-                },
-                rights_inheriting,
+            let host = match open_beneath(dir, &path, flags | libc::O_NOCTTY, 0o666) {
+                // A symlink not followed where a directory is wanted: `ELOOP`, as wasmtime.
+                Err(errno::NOTDIR)
+                    if flags & libc::O_NOFOLLOW != 0
+                        && flags & libc::O_DIRECTORY != 0
+                        && stat_at(dir, &path, false)
+                            .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK) =>
+                {
+                    return Err(errno::LOOP)
+                }
+                r => Owned(r?),
             };
+            let st = super::fd::fstat(host.0)?;
+            let is_dir = st.st_mode & libc::S_IFMT == libc::S_IFDIR;
+            let h = super::HostFd(host.0);
             std::mem::forget(host);
-            let new = cx.insert(e)?;
+            let d = if is_dir {
+                Desc::Dir {
+                    fd: h,
+                    preopen: None,
+                }
+            } else {
+                Desc::File(File {
+                    fd: h,
+                    pos: 0,
+                    append: fdflags & 1 != 0,
+                    nonblock: fdflags & 4 != 0,
+                    read: rights_base & RIGHT_FD_READ != 0 || !want_write,
+                    write,
+                })
+            };
+            mem.check_struct(opened, 4, 4)?;
+            let new = cx.push(d);
             mem.write_u32(opened, new)
         })
     }
@@ -221,22 +282,13 @@ pub(crate) extern "C" fn path_filestat_get(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
+            if flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+                return Err(errno::invalid("flag", "Lookupflags"));
+            }
             let dir = dir_entry(cx, fd)?;
             let path = read_path(mem, path, path_len)?;
-            let mut st: libc::stat = std::mem::zeroed();
-            if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
-                let f = Owned(open_beneath(dir, &path, libc::O_PATH, 0)?);
-                check(libc::fstat(f.0, &mut st))?;
-            } else {
-                let (p, base) = parent_of(dir, &path)?;
-                check(libc::fstatat(
-                    p.0,
-                    base.as_ptr(),
-                    &mut st,
-                    libc::AT_SYMLINK_NOFOLLOW,
-                ))?;
-            }
-            write_filestat(mem, out, &st)
+            let st = stat_at(dir, &path, flags & LOOKUP_SYMLINK_FOLLOW != 0)?;
+            write_filestat(mem, out, &filestat_bytes(&st))
         })
     }
 }
@@ -267,7 +319,19 @@ pub(crate) extern "C" fn path_remove_directory(
     unsafe {
         with(vmctx, |cx, mem| {
             let dir = dir_entry(cx, fd)?;
-            let (p, base) = parent_of(dir, &read_path(mem, path, len)?)?;
+            let path = read_path(mem, path, len)?;
+            let (p, base) = parent_of(dir, &path)?;
+            if base.as_bytes().ends_with(b"/") {
+                // wasmtime removes `x/` as `.` in `x`.
+                let d = Owned(open_beneath(
+                    p.0,
+                    base.as_bytes(),
+                    libc::O_PATH | libc::O_DIRECTORY,
+                    0,
+                )?);
+                drop(d);
+                return Err(errno::INVAL);
+            }
             check(libc::unlinkat(p.0, base.as_ptr(), libc::AT_REMOVEDIR))
         })
     }
@@ -279,9 +343,6 @@ pub(crate) extern "C" fn path_unlink_file(vmctx: *mut VmCtx, fd: u32, path: u32,
         with(vmctx, |cx, mem| {
             let dir = dir_entry(cx, fd)?;
             let path = read_path(mem, path, len)?;
-            if path.last() == Some(&b'/') {
-                return Err(errno::NOTDIR);
-            }
             let (p, base) = parent_of(dir, &path)?;
             check(libc::unlinkat(p.0, base.as_ptr(), 0))
         })
@@ -302,8 +363,9 @@ pub(crate) extern "C" fn path_rename(
     unsafe {
         with(vmctx, |cx, mem| {
             let (d1, d2) = (dir_entry(cx, fd)?, dir_entry(cx, new_fd)?);
-            let (p1, b1) = parent_of(d1, &read_path(mem, old, old_len)?)?;
-            let (p2, b2) = parent_of(d2, &read_path(mem, new, new_len)?)?;
+            let (old, new) = (read_path(mem, old, old_len)?, read_path(mem, new, new_len)?);
+            let (p1, b1) = parent_of(d1, &old)?;
+            let (p2, b2) = parent_of(d2, &new)?;
             check(libc::renameat(p1.0, b1.as_ptr(), p2.0, b2.as_ptr()))
         })
     }
@@ -322,12 +384,13 @@ pub(crate) extern "C" fn path_symlink(
         with(vmctx, |cx, mem| {
             let dir = dir_entry(cx, fd)?;
             let target = read_path(mem, old, old_len)?;
+            let new = read_path(mem, new, new_len)?;
             // An absolute target could never resolve inside the sandbox.
             if target.first() == Some(&b'/') {
                 return Err(errno::PERM);
             }
             let target = CString::new(target).map_err(|_| errno::INVAL)?;
-            let (p, base) = parent_of(dir, &read_path(mem, new, new_len)?)?;
+            let (p, base) = parent_of(dir, &new)?;
             check(libc::symlinkat(target.as_ptr(), p.0, base.as_ptr()))
         })
     }
@@ -347,15 +410,13 @@ pub(crate) extern "C" fn path_readlink(
         with(vmctx, |cx, mem| {
             let dir = dir_entry(cx, fd)?;
             let (p, base) = parent_of(dir, &read_path(mem, path, path_len)?)?;
-            mem.check_struct(used, 4, 4)?;
-            let out = mem.bytes(buf, buf_len)?;
-            let mut tmp = vec![0u8; 4096];
+            let mut tmp = vec![0u8; libc::PATH_MAX as usize + 1];
             let n = libc::readlinkat(p.0, base.as_ptr(), tmp.as_mut_ptr().cast(), tmp.len());
             if n < 0 {
                 return Err(errno::last());
             }
-            let n = (n as usize).min(out.len());
-            out[..n].copy_from_slice(&tmp[..n]);
+            let n = (n as usize).min(buf_len as usize);
+            mem.write_bytes(buf, &tmp[..n])?;
             mem.write_u32(used, n as u32)
         })
     }
@@ -365,7 +426,7 @@ pub(crate) extern "C" fn path_readlink(
 pub(crate) extern "C" fn path_link(
     vmctx: *mut VmCtx,
     old_fd: u32,
-    _old_flags: u32,
+    old_flags: u32,
     old: u32,
     old_len: u32,
     new_fd: u32,
@@ -375,10 +436,59 @@ pub(crate) extern "C" fn path_link(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
+            if old_flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+                return Err(errno::invalid("flag", "Lookupflags"));
+            }
             let (d1, d2) = (dir_entry(cx, old_fd)?, dir_entry(cx, new_fd)?);
-            let (p1, b1) = parent_of(d1, &read_path(mem, old, old_len)?)?;
-            let (p2, b2) = parent_of(d2, &read_path(mem, new, new_len)?)?;
+            let (old, new) = (read_path(mem, old, old_len)?, read_path(mem, new, new_len)?);
+            if old_flags & LOOKUP_SYMLINK_FOLLOW != 0 {
+                return Err(errno::INVAL);
+            }
+            let (p1, b1) = parent_of(d1, &old)?;
+            let (p2, b2) = parent_of(d2, &new)?;
             check(libc::linkat(p1.0, b1.as_ptr(), p2.0, b2.as_ptr(), 0))
+        })
+    }
+}
+
+pub(crate) extern "C" fn path_filestat_set_times(
+    vmctx: *mut VmCtx,
+    fd: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
+    atim: u64,
+    mtim: u64,
+    fst_flags: u32,
+) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, mem| {
+            if flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+                return Err(errno::invalid("flag", "Lookupflags"));
+            }
+            let ts = super::fd::timespecs(atim, mtim, fst_flags)?;
+            let dir = dir_entry(cx, fd)?;
+            let path = read_path(mem, path, path_len)?;
+            if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
+                // Resolve beneath `dir` (the link may point anywhere), then set the times
+                // of what it names through /proc/self/fd, which works on `O_PATH` fds.
+                let f = Owned(open_beneath(dir, &path, libc::O_PATH, 0)?);
+                let proc = CString::new(format!("/proc/self/fd/{}", f.0)).expect("no NUL");
+                return check(libc::utimensat(
+                    libc::AT_FDCWD,
+                    proc.as_ptr(),
+                    ts.as_ptr(),
+                    0,
+                ));
+            }
+            let (p, base) = parent_of(dir, &path)?;
+            check(libc::utimensat(
+                p.0,
+                base.as_ptr(),
+                ts.as_ptr(),
+                libc::AT_SYMLINK_NOFOLLOW,
+            ))
         })
     }
 }

@@ -1,163 +1,235 @@
-//! `poll_oneoff`: waits for clock timeouts and fd readiness with `poll(2)`.
+//! `poll_oneoff`: waits for clock timeouts and fd readiness with `poll(2)`, as `wasmtime
+//! run` reports them: a lone relative clock just sleeps (its event has `nbytes` 1), files
+//! are always ready, a subscription on an fd that cannot be polled fails the whole call.
 
 use kiln_abi::vmctx::VmCtx;
 
-use super::clock::{host_clock, now};
+use super::clock::now;
 use super::errno::{self, Errno};
 use super::guest::Guest;
-use super::{with, WasiCtx};
+use super::{with, Desc, WasiCtx};
 
 const SUB_SIZE: u32 = 48;
 const EVENT_SIZE: u32 = 32;
 const TAG_CLOCK: u8 = 0;
 const TAG_FD_READ: u8 = 1;
 const TAG_FD_WRITE: u8 = 2;
+const ABSTIME: u16 = 1;
+const HANGUP: u16 = 1;
 
 struct Event {
     userdata: u64,
-    error: Errno,
     tag: u8,
     nbytes: u64,
+    flags: u16,
 }
 
-fn write_events(mem: &Guest, out: u32, events: &[Event], nevents: u32) -> Result<(), Errno> {
-    for (i, ev) in events.iter().enumerate() {
-        let b = mem.bytes(out + i as u32 * EVENT_SIZE, EVENT_SIZE)?;
-        b.fill(0);
-        b[0..8].copy_from_slice(&ev.userdata.to_le_bytes());
-        b[8..10].copy_from_slice(&ev.error.to_le_bytes());
-        b[10] = ev.tag;
-        b[16..24].copy_from_slice(&ev.nbytes.to_le_bytes());
+fn event_bytes(ev: &Event) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    b[0..8].copy_from_slice(&ev.userdata.to_le_bytes());
+    b[10] = ev.tag;
+    b[16..24].copy_from_slice(&ev.nbytes.to_le_bytes());
+    b[24..26].copy_from_slice(&ev.flags.to_le_bytes());
+    b
+}
+
+/// One decoded subscription.
+enum Sub {
+    /// Deadline on CLOCK_MONOTONIC, in ns.
+    Clock(u64),
+    /// A host fd to poll, or `None` for one that is always ready (a file).
+    Fd { host: Option<i32>, hangup: bool },
+}
+
+fn sleep_ns(ns: u64) {
+    let mut ts = libc::timespec {
+        tv_sec: (ns / 1_000_000_000) as i64,
+        tv_nsec: (ns % 1_000_000_000) as i64,
+    };
+    // SAFETY: valid timespecs; the remaining time is written back on EINTR.
+    while unsafe { libc::nanosleep(&ts, &mut ts) } != 0 {}
+}
+
+fn decode(cx: &WasiCtx, mem: &Guest, s: u32, start: u64) -> Result<(u64, u8, Sub), Errno> {
+    mem.check_struct(s, SUB_SIZE, 8)?;
+    let userdata = mem.read_u64(s)?;
+    let tag = mem.bytes(s + 8, 1)?[0];
+    match tag {
+        TAG_CLOCK => {
+            let id = mem.read_u32(s + 16)?;
+            let timeout = mem.read_u64(s + 24)?;
+            let flags = u16::from_le_bytes([mem.bytes(s + 40, 1)?[0], mem.bytes(s + 41, 1)?[0]]);
+            if flags & !ABSTIME != 0 {
+                return Err(errno::INVAL);
+            }
+            let rel = match (id, flags & ABSTIME != 0) {
+                (0 | 1, false) => timeout,
+                (1, true) => timeout.saturating_sub(now(libc::CLOCK_MONOTONIC)?),
+                (0, true) => timeout.saturating_sub(now(libc::CLOCK_REALTIME)?),
+                // CPU-time clocks (and unknown ids) cannot be waited on, as in wasmtime.
+                _ => return Err(errno::INVAL),
+            };
+            Ok((userdata, tag, Sub::Clock(start.saturating_add(rel))))
+        }
+        TAG_FD_READ | TAG_FD_WRITE => {
+            let fd = mem.read_u32(s + 16)?;
+            let read = tag == TAG_FD_READ;
+            let sub = match (cx.entry(fd)?, read) {
+                (Desc::Stdin { .. }, true) => Sub::Fd {
+                    host: Some(0),
+                    hangup: false,
+                },
+                (Desc::Stdout { .. }, false) => Sub::Fd {
+                    host: Some(1),
+                    hangup: false,
+                },
+                (Desc::Stderr { .. }, false) => Sub::Fd {
+                    host: Some(2),
+                    hangup: false,
+                },
+                (Desc::File(f), true) => {
+                    let size = super::fd::fstat(f.fd.0)?.st_size as u64;
+                    Sub::Fd {
+                        host: None,
+                        hangup: size <= f.pos,
+                    }
+                }
+                (Desc::File(_), false) => Sub::Fd {
+                    host: None,
+                    hangup: false,
+                },
+                (Desc::Listener { fd } | Desc::Stream { fd, .. }, _) => Sub::Fd {
+                    host: Some(fd.0),
+                    hangup: false,
+                },
+                _ => return Err(errno::BADF),
+            };
+            Ok((userdata, tag, sub))
+        }
+        _ => Err(errno::INVAL),
     }
-    mem.write_u32(nevents, events.len() as u32)
 }
 
-fn poll(
-    cx: &WasiCtx,
-    mem: &Guest,
-    input: u32,
-    out: u32,
-    n: u32,
-    nevents: u32,
-) -> Result<(), Errno> {
+fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, Errno> {
     if n == 0 {
         return Err(errno::INVAL);
     }
-    mem.check_struct(input, n.checked_mul(SUB_SIZE).ok_or(errno::INVAL)?, 8)?;
-    mem.check_struct(out, n.checked_mul(EVENT_SIZE).ok_or(errno::INVAL)?, 8)?;
-    mem.check_struct(nevents, 4, 4)?;
-    let mut events = Vec::new();
-    let mut fds: Vec<libc::pollfd> = Vec::new();
-    let mut fd_subs = Vec::new();
-    // (userdata, deadline in CLOCK_MONOTONIC ns)
-    let mut clocks: Vec<(u64, u64)> = Vec::new();
+    // A lone relative clock: sleep.
+    if n == 1 {
+        mem.check_struct(input, SUB_SIZE, 8)?;
+        let tag = mem.bytes(input + 8, 1)?[0];
+        let flags = mem.bytes(input + 40, 1)?[0];
+        let id = mem.read_u32(input + 16)?;
+        if tag == TAG_CLOCK && flags & 1 == 0 && id <= 3 {
+            let userdata = mem.read_u64(input)?;
+            sleep_ns(mem.read_u64(input + 24)?);
+            let ev = Event {
+                userdata,
+                tag,
+                nbytes: 1,
+                flags: 0,
+            };
+            mem.check_struct(out, EVENT_SIZE, 8)?;
+            mem.write_bytes(out, &event_bytes(&ev))?;
+            return Ok(1);
+        }
+    }
     let start = now(libc::CLOCK_MONOTONIC)?;
+    let mut subs = Vec::with_capacity(n as usize);
     for i in 0..n {
-        let s = input + i * SUB_SIZE;
-        let userdata = mem.read_u64(s)?;
-        let tag = mem.bytes(s + 8, 1)?[0];
-        match tag {
-            TAG_CLOCK => {
-                let id = mem.read_u32(s + 16)?;
-                let timeout = mem.read_u64(s + 24)?;
-                let flags = u16::from_le_bytes(mem.bytes(s + 40, 2)?.try_into().expect("2"));
-                let clock = match host_clock(id) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        events.push(Event {
-                            userdata,
-                            error: e,
-                            tag,
-                            nbytes: 0,
-                        });
-                        continue;
-                    }
-                };
-                let rel = if flags & 1 != 0 {
-                    timeout.saturating_sub(now(clock)?)
-                } else {
-                    timeout
-                };
-                clocks.push((userdata, start.saturating_add(rel)));
-            }
-            TAG_FD_READ | TAG_FD_WRITE => {
-                let fd = mem.read_u32(s + 16)?;
-                match cx.entry(fd) {
-                    Ok(e) => {
-                        let ev = if tag == TAG_FD_READ {
+        let s = input
+            .checked_add(i * SUB_SIZE)
+            .ok_or_else(|| errno::trap("pointer overflow".into(), errno::FAULT))?;
+        subs.push(decode(cx, mem, s, start)?);
+    }
+    let mut fds: Vec<libc::pollfd> = Vec::new();
+    let mut fd_index = vec![None; subs.len()];
+    let mut always = false;
+    for (i, (_, tag, sub)) in subs.iter().enumerate() {
+        if let Sub::Fd { host, .. } = sub {
+            match host {
+                Some(h) => {
+                    fd_index[i] = Some(fds.len());
+                    fds.push(libc::pollfd {
+                        fd: *h,
+                        events: if *tag == TAG_FD_READ {
                             libc::POLLIN
                         } else {
                             libc::POLLOUT
-                        };
-                        fds.push(libc::pollfd {
-                            fd: e.host,
-                            events: ev,
-                            revents: 0,
-                        });
-                        fd_subs.push((userdata, tag));
-                    }
-                    Err(e) => events.push(Event {
-                        userdata,
-                        error: e,
-                        tag,
-                        nbytes: 0,
-                    }),
+                        },
+                        revents: 0,
+                    });
                 }
+                None => always = true,
             }
-            _ => return Err(errno::INVAL),
         }
     }
-    if events.is_empty() {
-        let deadline = clocks.iter().map(|c| c.1).min();
-        loop {
-            let timeout_ms = match deadline {
+    let deadline = subs
+        .iter()
+        .filter_map(|(_, _, s)| match s {
+            Sub::Clock(d) => Some(*d),
+            Sub::Fd { .. } => None,
+        })
+        .min();
+    loop {
+        let timeout_ms = if always {
+            0
+        } else {
+            match deadline {
                 None => -1,
                 Some(d) => {
                     let left = d.saturating_sub(now(libc::CLOCK_MONOTONIC)?);
                     i32::try_from(left.div_ceil(1_000_000)).unwrap_or(i32::MAX)
                 }
-            };
-            // SAFETY: `fds` is a valid array of pollfd.
-            let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
-            if r < 0 {
-                let e = errno::last();
-                if e == errno::from_host(libc::EINTR) {
-                    continue;
-                }
-                return Err(e);
             }
+        };
+        // SAFETY: `fds` is a valid array of pollfd.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+        if r < 0 {
+            let e = errno::last();
+            if e == errno::from_host(libc::EINTR) {
+                continue;
+            }
+            return Err(e);
+        }
+        let t = now(libc::CLOCK_MONOTONIC)?;
+        let clock_due = deadline.is_some_and(|d| d <= t);
+        if r > 0 || always || clock_due {
             break;
         }
-        for (p, &(userdata, tag)) in fds.iter().zip(&fd_subs) {
-            if p.revents != 0 {
-                let error = if p.revents & libc::POLLNVAL != 0 {
-                    errno::BADF
-                } else {
-                    0
-                };
-                events.push(Event {
-                    userdata,
-                    error,
-                    tag,
-                    nbytes: 0,
-                });
-            }
-        }
-        if events.is_empty() {
-            let t = now(libc::CLOCK_MONOTONIC)?;
-            for &(userdata, d) in &clocks {
-                if d <= t {
-                    events.push(Event {
-                        userdata,
-                        error: 0,
-                        tag: TAG_CLOCK,
-                        nbytes: 0,
-                    });
-                }
-            }
-        }
     }
-    write_events(mem, out, &events, nevents)
+    let t = now(libc::CLOCK_MONOTONIC)?;
+    let mut events = Vec::new();
+    for (i, (userdata, tag, sub)) in subs.iter().enumerate() {
+        let ready = match sub {
+            Sub::Clock(d) => *d <= t,
+            Sub::Fd { host: None, .. } => true,
+            Sub::Fd { .. } => fd_index[i].is_some_and(|k| fds[k].revents != 0),
+        };
+        if !ready {
+            continue;
+        }
+        events.push(match sub {
+            Sub::Clock(_) => Event {
+                userdata: *userdata,
+                tag: *tag,
+                nbytes: 0,
+                flags: 0,
+            },
+            Sub::Fd { hangup, .. } => Event {
+                userdata: *userdata,
+                tag: *tag,
+                nbytes: 1,
+                flags: if *hangup { HANGUP } else { 0 },
+            },
+        });
+    }
+    for (i, ev) in events.iter().enumerate() {
+        let at = out + i as u32 * EVENT_SIZE;
+        mem.check_struct(at, EVENT_SIZE, 8)?;
+        mem.write_bytes(at, &event_bytes(ev))?;
+    }
+    Ok(events.len() as u32)
 }
 
 pub(crate) extern "C" fn poll_oneoff(
@@ -168,5 +240,10 @@ pub(crate) extern "C" fn poll_oneoff(
     nevents: u32,
 ) -> u32 {
     // SAFETY: called by compiled code with its vmctx.
-    unsafe { with(vmctx, |cx, mem| poll(cx, mem, input, out, n, nevents)) }
+    unsafe {
+        with(vmctx, |cx, mem| {
+            let k = poll(cx, mem, input, out, n)?;
+            mem.write_u32(nevents, k)
+        })
+    }
 }

@@ -1,2 +1,210 @@
-//! `sock_*`: sockets handed over by the launcher. None are handed over yet, so every
-//! function returns `ENOSYS` (bound in `mod.rs`).
+//! `sock_*`: TCP sockets the launcher hands over (`KILN_TCPLISTEN`, see `entry.rs`), with
+//! the semantics of wasmtime's former `--tcplisten` (wasi-common): the listener is the fd
+//! after the preopens, `sock_accept` yields a connected stream, `sock_recv`/`sock_send`/
+//! `sock_shutdown` (and `fd_read`/`fd_write`/`poll_oneoff`) work on it. On any other
+//! descriptor these functions answer `ENOTSOCK`, as wasmtime 49 does.
+
+use kiln_abi::vmctx::VmCtx;
+
+use super::errno::{self, Errno};
+use super::fd::{
+    RIGHT_FD_FDSTAT_SET_FLAGS, RIGHT_FD_FILESTAT_GET, RIGHT_FD_READ, RIGHT_FD_WRITE,
+    RIGHT_POLL_FD_READWRITE, RIGHT_SOCK_ACCEPT, RIGHT_SOCK_SHUTDOWN,
+};
+use super::{with, Desc, HostFd, WasiCtx};
+
+pub const RIGHTS_LISTENER: u64 =
+    RIGHT_SOCK_ACCEPT | RIGHT_POLL_FD_READWRITE | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET;
+pub const RIGHTS_STREAM: u64 = RIGHT_FD_READ
+    | RIGHT_FD_WRITE
+    | RIGHT_SOCK_SHUTDOWN
+    | RIGHT_POLL_FD_READWRITE
+    | RIGHT_FD_FDSTAT_SET_FLAGS
+    | RIGHT_FD_FILESTAT_GET;
+
+const FDFLAGS_NONBLOCK: u32 = 4;
+
+/// The host fd of a socket descriptor; `ENOTSOCK` for anything else.
+fn socket(cx: &WasiCtx, fd: u32) -> Result<(i32, bool), Errno> {
+    match cx.entry(fd)? {
+        Desc::Listener { fd } => Ok((fd.0, true)),
+        Desc::Stream { fd, .. } => Ok((fd.0, false)),
+        _ => Err(errno::NOTSOCK),
+    }
+}
+
+pub(crate) fn set_nonblock(fd: i32, flag: &mut bool, on: bool) -> Result<(), Errno> {
+    // SAFETY: fcntl on an fd we own.
+    unsafe {
+        let fl = libc::fcntl(fd, libc::F_GETFL);
+        let nfl = if on {
+            fl | libc::O_NONBLOCK
+        } else {
+            fl & !libc::O_NONBLOCK
+        };
+        if fl < 0 || libc::fcntl(fd, libc::F_SETFL, nfl) != 0 {
+            return Err(errno::last());
+        }
+    }
+    *flag = on;
+    Ok(())
+}
+
+fn host_result(r: isize) -> Result<usize, Errno> {
+    if r < 0 {
+        Err(errno::last())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+pub(crate) extern "C" fn sock_accept(vmctx: *mut VmCtx, fd: u32, flags: u32, out: u32) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    unsafe {
+        with(vmctx, |cx, mem| {
+            if flags & !super::fd::FDFLAGS_ALL != 0 {
+                return Err(errno::invalid("flag", "Fdflags"));
+            }
+            let (host, _) = socket(cx, fd)?;
+            if flags & !FDFLAGS_NONBLOCK != 0 {
+                return Err(errno::INVAL);
+            }
+            let nonblock = flags & FDFLAGS_NONBLOCK != 0;
+            let mut kind = libc::SOCK_CLOEXEC;
+            if nonblock {
+                kind |= libc::SOCK_NONBLOCK;
+            }
+            let c = loop {
+                let c = libc::accept4(host, std::ptr::null_mut(), std::ptr::null_mut(), kind);
+                if c >= 0 {
+                    break c;
+                }
+                let e = errno::last();
+                if e != errno::from_host(libc::EINTR) {
+                    return Err(e);
+                }
+            };
+            mem.check_struct(out, 4, 4).inspect_err(|_| {
+                libc::close(c);
+            })?;
+            let new = cx.push(Desc::Stream {
+                fd: HostFd(c),
+                nonblock,
+            });
+            mem.write_u32(out, new)
+        })
+    }
+}
+
+pub(crate) extern "C" fn sock_recv(
+    vmctx: *mut VmCtx,
+    fd: u32,
+    iovs: u32,
+    n: u32,
+    ri_flags: u32,
+    ro_len: u32,
+    ro_flags: u32,
+) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, mem| {
+            if ri_flags & !3 != 0 {
+                return Err(errno::invalid("flag", "Riflags"));
+            }
+            let (host, _) = socket(cx, fd)?;
+            let mut v = Vec::new();
+            for (buf, len) in mem.iovecs(iovs, n)? {
+                let b = mem.bytes(buf, len)?;
+                v.push(libc::iovec {
+                    iov_base: b.as_mut_ptr().cast(),
+                    iov_len: b.len(),
+                });
+            }
+            let mut flags = 0;
+            if ri_flags & 1 != 0 {
+                flags |= libc::MSG_PEEK;
+            }
+            if ri_flags & 2 != 0 {
+                flags |= libc::MSG_WAITALL;
+            }
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = v.as_mut_ptr();
+            msg.msg_iovlen = v.len();
+            let r = loop {
+                match host_result(libc::recvmsg(host, &mut msg, flags)) {
+                    Err(e) if e == errno::from_host(libc::EINTR) => continue,
+                    r => break r?,
+                }
+            };
+            mem.write_u32(ro_len, r as u32)?;
+            mem.write_u16(ro_flags, 0)
+        })
+    }
+}
+
+pub(crate) extern "C" fn sock_send(
+    vmctx: *mut VmCtx,
+    fd: u32,
+    iovs: u32,
+    n: u32,
+    si_flags: u32,
+    so_len: u32,
+) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, mem| {
+            if si_flags != 0 {
+                return Err(errno::invalid("flag", "Siflags"));
+            }
+            let (host, _) = socket(cx, fd)?;
+            let mut v = Vec::new();
+            for (buf, len) in mem.iovecs(iovs, n)? {
+                let b = mem.bytes(buf, len)?;
+                v.push(libc::iovec {
+                    iov_base: b.as_mut_ptr().cast(),
+                    iov_len: b.len(),
+                });
+            }
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = v.as_mut_ptr();
+            msg.msg_iovlen = v.len();
+            let r = loop {
+                match host_result(libc::sendmsg(host, &msg, libc::MSG_NOSIGNAL)) {
+                    Err(e) if e == errno::from_host(libc::EINTR) => continue,
+                    r => break r?,
+                }
+            };
+            mem.write_u32(so_len, r as u32)
+        })
+    }
+}
+
+pub(crate) extern "C" fn sock_shutdown(vmctx: *mut VmCtx, fd: u32, how: u32) -> u32 {
+    // SAFETY: as above.
+    unsafe {
+        with(vmctx, |cx, _| {
+            if how & !3 != 0 {
+                return Err(errno::invalid("flag", "Sdflags"));
+            }
+            let (host, _) = socket(cx, fd)?;
+            let how = match how {
+                1 => libc::SHUT_RD,
+                2 => libc::SHUT_WR,
+                3 => libc::SHUT_RDWR,
+                _ => return Err(errno::INVAL),
+            };
+            if libc::shutdown(host, how) != 0 {
+                return Err(errno::last());
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Binds and listens on `addr` (`HOST:PORT`); the listening fd.
+pub fn listen(addr: &str) -> Result<i32, String> {
+    use std::os::fd::IntoRawFd;
+    let l =
+        std::net::TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr:?}: {e}"))?;
+    Ok(l.into_raw_fd())
+}

@@ -1,0 +1,195 @@
+//! The WASI conformance set (`testsuite/programs/wasi`): builds the C programs, and runs a
+//! program compiled by Kiln and under `wasmtime run` each in a fresh scratch directory
+//! preopened as `/sandbox`, comparing exit status, stdout, stderr and the resulting files.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use crate::programs::{kiln_compile, programs_dir, repo_root, wasmtime, Outcome};
+
+static LOCK: Mutex<()> = Mutex::new(());
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Builds `testsuite/programs/wasi/c/<name>.c` (with its `common.h`) for wasm32-wasi.
+pub fn wasi_c(name: &str) -> PathBuf {
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = repo_root().join("testsuite/programs/wasi/c");
+    let src = dir.join(format!("{name}.c"));
+    let out_dir = programs_dir().join("wasi-c");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let wasm = out_dir.join(format!("{name}.wasm"));
+    let newest = mtime(&src).max(mtime(&dir.join("common.h")));
+    if mtime(&wasm).is_some() && mtime(&wasm) >= newest {
+        return wasm;
+    }
+    let tmp = out_dir.join(format!("{name}.wasm.{}.tmp", std::process::id()));
+    let out = Command::new("clang-16")
+        .args(["--target=wasm32-wasi", "-O2", "-Wno-unused-result"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&tmp)
+        .output()
+        .expect("clang-16 (install it with scripts/setup)");
+    assert!(
+        out.status.success(),
+        "clang-16 {name}.c:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::rename(&tmp, &wasm).unwrap();
+    wasm
+}
+
+/// Runs `program` in `cwd` with an empty environment (plus `env`), stdin `/dev/null`. An
+/// executable just written may be briefly busy (another test's child inherited the fd it
+/// was written through): retried.
+pub fn run_in(
+    program: &Path,
+    args: &[impl AsRef<std::ffi::OsStr>],
+    env: &[(&str, &str)],
+    cwd: &Path,
+) -> Outcome {
+    use std::os::unix::process::ExitStatusExt;
+    for attempt in 0.. {
+        let r = Command::new(program)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .envs(env.iter().copied())
+            .current_dir(cwd)
+            .stdin(std::process::Stdio::null())
+            .output();
+        match r {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && attempt < 50 => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot run {}: {e}", program.display()),
+            Ok(out) => {
+                let status = out
+                    .status
+                    .code()
+                    .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
+                return Outcome {
+                    status,
+                    stdout: out.stdout,
+                    stderr: out.stderr,
+                };
+            }
+        }
+    }
+    unreachable!()
+}
+
+/// A listing of everything under `root`: type, relative path, contents or link target.
+pub fn tree(root: &Path) -> String {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            if m.file_type().is_symlink() {
+                let t = std::fs::read_link(&p).unwrap();
+                out.push(format!("link {rel} -> {}", t.display()));
+            } else if m.is_dir() {
+                out.push(format!("dir  {rel}"));
+                walk(root, &p, out);
+            } else {
+                let data = std::fs::read(&p).unwrap_or_default();
+                out.push(format!(
+                    "file {rel} ({} bytes) {:?}",
+                    data.len(),
+                    String::from_utf8_lossy(&data)
+                ));
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(root, root, &mut v);
+    v.sort();
+    v.join("\n")
+}
+
+/// What one engine did in its scratch directory.
+#[derive(Debug)]
+pub struct Run {
+    pub outcome: Outcome,
+    /// [`tree`] of the engine's root (the sandbox and what is beside it).
+    pub tree: String,
+}
+
+/// Runs `wasm` with `args`, Kiln first then wasmtime, each in a fresh root directory holding
+/// `sandbox/` (preopened as `/sandbox`) after `setup(root)` ran on it.
+pub fn run_pair(wasm: &Path, args: &[&str], setup: &dyn Fn(&Path)) -> (Run, Run) {
+    let name = wasm.file_stem().unwrap().to_str().unwrap().to_string();
+    let tmp = tempfile::Builder::new()
+        .prefix("kiln-conformance-")
+        .tempdir()
+        .unwrap();
+    let grants: Vec<String> = ["--dir", "sandbox::/sandbox", "--argv0", &name]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let exe = kiln_compile(wasm, tmp.path(), &grants);
+    let mut runs = Vec::new();
+    for engine in ["kiln", "wasmtime"] {
+        let root = tmp.path().join(engine);
+        std::fs::create_dir_all(root.join("sandbox")).unwrap();
+        setup(&root);
+        let outcome = if engine == "kiln" {
+            run_in(&exe, args, &[], &root)
+        } else {
+            let mut a: Vec<String> = vec!["run".into()];
+            a.extend(grants.iter().cloned());
+            a.push(wasm.to_str().unwrap().into());
+            a.extend(args.iter().map(|s| s.to_string()));
+            run_in(&wasmtime(), &a, &[], &root)
+        };
+        runs.push(Run {
+            outcome,
+            tree: tree(&root),
+        });
+    }
+    let w = runs.pop().unwrap();
+    let k = runs.pop().unwrap();
+    (k, w)
+}
+
+fn show(o: &Outcome) -> String {
+    format!(
+        "status {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Asserts that Kiln and wasmtime agree: status, stdout, the files left behind, and stderr
+/// when `stderr` is set (wasmtime's own error reports differ from Kiln's in wording).
+pub fn assert_same(wasm: &Path, args: &[&str], setup: &dyn Fn(&Path), stderr: bool) -> Run {
+    let (k, w) = run_pair(wasm, args, setup);
+    let same = k.outcome.status == w.outcome.status
+        && k.outcome.stdout == w.outcome.stdout
+        && (!stderr || k.outcome.stderr == w.outcome.stderr)
+        && k.tree == w.tree;
+    if !same {
+        let mut msg = format!("{} {args:?}: kiln and wasmtime differ\n", wasm.display());
+        let _ = write!(
+            msg,
+            "===== kiln =====\n{}--- files ---\n{}\n===== wasmtime =====\n{}--- files ---\n{}\n",
+            show(&k.outcome),
+            k.tree,
+            show(&w.outcome),
+            w.tree
+        );
+        panic!("{msg}");
+    }
+    k
+}

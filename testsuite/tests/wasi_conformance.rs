@@ -1,0 +1,237 @@
+//! Kiln's WASI conformance set: C programs (`testsuite/programs/wasi/c`) that together call
+//! every `wasi_snapshot_preview1` function, error paths included, each compiled by Kiln and
+//! run next to `wasmtime run` in a fresh scratch directory preopened as `/sandbox`; exit
+//! status, stdout, stderr and the files left behind must be identical. Sandbox escapes are
+//! one test each. The CPU-time clocks and handed-over sockets, where Kiln deliberately goes
+//! beyond wasmtime 49, are checked on Kiln alone.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use kiln_testsuite::conformance::{assert_same, run_pair, wasi_c};
+use kiln_testsuite::programs::kiln_compile;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn nothing(_: &Path) {}
+
+/// `outside.txt` and `outdir/` beside the sandbox: what an escape would reach.
+fn outside(root: &Path) {
+    std::fs::write(root.join("outside.txt"), "outside\n").unwrap();
+    std::fs::create_dir(root.join("outdir")).unwrap();
+}
+
+#[test]
+fn fd_functions() {
+    let out = assert_same(&wasi_c("fd_ops"), &[], &nothing, true);
+    let s = text(&out.outcome.stdout);
+    // The program ends by renumbering stderr over stdout: "done" goes to stderr.
+    assert!(s.contains("renumber 2 -> 0 (closed): BADF\n"), "{s}");
+    assert!(text(&out.outcome.stderr).ends_with("done\n"));
+    assert!(s.contains("allocate 0 100: NOTSUP\n"), "{s}");
+    assert!(s.contains("set_times ATIM|ATIM_NOW: INVAL\n"), "{s}");
+}
+
+#[test]
+fn path_functions() {
+    let out = assert_same(&wasi_c("path_ops"), &[], &nothing, true);
+    let s = text(&out.outcome.stdout);
+    assert!(s.ends_with("done\n"), "{s}");
+    assert!(s.contains("rmdir nonempty: NOTEMPTY\n"), "{s}");
+}
+
+#[test]
+fn readdir_cookies_and_small_buffers() {
+    let out = assert_same(&wasi_c("readdir"), &[], &nothing, true);
+    assert!(text(&out.outcome.stdout).ends_with("done\n"));
+}
+
+#[test]
+fn poll_oneoff_clocks_and_fds() {
+    let out = assert_same(&wasi_c("poll"), &[], &nothing, true);
+    assert!(text(&out.outcome.stdout).ends_with("done\n"));
+}
+
+#[test]
+fn args_env_clocks_random_proc_exit() {
+    let wasm = wasi_c("misc");
+    let out = assert_same(&wasm, &["a", "b c", "", "7"], &nothing, true);
+    assert_eq!(out.outcome.status, 7);
+    let out = assert_same(&wasm, &["return", "0"], &nothing, true);
+    assert_eq!(out.outcome.status, 0);
+    let out = assert_same(&wasm, &["125"], &nothing, true);
+    assert_eq!(out.outcome.status, 125);
+}
+
+/// Bad pointers and invalid enum/flag values, one process per case. wasmtime ends the
+/// program (status 1) for some: compare status and stdout, and check Kiln says why.
+#[test]
+fn bad_arguments() {
+    let wasm = wasi_c("bad_args");
+    let mut ended = 0;
+    for case in 0.. {
+        let arg = case.to_string();
+        let out = assert_same(&wasm, &[&arg], &nothing, false);
+        if out.outcome.status == 99 {
+            assert!(case > 60, "only {case} cases");
+            break;
+        }
+        if out.outcome.status == 1 {
+            ended += 1;
+            let err = text(&out.outcome.stderr);
+            assert!(err.starts_with("kiln: error: "), "case {case}: {err}");
+        }
+    }
+    assert!(ended > 30, "{ended}");
+}
+
+fn sandbox_case(name: &str) {
+    let out = assert_same(&wasi_c("sandbox"), &[name], &outside, true);
+    let s = text(&out.outcome.stdout);
+    assert!(s.ends_with("done\n"), "{s}");
+    assert!(!s.contains("read SUCCESS: outside"), "{s}");
+    assert!(out
+        .tree
+        .contains("file outside.txt (8 bytes) \"outside\\n\""));
+    assert!(!Path::new("/tmp/kiln-absolute-escape").exists());
+}
+
+#[test]
+fn sandbox_dotdot() {
+    sandbox_case("dotdot");
+}
+
+#[test]
+fn sandbox_absolute_paths() {
+    sandbox_case("absolute");
+}
+
+#[test]
+fn sandbox_symlink_absolute() {
+    sandbox_case("symlink_absolute");
+}
+
+#[test]
+fn sandbox_symlink_relative() {
+    sandbox_case("symlink_relative");
+}
+
+#[test]
+fn sandbox_symlink_loops() {
+    sandbox_case("symlink_loop");
+}
+
+#[test]
+fn sandbox_dangling_symlinks() {
+    sandbox_case("dangling");
+}
+
+#[test]
+fn sandbox_hard_links() {
+    sandbox_case("hardlink");
+}
+
+#[test]
+fn sandbox_rename_out() {
+    sandbox_case("rename");
+}
+
+#[test]
+fn sandbox_trailing_slashes() {
+    sandbox_case("trailing_slash");
+}
+
+#[test]
+fn sandbox_directory_fd_dotdot() {
+    sandbox_case("dirfd_dotdot");
+}
+
+/// Deliberate difference: Kiln serves the CPU-time clocks, wasmtime answers EBADF.
+#[test]
+fn cputime_clocks_are_served() {
+    let (k, w) = run_pair(&wasi_c("cputime"), &[], &nothing);
+    let s = text(&k.outcome.stdout);
+    assert_eq!(k.outcome.status, 0);
+    for id in [2, 3] {
+        assert!(
+            s.contains(&format!(
+                "clock {id}: res SUCCESS time SUCCESS res>0: yes advances: yes\n"
+            )),
+            "{s}"
+        );
+    }
+    assert!(text(&w.outcome.stdout).contains("clock 2: res BADF time BADF"));
+}
+
+/// Sockets handed over with `KILN_TCPLISTEN` (wasmtime 49 has no `--tcplisten` any more).
+#[test]
+fn tcplisten_socket_handover() {
+    let wasm = wasi_c("sock");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sandbox")).unwrap();
+    let grants = ["--dir".to_string(), "sandbox::/sandbox".to_string()];
+    let exe = kiln_compile(&wasm, dir.path(), &grants);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = std::process::Command::new(&exe)
+        .env_clear()
+        .env("KILN_TCPLISTEN", &addr)
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut conn = None;
+    for _ in 0..200 {
+        if let Ok(c) = std::net::TcpStream::connect(&addr) {
+            conn = Some(c);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut c = conn.expect("the program listens");
+    c.write_all(b"hello ").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    c.write_all(b"world!").unwrap();
+    let mut reply = String::new();
+    c.read_to_string(&mut reply).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let s = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{s}{}", text(&out.stderr));
+    assert_eq!(reply, "HELLO WORLD!BYE\n", "{s}");
+    assert!(s.contains("listener fd=4 accept right: yes\n"), "{s}");
+    assert!(s.contains("recv on listener: NOTCONN\n"), "{s}");
+    assert!(s.contains("sock_send on stdout: NOTSOCK\n"), "{s}");
+    assert!(
+        s.contains("accept: SUCCESS\nconnection filetype=6\n"),
+        "{s}"
+    );
+    assert!(
+        s.contains("shutdown write: SUCCESS\nclose: SUCCESS\ndone\n"),
+        "{s}"
+    );
+}
+
+/// Together the programs call every function of `wasi_snapshot_preview1`.
+#[test]
+fn every_function_is_called() {
+    let dir = kiln_testsuite::programs::repo_root().join("testsuite/programs/wasi/c");
+    let mut all = String::new();
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        all.push_str(&std::fs::read_to_string(e.path()).unwrap());
+    }
+    for (name, _, _) in kiln_abi::wasi::FUNCTIONS {
+        assert!(
+            all.contains(&format!("__wasi_{name}("))
+                || all.contains(&format!("raw_{name}("))
+                || all.contains(&format!("({name})")),
+            "no conformance program calls {name}"
+        );
+    }
+}
