@@ -185,8 +185,6 @@ fn sandbox_tree(dir: &std::path::Path) {
 }
 
 #[test]
-#[ignore = "runtime bug: path_open passes mode 0o666 to openat2 without O_CREAT, which the kernel \
-            refuses with EINVAL (runtime/src/wasi/path.rs); remove this once fixed"]
 fn preopened_dir_read_write_list_and_no_way_out() {
     let inv = Invocation {
         prepare: Some(sandbox_tree),
