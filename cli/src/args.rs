@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use kiln_compiler::{CompileOptions, ModuleKind, OptLevel, RunConfig, UnknownImports};
+use kiln_compiler::{CompileOptions, ModuleKind, OptLevel, RunConfig, TargetCpu, UnknownImports};
 
 const LONG_ABOUT: &str = "\
 Kiln compiles a WebAssembly module that targets WASI preview1 (a \"command\": it exports \
@@ -131,6 +131,11 @@ pub struct BuildArgs {
     #[arg(short = 'O', value_name = "LEVEL", default_value_t = 2,
           value_parser = clap::value_parser!(u8).range(0..=2))]
     pub opt_level: u8,
+    /// Which CPUs the executable must run on: `native` uses every feature of this machine
+    /// (and refuses to start on a CPU without them), `x86-64-v2` runs on any x86-64 machine
+    /// of the last 15 years, `x86-64-v3` on Haswell/Zen and later (AVX2, FMA, BMI)
+    #[arg(long, value_enum, value_name = "CPU", default_value_t = TargetCpuArg::Native)]
+    pub target_cpu: TargetCpuArg,
     /// What to do with imports Kiln cannot provide: refuse to compile, or trap when called
     #[arg(long, value_enum, value_name = "MODE", default_value_t = UnknownImportsArg::Reject)]
     pub unknown_imports: UnknownImportsArg,
@@ -145,6 +150,15 @@ pub enum Emit {
     Obj,
     /// A linked, standalone executable
     Exe,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TargetCpuArg {
+    Native,
+    #[value(name = "x86-64-v2")]
+    X86_64V2,
+    #[value(name = "x86-64-v3")]
+    X86_64V3,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -185,6 +199,11 @@ impl BuildArgs {
                 1 => OptLevel::Speed,
                 _ => OptLevel::SpeedAndSize,
             },
+            target_cpu: match self.target_cpu {
+                TargetCpuArg::Native => TargetCpu::Native,
+                TargetCpuArg::X86_64V2 => TargetCpu::X86_64V2,
+                TargetCpuArg::X86_64V3 => TargetCpu::X86_64V3,
+            },
             kind: ModuleKind::Command,
             unknown_imports: match self.unknown_imports {
                 UnknownImportsArg::Reject => UnknownImports::Reject,
@@ -197,6 +216,7 @@ impl BuildArgs {
                 dirs: self.dirs.clone(),
                 runtime_grants: !self.no_runtime_grants,
                 max_wasm_stack: self.max_wasm_stack.unwrap_or(0),
+                cpu_features: Vec::new(), // filled in by the compiler
             },
         }
     }

@@ -45,9 +45,23 @@ pub enum UnknownImports {
     Trap,
 }
 
+/// Which x86-64 CPUs the code must run on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TargetCpu {
+    /// Every feature of the machine running the compiler (as `wasmtime compile` does).
+    /// The executable refuses to start on a CPU that lacks one of them.
+    #[default]
+    Native,
+    /// x86-64-v2 (SSE4.2, POPCNT): any x86-64 machine of the last 15 years.
+    X86_64V2,
+    /// x86-64-v3 (AVX2, FMA, BMI1/2, LZCNT): Haswell, Zen and later.
+    X86_64V3,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct CompileOptions {
     pub opt_level: OptLevel,
+    pub target_cpu: TargetCpu,
     pub kind: ModuleKind,
     pub unknown_imports: UnknownImports,
     /// Grants and limits baked into the executable.

@@ -12,18 +12,22 @@ use cranelift_codegen::{control::ControlPlane, Context};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
+use kiln_abi::cpu;
 use kiln_abi::descriptor::{self as d, AddrMapEntry, TrapSite};
-use kiln_abi::info::{ExportKind, ImportKind};
+use kiln_abi::info::{ExportKind, ImportKind, RunConfig};
 use kiln_abi::symbols;
 use rayon::prelude::*;
 
 use crate::environ::ModuleEnv;
 use crate::translate::{self, clif_type, func_name, ModuleCtx};
-use crate::{CompileError, CompileOptions, ModuleKind, OptLevel, UnknownImports};
+use crate::{CompileError, CompileOptions, ModuleKind, OptLevel, TargetCpu, UnknownImports};
 
-/// The target: x86-64 Linux, baseline x86-64-v2 (SSE4.2, POPCNT), so that executables run
-/// on any x86-64 machine of the last decade.
-pub fn build_isa(opt: OptLevel) -> Result<Arc<dyn TargetIsa>, CompileError> {
+/// The target: x86-64 Linux with the CPU features `cpu` allows. Returns the ISA and the
+/// features it uses (recorded in the executable, which checks them at start-up).
+pub fn build_isa(
+    opt: OptLevel,
+    cpu: TargetCpu,
+) -> Result<(Arc<dyn TargetIsa>, Vec<String>), CompileError> {
     let internal = |e: &dyn std::fmt::Display| CompileError::Internal(e.to_string());
     let mut flags = settings::builder();
     let opt_level = match opt {
@@ -53,18 +57,24 @@ pub fn build_isa(opt: OptLevel) -> Result<Arc<dyn TargetIsa>, CompileError> {
         flags.set(name, value).map_err(|e| internal(&e))?;
     }
     let mut builder = isa::lookup_by_name("x86_64-unknown-linux-gnu").map_err(|e| internal(&e))?;
-    for feature in [
-        "has_sse3",
-        "has_ssse3",
-        "has_sse41",
-        "has_sse42",
-        "has_popcnt",
-    ] {
-        builder.enable(feature).map_err(|e| internal(&e))?;
+    let wanted: Vec<&str> = match cpu {
+        TargetCpu::X86_64V2 => cpu::X86_64_V2.to_vec(),
+        TargetCpu::X86_64V3 => cpu::X86_64_V3.to_vec(),
+        TargetCpu::Native => cpu::FEATURES
+            .iter()
+            .map(|(_, name)| *name)
+            .filter(|name| cpu::host_has(name))
+            .collect(),
+    };
+    for (setting, name) in cpu::FEATURES {
+        if wanted.contains(name) {
+            builder.enable(setting).map_err(|e| internal(&e))?;
+        }
     }
-    builder
+    let isa = builder
         .finish(settings::Flags::new(flags))
-        .map_err(|e| internal(&e))
+        .map_err(|e| internal(&e))?;
+    Ok((isa, wanted.into_iter().map(String::from).collect()))
 }
 
 /// One function's machine code and metadata, ready to be placed in the object.
@@ -209,7 +219,7 @@ fn strip_active_segments(info: &mut kiln_abi::info::ModuleInfo, data: &[u8]) -> 
 }
 
 pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, CompileError> {
-    let isa = build_isa(opts.opt_level)?;
+    let (isa, cpu_features) = build_isa(opts.opt_level, opts.target_cpu)?;
     let builder = ObjectBuilder::new(
         isa.clone(),
         "kiln-module",
@@ -362,7 +372,11 @@ pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, Compil
     let data_id = define_blob(&mut module, "kiln_data", data, 16)?;
     let trap_id = define_blob(&mut module, "kiln_trap_sites", trap_bytes, 8)?;
     let addr_id = define_blob(&mut module, "kiln_addr_map", addr_bytes, 8)?;
-    let config = opts.run_config.encode();
+    let config = RunConfig {
+        cpu_features,
+        ..opts.run_config.clone()
+    }
+    .encode();
     let config_len = config.len();
     let config_id = define_blob(&mut module, "kiln_config", config, 8)?;
 

@@ -82,6 +82,19 @@ impl ModuleInner {
         } else {
             RunConfig::decode(config).map_err(|e| format!("bad run config: {e}"))?
         };
+        let missing: Vec<&str> = config
+            .cpu_features
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !kiln_abi::cpu::host_has(f))
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "this program was compiled for CPUs with {}, which this CPU lacks \
+                 (compile it with `kiln compile --target-cpu x86-64-v2` to run on any x86-64 machine)",
+                missing.join(", ")
+            ));
+        }
         let num_defined = info.funcs.len() - info.num_imported_funcs as usize;
         if funcs.len() != num_defined {
             return Err(format!(

@@ -26,9 +26,10 @@
 //! fail return a flag and the compiled code traps on it, so every trap has a recorded
 //! [`descriptor::TrapSite`] and a frame-pointer chain that starts in wasm code.
 
-#![no_std]
+#![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
 
+pub mod cpu;
 pub mod descriptor;
 pub mod info;
 pub mod memory;
