@@ -73,6 +73,9 @@ fn main() {
         cmd.arg("-j").arg(jobs);
     }
     scrub_env(&mut cmd);
+    // The library is written out for every link, and executables are linked with
+    // --strip-debug anyway: build it without debug info.
+    cmd.env("CARGO_PROFILE_RELEASE_DEBUG", "false");
     let status = cmd
         .status()
         .unwrap_or_else(|e| panic!("cannot run cargo to build kiln's runtime: {e}"));
@@ -84,6 +87,16 @@ fn main() {
         .join("release")
         .join("libkiln_runtime.a");
     copy(&built, &dest);
+    // The standard library's objects in the archive carry debug info of their own; strip
+    // it too (a best effort: without binutils' `strip` the library is only larger).
+    let stripped = Command::new("strip")
+        .arg("--strip-debug")
+        .arg(&dest)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !stripped {
+        println!("cargo:warning=could not strip debug info from the runtime library");
+    }
 }
 
 /// Removes what the outer cargo passes to build scripts and what would change how the nested
