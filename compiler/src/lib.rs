@@ -7,6 +7,7 @@
 //! ```
 
 mod command;
+mod dwarf;
 mod environ;
 mod error;
 mod image;

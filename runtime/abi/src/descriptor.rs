@@ -16,7 +16,7 @@
 //! ```
 
 /// "KILN" + ABI version; bumped whenever any layout in this crate changes.
-pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x02");
+pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x03");
 
 #[repr(C)]
 pub struct ModuleDescriptor {

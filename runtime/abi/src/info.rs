@@ -90,7 +90,10 @@ pub struct Export {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SegmentMode {
-    Active { index: u32, offset: ConstExpr },
+    Active {
+        index: u32,
+        offset: ConstExpr,
+    },
     Passive,
     /// Element segments only: declares functions for `ref.func`, dropped at instantiation.
     Declared,
@@ -141,7 +144,133 @@ pub struct ModuleInfo {
     /// The module's name from the `name` section, if any.
     pub name: Option<String>,
     /// Function names from the `name` section: (function index, name), sorted by index.
+    /// The compiler demangles Rust and C++ names, so they are stored as reports show them.
     pub func_names: Vec<(u32, String)>,
+    /// Source lines from the module's DWARF `.debug_line`, when it has one (`clang -g`).
+    pub source_lines: Option<SourceLines>,
+}
+
+/// Which source line each wasm instruction came from: DWARF's line table reduced to what a
+/// trap report needs, encoded compactly (it is only decoded when a trap is reported).
+///
+/// `rows` is a sequence of rows sorted by wasm offset, each five unsigned LEB128 numbers:
+/// the offset's increase over the previous row's (module-relative, starting from 0), the
+/// file index plus one (0: no source location from this offset on), the line, the column (0:
+/// unknown). A row covers the offsets up to the next row.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceLines {
+    /// File paths, as the DWARF names them (directory joined with file name).
+    pub files: Vec<String>,
+    pub rows: Bytes,
+}
+
+/// One row given to [`SourceLines::encode_rows`]: a wasm offset and, from there on, the
+/// location `(file index, line, column)` or none.
+pub type LineRow = (u32, Option<(u32, u32, u32)>);
+
+/// A source location found in [`SourceLines`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SourceLocation<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl SourceLines {
+    /// Encodes rows `(wasm offset, Some((file index, line, column)) or None)`, sorted by
+    /// offset.
+    pub fn encode_rows(rows: &[LineRow]) -> Bytes {
+        let mut out = Vec::new();
+        let mut prev = 0u32;
+        for &(off, loc) in rows {
+            let (file, line, col) = loc.map_or((0, 0, 0), |(f, l, c)| (f + 1, l, c));
+            for v in [off - prev, file, line, col] {
+                put_leb(&mut out, v);
+            }
+            prev = off;
+        }
+        Bytes(out)
+    }
+
+    /// The location of the instruction at module offset `wasm_offset`.
+    pub fn lookup(&self, wasm_offset: u32) -> Option<SourceLocation<'_>> {
+        let mut bytes = &self.rows.0[..];
+        let mut off = 0u32;
+        let mut found = None;
+        while !bytes.is_empty() {
+            let delta = get_leb(&mut bytes)?;
+            let (file, line, column) = (
+                get_leb(&mut bytes)?,
+                get_leb(&mut bytes)?,
+                get_leb(&mut bytes)?,
+            );
+            off = off.checked_add(delta)?;
+            if off > wasm_offset {
+                break;
+            }
+            found = (file != 0).then(|| (file - 1, line, column));
+        }
+        let (file, line, column) = found?;
+        Some(SourceLocation {
+            file: self.files.get(file as usize)?,
+            line,
+            column,
+        })
+    }
+}
+
+fn put_leb(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn get_leb(bytes: &mut &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for shift in (0..35).step_by(7) {
+        let (&b, rest) = bytes.split_first()?;
+        *bytes = rest;
+        v |= u32::from(b & 0x7f).checked_shl(shift)?;
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Opaque bytes, (de)serialized as one byte string (one copy, not one element at a time).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Bytes, E> {
+                Ok(Bytes(v))
+            }
+        }
+        d.deserialize_byte_buf(V)
+    }
 }
 
 impl ModuleInfo {
@@ -193,5 +322,38 @@ impl RunConfig {
 
     pub fn decode(bytes: &[u8]) -> Result<RunConfig, postcard::Error> {
         postcard::from_bytes(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn source_lines_round_trip() {
+        let lines = SourceLines {
+            files: vec!["a.c".into(), "dir/b.h".into()],
+            rows: SourceLines::encode_rows(&[
+                (0x40, Some((0, 3, 5))),
+                (0x48, Some((1, 300, 0))),
+                (0x4000, None),
+                (0x5000, Some((0, 70000, 1))),
+            ]),
+        };
+        let info = ModuleInfo {
+            source_lines: Some(lines.clone()),
+            ..ModuleInfo::default()
+        };
+        let back = ModuleInfo::decode(&info.encode()).unwrap();
+        assert_eq!(back.source_lines.as_ref(), Some(&lines));
+        let at = |o| lines.lookup(o).map(|l| (l.file, l.line, l.column));
+        assert_eq!(at(0x3f), None);
+        assert_eq!(at(0x40), Some(("a.c", 3, 5)));
+        assert_eq!(at(0x47), Some(("a.c", 3, 5)));
+        assert_eq!(at(0x48), Some(("dir/b.h", 300, 0)));
+        assert_eq!(at(0x3fff), Some(("dir/b.h", 300, 0)));
+        assert_eq!(at(0x4000), None);
+        assert_eq!(at(0x6000), Some(("a.c", 70000, 1)));
     }
 }
