@@ -476,6 +476,16 @@ impl Instance {
         instance::instantiate(module.0, &imports, Some(wasi)).map(Instance)
     }
 
+    /// As [`Instance::new_wasi`], with the imports given explicitly (host functions that
+    /// are not WASI among them).
+    pub fn new_wasi_with(
+        module: &Module,
+        imports: &[Extern],
+        wasi: WasiCtx,
+    ) -> Result<Instance, InstantiateError> {
+        instance::instantiate(module.0, imports, Some(wasi)).map(Instance)
+    }
+
     pub fn module(&self) -> Module {
         Module(self.0.module)
     }

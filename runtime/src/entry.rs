@@ -159,6 +159,44 @@ unsafe fn build_ctx(
     Ok(cx)
 }
 
+/// Instantiates the command with its WASI imports. A function import that is not WASI was
+/// admitted by the compiler only with `--unknown-imports=trap`: it is bound to a stub that
+/// traps when called (through a table; compiled code traps at direct calls itself).
+fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateError> {
+    use kiln_abi::info::{ImportKind, ModuleInfo};
+    let info = module.info();
+    let provided = |module: &str, name: &str| {
+        module == kiln_abi::wasi::MODULE && crate::wasi::function(name).is_some()
+    };
+    let unknown = |i: &kiln_abi::info::Import| {
+        matches!(i.kind, ImportKind::Func(_)) && !provided(&i.module, &i.name)
+    };
+    if !info.imports.iter().any(unknown) {
+        return Instance::new_wasi(module, cx);
+    }
+    let mut imports = Vec::with_capacity(info.imports.len());
+    for import in &info.imports {
+        match import.kind {
+            ImportKind::Func(t) if unknown(import) => {
+                let ty = info.types[t as usize].clone();
+                let stub = crate::traps::unknown_import as *const () as *const u8;
+                imports.push(crate::embed::Extern::Func(crate::embed::Func::host(
+                    ty, stub,
+                )));
+            }
+            _ => {
+                let one = ModuleInfo {
+                    types: info.types.clone(),
+                    imports: vec![import.clone()],
+                    ..ModuleInfo::default()
+                };
+                imports.extend(crate::wasi::imports_for(&one)?);
+            }
+        }
+    }
+    Instance::new_wasi_with(module, &imports, cx)
+}
+
 /// The process entry of a Kiln executable.
 ///
 /// # Safety
@@ -185,7 +223,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
         }
     };
     crate::memory::allow_taking_the_memory_image();
-    let instance = match Instance::new_wasi(&module, cx) {
+    let instance = match instantiate(&module, cx) {
         Ok(i) => i,
         Err(InstantiateError::Trap(t)) => {
             eprintln!("wasm trap: {}", t.message());

@@ -19,7 +19,7 @@ use std::sync::Once;
 use kiln_abi::vmctx::VmCtx;
 use kiln_abi::{Trap, ValRaw};
 
-use crate::module::lookup_pc;
+use crate::module::{lookup_pc, ModuleInner};
 
 /// An array-call trampoline: `extern "C" fn(vmctx, values)`.
 pub type ArrayCall = unsafe extern "C" fn(*mut VmCtx, *mut ValRaw);
@@ -40,14 +40,26 @@ struct Record {
     trap: u8,
     exit_code: i32,
     n: usize,
+    /// The faulting data address of a SIGSEGV/SIGBUS trap (`si_addr`), else 0.
+    fault_addr: usize,
     /// frames[0] is the trapping PC, the others return addresses.
     frames: [usize; MAX_FRAMES],
 }
 
 thread_local! {
     static RECORD: UnsafeCell<Record> = const {
-        UnsafeCell::new(Record { kind: 0, trap: 0, exit_code: 0, n: 0, frames: [0; MAX_FRAMES] })
+        UnsafeCell::new(Record {
+            kind: 0,
+            trap: 0,
+            exit_code: 0,
+            n: 0,
+            fault_addr: 0,
+            frames: [0; MAX_FRAMES],
+        })
     };
+    /// The out-of-bounds access of this thread's last memory trap: (wasm address, memory
+    /// length). Set by [`call`] for every trap it catches, read by [`report`].
+    static LAST_FAULT: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
 }
 
 /// Why a call into wasm did not return normally.
@@ -77,6 +89,13 @@ pub unsafe fn call(f: ArrayCall, vmctx: *mut VmCtx, values: *mut ValRaw) -> Resu
         return Err(Caught::Exit(r.exit_code));
     }
     let trap = Trap::from_u8(r.trap).unwrap_or(Trap::Unreachable);
+    let fault = if trap == Trap::MemoryOutOfBounds && r.fault_addr != 0 {
+        // SAFETY: `vmctx` is live (the caller's contract) and so is its memory.
+        unsafe { memory_fault(vmctx, r.fault_addr) }
+    } else {
+        None
+    };
+    LAST_FAULT.with(|f| f.set(fault));
     Err(Caught::Trap {
         trap,
         frames: r.frames[..r.n].to_vec(),
@@ -104,10 +123,83 @@ pub fn exit(code: i32) -> ! {
     unsafe { kiln_unwind() }
 }
 
-/// Formats a trap the way `wasmtime run` does:
-/// `wasm trap: <message>`, then `wasm backtrace:` and one line per wasm frame.
+/// The code bound to a function import Kiln does not provide, in an executable compiled with
+/// `--unknown-imports=trap`. Direct calls to such an import trap in compiled code; this stub
+/// catches the other way in, a call through a table, whatever the signature: it never
+/// returns, and raises [`Trap::UnknownImport`] with the wasm caller's backtrace.
+///
+/// # Safety
+/// Only called by compiled wasm code, inside [`call`].
+#[unsafe(naked)]
+pub unsafe extern "C" fn unknown_import() {
+    core::arch::naked_asm!(
+        // On entry [rsp] is the return address into the wasm caller and rbp is the caller's
+        // frame pointer (wasm code keeps frame pointers).
+        "mov rdi, [rsp]",
+        "mov rsi, rbp",
+        "and rsp, -16",
+        "call {raise}",
+        "ud2",
+        raise = sym unknown_import_raise,
+    )
+}
+
+extern "C" fn unknown_import_raise(ret: usize, fp: usize) -> ! {
+    // SAFETY: a thread-local flag in the C helper.
+    if unsafe { kiln_in_catch() } == 0 {
+        eprintln!("wasm trap: {}", Trap::UnknownImport.message());
+        std::process::abort();
+    }
+    RECORD.with(|r| {
+        // SAFETY: this thread's record; `fp` is the wasm caller's frame pointer. Frame 0 is
+        // the call instruction (inside it, so that the report finds its wasm offset).
+        unsafe { record_trap(&mut *r.get(), Trap::UnknownImport, ret - 1, fp, 0) }
+    });
+    // SAFETY: inside a kiln_catch on this thread (checked above).
+    unsafe { kiln_unwind() }
+}
+
+/// The wasm address and memory length of a fault at host address `addr`, when `addr` lies
+/// in the linear memory reservation of `vmctx`'s instance.
+///
+/// # Safety
+/// `vmctx` is null or a live context.
+unsafe fn memory_fault(vmctx: *mut VmCtx, addr: usize) -> Option<(u64, u64)> {
+    if vmctx.is_null() {
+        return None;
+    }
+    // SAFETY: the caller's contract; a context's memory lives as long as the context.
+    let (base, memory) = unsafe { ((*vmctx).memory_base as usize, (*vmctx).memory) };
+    if base == 0 || memory.is_null() {
+        return None;
+    }
+    let wasm_addr = (addr as u64).checked_sub(base as u64)?;
+    if wasm_addr >= kiln_abi::memory::TOTAL_BYTES {
+        return None;
+    }
+    // SAFETY: as above.
+    Some((wasm_addr, unsafe { (*memory).length }))
+}
+
+/// Formats a trap the way `wasmtime run` does: `wasm trap: <message>`, then (for an
+/// out-of-bounds access) where it was, then `wasm backtrace:` and one line per wasm frame:
+/// `<index>: <wasm offset> - <module>!<function>` (names as the compiler stored them: Rust and
+/// C++ names demangled), and, where
+/// the module carries DWARF line information, `at <file>:<line>:<column>` below.
+///
+/// This runs in ordinary context, after [`call`] has jumped back out of the signal handler
+/// (the handler only records PCs), so it may allocate and demangle freely.
 pub fn report(trap: Trap, frames: &[usize]) -> String {
-    let mut s = format!("wasm trap: {}\nwasm backtrace:\n", trap.message());
+    let mut s = format!("wasm trap: {}\n", trap.message());
+    if trap == Trap::MemoryOutOfBounds {
+        if let Some((addr, len)) = LAST_FAULT.with(Cell::get) {
+            let _ = writeln!(
+                s,
+                "memory fault at wasm address {addr:#x} in linear memory of size {len:#x}"
+            );
+        }
+    }
+    s.push_str("wasm backtrace:\n");
     for (i, &pc) in frames.iter().enumerate() {
         // Return addresses point after the call; look up the call itself.
         let lookup = if i == 0 { pc } else { pc - 1 };
@@ -115,12 +207,16 @@ pub fn report(trap: Trap, frames: &[usize]) -> String {
             continue;
         };
         let code_off = (lookup - m.funcs[def as usize].code as usize) as u32;
-        let wasm_off = if i == 0 {
+        let site = if i == 0 {
             m.trap_site(def, code_off).map(|s| s.wasm_offset)
         } else {
-            m.wasm_offset(def, code_off)
-        }
-        .filter(|&o| o != u32::MAX);
+            None
+        };
+        // Offset 0 is the module header, never an instruction: the compiler's "unknown"
+        // (e.g. a stack-limit check in the prologue belongs to no instruction).
+        let wasm_off = site
+            .or_else(|| m.wasm_offset(def, code_off))
+            .filter(|&o| o != 0 && o != u32::MAX);
         let index = m.func_index(def);
         let module = m.info.name.as_deref().unwrap_or("<unknown>");
         let _ = write!(s, "  {i:>3}: ");
@@ -135,8 +231,22 @@ pub fn report(trap: Trap, frames: &[usize]) -> String {
                 let _ = writeln!(s, "{module}!<wasm function {index}>");
             }
         }
+        if let Some(loc) = wasm_off.and_then(|o| source_location(m, o)) {
+            let _ = writeln!(s, "                    at {loc}");
+        }
     }
     s
+}
+
+/// `file:line:column` of the instruction at module offset `wasm_offset`, from the module's
+/// DWARF line table (when it was compiled with `-g`).
+fn source_location(m: &ModuleInner, wasm_offset: u32) -> Option<String> {
+    let loc = m.info.source_lines.as_ref()?.lookup(wasm_offset)?;
+    Some(match (loc.line, loc.column) {
+        (0, _) => loc.file.to_string(),
+        (line, 0) => format!("{}:{line}", loc.file),
+        (line, column) => format!("{}:{line}:{column}", loc.file),
+    })
 }
 
 const SIGNALS: [c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
@@ -247,7 +357,12 @@ pub fn init_altstack() {
 }
 
 unsafe extern "C" fn handler(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
-    // SAFETY: the kernel hands SA_SIGINFO handlers a valid ucontext.
+    // SAFETY: the kernel hands SA_SIGINFO handlers a valid siginfo and ucontext.
+    let fault_addr = match sig {
+        libc::SIGSEGV | libc::SIGBUS => unsafe { (*info).si_addr() as usize },
+        _ => 0,
+    };
+    // SAFETY: as above.
     let (pc, fp) = unsafe {
         let uc = &*(ctx as *const libc::ucontext_t);
         (
@@ -261,7 +376,7 @@ unsafe extern "C" fn handler(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut l
             RECORD.with(|r| {
                 // SAFETY: this thread's record; wasm frames keep frame pointers, and we only
                 // follow a frame pointer while the frame it belongs to is wasm code.
-                unsafe { record_trap(&mut *r.get(), trap, pc, fp) }
+                unsafe { record_trap(&mut *r.get(), trap, pc, fp, fault_addr) }
             });
             // SAFETY: inside a kiln_catch on this thread; siglongjmp restores the mask.
             unsafe { kiln_unwind() }
@@ -279,9 +394,10 @@ fn trap_at(pc: usize) -> Option<Trap> {
 
 /// # Safety
 /// `fp` is the frame pointer of the wasm function containing `pc`.
-unsafe fn record_trap(r: &mut Record, trap: Trap, pc: usize, mut fp: usize) {
+unsafe fn record_trap(r: &mut Record, trap: Trap, pc: usize, mut fp: usize, fault_addr: usize) {
     r.kind = 1;
     r.trap = trap as u8;
+    r.fault_addr = fault_addr;
     r.frames[0] = pc;
     r.n = 1;
     while r.n < MAX_FRAMES && fp != 0 && fp.is_multiple_of(8) {
@@ -305,14 +421,20 @@ unsafe fn not_ours(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_voi
         libc::SIGILL => "SIGILL",
         _ => "SIGFPE",
     };
-    let mut buf = [0u8; 128];
+    let mut buf = [0u8; 256];
     let mut w = StackWriter {
         buf: &mut buf,
         len: 0,
     };
+    let _ = write!(w, "kiln: internal error: {name} at pc {pc:#x}");
+    if matches!(sig, libc::SIGSEGV | libc::SIGBUS) {
+        // SAFETY: the kernel's siginfo for a fault.
+        let addr = unsafe { (*info).si_addr() as usize };
+        let _ = write!(w, " (address {addr:#x})");
+    }
     let _ = writeln!(
         w,
-        "kiln: internal error: {name} at {pc:#x} outside wasm code"
+        ", not a wasm trap: a bug in the Kiln runtime or the host, please report it"
     );
     let len = w.len;
     // SAFETY: write(2) is async-signal-safe.
@@ -355,5 +477,74 @@ impl std::fmt::Write for StackWriter<'_> {
         self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
         self.len += n;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kiln_abi::descriptor::{FuncEntry, ModuleDescriptor, TrapSite, MAGIC};
+    use kiln_abi::info::{FuncType, ModuleInfo};
+
+    /// A registered module of one function `push rbp; mov rbp, rsp; ud2; int3...` whose
+    /// `ud2` (offset 4) is a trap site.
+    fn module_code() -> usize {
+        let code: &'static mut [u8] = vec![0xccu8; 64].leak();
+        code[..6].copy_from_slice(&[0x55, 0x48, 0x89, 0xe5, 0x0f, 0x0b]);
+        let info = ModuleInfo {
+            types: vec![FuncType {
+                params: vec![],
+                results: vec![],
+            }],
+            funcs: vec![0],
+            ..ModuleInfo::default()
+        }
+        .encode()
+        .leak();
+        let sites = vec![TrapSite {
+            code_offset: 4,
+            wasm_offset: 0x30,
+            trap: Trap::Unreachable as u8,
+            reserved: [0; 3],
+        }]
+        .leak();
+        let funcs = vec![FuncEntry {
+            code: code.as_ptr(),
+            trampoline: ptr::null(),
+            code_len: 64,
+            trap_sites_start: 0,
+            trap_sites_len: 1,
+            addr_map_start: 0,
+            addr_map_len: 0,
+            reserved: 0,
+        }]
+        .leak();
+        // SAFETY: zero is a valid value of every field (null pointers, zero lengths).
+        let mut desc: ModuleDescriptor = unsafe { std::mem::zeroed() };
+        desc.magic = MAGIC;
+        desc.info = info.as_ptr();
+        desc.info_len = info.len();
+        desc.funcs = funcs.as_ptr();
+        desc.num_funcs = 1;
+        desc.trap_sites = sites.as_ptr();
+        desc.num_trap_sites = 1;
+        let desc: &'static ModuleDescriptor = Box::leak(Box::new(desc));
+        // SAFETY: everything above is leaked, so it lives forever.
+        unsafe { crate::module::register(desc) }.expect("registers");
+        code.as_ptr() as usize
+    }
+
+    #[test]
+    fn only_recorded_trap_sites_are_wasm_traps() {
+        let code = module_code();
+        assert_eq!(trap_at(code + 4), Some(Trap::Unreachable));
+        // Wasm code that is not a trap site: a fault there is a bug, not a trap.
+        assert_eq!(trap_at(code), None);
+        assert_eq!(trap_at(code + 5), None);
+        // The runtime's own code, the C helper, and addresses in no module.
+        assert_eq!(trap_at(report as *const () as usize), None);
+        assert_eq!(trap_at(kiln_catch as *const () as usize), None);
+        assert_eq!(trap_at(code + 64), None);
+        assert_eq!(trap_at(0), None);
     }
 }

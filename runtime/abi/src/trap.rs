@@ -48,15 +48,18 @@ impl Trap {
         match self {
             Trap::StackOverflow => "call stack exhausted",
             Trap::MemoryOutOfBounds => "out of bounds memory access",
-            Trap::UndefinedElement => "undefined element",
+            // wasmtime 49 words both table-bounds traps this way.
+            Trap::UndefinedElement => "undefined element: out of bounds table access",
             Trap::UninitializedElement => "uninitialized element",
             Trap::BadSignature => "indirect call type mismatch",
             Trap::IntegerOverflow => "integer overflow",
             Trap::IntegerDivisionByZero => "integer divide by zero",
             Trap::BadConversionToInteger => "invalid conversion to integer",
             Trap::Unreachable => "wasm `unreachable` instruction executed",
-            Trap::TableOutOfBounds => "out of bounds table access",
-            Trap::UnknownImport => "call to an import that was not provided",
+            Trap::TableOutOfBounds => "undefined element: out of bounds table access",
+            Trap::UnknownImport => {
+                "call to an import Kiln does not provide (compiled with --unknown-imports=trap)"
+            }
         }
     }
 }
