@@ -261,3 +261,81 @@ fn missing_output_directory() {
     );
     assert_eq!(stderr, expected);
 }
+
+#[test]
+fn invalid_module_names_offset_and_reason() {
+    // Well-formed text, but the body leaves an i64 where the function returns nothing.
+    let c = case(
+        "typo.wat",
+        br#"(module (memory (export "memory") 1) (func (export "_start") i64.const 0))"#,
+    );
+    let msg = expect_error(&c, &[]);
+    assert!(msg.contains("invalid module at byte offset 0x"), "{msg}");
+    assert!(
+        msg.contains("type mismatch"),
+        "the validator's reason:\n{msg}"
+    );
+    assert_eq!(msg.lines().count(), 1, "one message:\n{msg}");
+}
+
+/// Each unsupported feature is named, with the byte offset of its first use.
+#[test]
+fn unsupported_features_are_named() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "shared.wat",
+            r#"(module (memory (export "memory") 1 1 shared) (func (export "_start")))"#,
+            "threads",
+        ),
+        (
+            "atomics.wat",
+            r#"(module (memory (export "memory") 1)
+                 (func (export "_start") (drop (i32.atomic.load (i32.const 0)))))"#,
+            "threads",
+        ),
+        (
+            "exceptions.wat",
+            r#"(module (memory (export "memory") 1) (tag $e) (func (export "_start") (throw $e)))"#,
+            "exceptions",
+        ),
+        (
+            "memory64.wat",
+            r#"(module (memory (export "memory") i64 1) (func (export "_start")))"#,
+            "memory64",
+        ),
+        (
+            "tail.wat",
+            r#"(module (memory (export "memory") 1) (func $f) (func (export "_start") (return_call $f)))"#,
+            "tail-call",
+        ),
+        (
+            "multimem.wat",
+            r#"(module (memory (export "memory") 1) (memory $b 1)
+                 (func (export "_start") (drop (i32.load $b (i32.const 0)))))"#,
+            "multi-memory",
+        ),
+        (
+            "gc.wat",
+            r#"(module (type $s (struct (field i32))) (memory (export "memory") 1)
+                 (func (export "_start") (drop (struct.new $s (i32.const 1)))))"#,
+            "gc",
+        ),
+        (
+            "simd.wat",
+            r#"(module (memory (export "memory") 1)
+                 (func $f (result i32) (i32x4.extract_lane 0 (i32x4.splat (i32.const 1))))
+                 (func (export "_start") (drop (call $f))))"#,
+            "I32x4Splat",
+        ),
+    ];
+    for (name, text, feature) in cases {
+        let c = case(name, text.as_bytes());
+        let msg = expect_error(&c, &[]);
+        assert!(msg.contains("unsupported"), "{name}:\n{msg}");
+        assert!(msg.contains(feature), "{name} must name {feature}:\n{msg}");
+        assert!(
+            msg.contains("first used at byte offset 0x"),
+            "{name} must say where:\n{msg}"
+        );
+    }
+}
