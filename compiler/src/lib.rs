@@ -11,6 +11,7 @@ mod dwarf;
 mod environ;
 mod error;
 mod image;
+mod inline;
 mod object;
 mod translate;
 

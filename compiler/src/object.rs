@@ -87,14 +87,12 @@ struct CompiledFunc {
     addr_map: Vec<AddrMapEntry>,
 }
 
+/// Generates code for the function in `ctx`.
 fn compile_clif(
     isa: &dyn TargetIsa,
     ctx: &mut Context,
-    func: Function,
     id: FuncId,
 ) -> Result<CompiledFunc, CompileError> {
-    ctx.clear();
-    ctx.func = func;
     let compiled = ctx
         .compile(isa, &mut ControlPlane::default())
         .map_err(|e| CompileError::Internal(format!("{:?}", e.inner)))?;
@@ -288,21 +286,39 @@ pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, Compil
         trapping_imports: &trapping_imports,
     };
 
-    // Translate and compile the bodies in parallel; keep the first error in module order.
-    let results: Vec<Result<CompiledFunc, CompileError>> = env
+    // Translate every body in parallel; keep the first error in module order.
+    let translated: Vec<Result<(FuncId, Function), CompileError>> = env
         .bodies
         .into_par_iter()
-        .map_init(
-            || (FunctionBuilderContext::new(), Context::new()),
-            |(fctx, ctx), input| {
-                let id = func_ids[input.index as usize].expect("defined");
-                let func = translate::translate_function(&m, input, fctx).inspect_err(|_| {
+        .map_init(FunctionBuilderContext::new, |fctx, input| {
+            let id = func_ids[input.index as usize].expect("defined");
+            translate::translate_function(&m, input, fctx)
+                .map(|f| (id, f))
+                .inspect_err(|_| {
                     // A failed translation leaves the builder context mid-function.
                     *fctx = FunctionBuilderContext::new();
-                })?;
-                compile_clif(&*isa, ctx, func, id)
-            },
-        )
+                })
+        })
+        .collect();
+    let mut funcs = Vec::with_capacity(translated.len());
+    for t in translated {
+        funcs.push(t?);
+    }
+    // Then inline small leaf functions into their callers and generate code, in parallel.
+    let candidates = if opts.opt_level == OptLevel::None {
+        crate::inline::Candidates::new([])
+    } else {
+        crate::inline::Candidates::new(funcs.iter().map(|(id, f)| (id.as_u32(), f)))
+    };
+    let results: Vec<Result<CompiledFunc, CompileError>> = funcs
+        .par_iter()
+        .map_init(Context::new, |ctx, (id, func)| {
+            ctx.clear();
+            ctx.func = func.clone();
+            ctx.inline(candidates.inliner())
+                .map_err(|e| CompileError::Internal(format!("inlining: {e:?}")))?;
+            compile_clif(&*isa, ctx, *id)
+        })
         .collect();
     let mut compiled = Vec::with_capacity(results.len());
     for r in results {
@@ -312,8 +328,9 @@ pub fn emit(env: ModuleEnv<'_>, opts: &CompileOptions) -> Result<Vec<u8>, Compil
     let mut compiled_trampolines = Vec::new();
     for &(index, id) in &trampolines {
         let callee = func_ids[index as usize].expect("defined");
-        let func = build_trampoline(&m, index, callee, id);
-        compiled_trampolines.push(compile_clif(&*isa, &mut ctx, func, id)?);
+        ctx.clear();
+        ctx.func = build_trampoline(&m, index, callee, id);
+        compiled_trampolines.push(compile_clif(&*isa, &mut ctx, id)?);
     }
 
     // Place the code and collect the per-function tables.

@@ -1,0 +1,90 @@
+//! Inlining of small leaf functions, using Cranelift's inliner.
+//!
+//! LLVM inlines within a translation unit before it emits wasm, but not across units (and
+//! wasm-ld does no LTO), so C and Rust modules keep many tiny functions: accessors, small
+//! helpers from another file. Each call costs a prologue with a stack-limit check and a
+//! frame. A callee is inlined when it is small and calls nothing, so inlining never
+//! recurses and code size stays bounded. Inlined frames do not appear in backtraces (as in
+//! wasmtime); traps inside them still report the callee's wasm offset.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use cranelift_codegen::inline::{Inline, InlineCommand};
+use cranelift_codegen::ir::{self, ExternalName, Function, Opcode};
+
+/// Callees with at most this many instructions are inlined.
+const MAX_CALLEE_INSTS: usize = 40;
+/// Callers stop inlining beyond this many instructions.
+const MAX_CALLER_INSTS: usize = 20_000;
+
+/// What the inliner needs to know about each translated function.
+pub struct Candidates<'a> {
+    /// Function id (`cranelift_module::FuncId` number) → its CLIF, for inlinable ones.
+    by_id: HashMap<u32, &'a Function>,
+}
+
+impl<'a> Candidates<'a> {
+    /// `funcs` are the translated functions with their module-level ids.
+    pub fn new(funcs: impl IntoIterator<Item = (u32, &'a Function)>) -> Self {
+        let by_id = funcs
+            .into_iter()
+            .filter(|(_, f)| is_small_leaf(f))
+            .collect();
+        Candidates { by_id }
+    }
+
+    pub fn inliner(&self) -> Inliner<'_, 'a> {
+        Inliner { candidates: self }
+    }
+}
+
+fn is_small_leaf(f: &Function) -> bool {
+    let mut n = 0;
+    for block in f.layout.blocks() {
+        for inst in f.layout.block_insts(block) {
+            n += 1;
+            if n > MAX_CALLEE_INSTS || f.dfg.insts[inst].opcode().is_call() {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+fn inst_count(f: &Function) -> usize {
+    f.layout
+        .blocks()
+        .map(|b| f.layout.block_insts(b).count())
+        .sum()
+}
+
+pub struct Inliner<'c, 'a> {
+    candidates: &'c Candidates<'a>,
+}
+
+impl Inline for Inliner<'_, '_> {
+    fn inline(
+        &mut self,
+        caller: &ir::Function,
+        _call_inst: ir::Inst,
+        opcode: Opcode,
+        callee: ir::FuncRef,
+        _call_args: &[ir::Value],
+    ) -> InlineCommand<'_> {
+        if opcode != Opcode::Call || inst_count(caller) > MAX_CALLER_INSTS {
+            return InlineCommand::KeepCall;
+        }
+        let ExternalName::User(name) = caller.dfg.ext_funcs[callee].name else {
+            return InlineCommand::KeepCall;
+        };
+        let name = &caller.params.user_named_funcs()[name];
+        match self.candidates.by_id.get(&name.index) {
+            Some(f) if name.namespace == 0 => InlineCommand::Inline {
+                callee: Cow::Borrowed(*f),
+                visit_callee: false,
+            },
+            _ => InlineCommand::KeepCall,
+        }
+    }
+}
