@@ -1,11 +1,14 @@
 //! Inlining of small leaf functions, using Cranelift's inliner.
 //!
 //! LLVM inlines within a translation unit before it emits wasm, but not across units (and
-//! wasm-ld does no LTO), so C and Rust modules keep many tiny functions: accessors, small
-//! helpers from another file. Each call costs a prologue with a stack-limit check and a
-//! frame. A callee is inlined when it is small and calls nothing, so inlining never
-//! recurses and code size stays bounded. Inlined frames do not appear in backtraces (as in
-//! wasmtime); traps inside them still report the callee's wasm offset.
+//! wasm-ld does no LTO), so C and Rust modules keep tiny functions: small helpers from
+//! another file. Each call costs a prologue with a stack-limit check and a frame.
+//!
+//! A callee is inlined only when it is small, calls nothing (so inlining never recurses and
+//! code size stays bounded) and contains nothing that can trap or touch memory: such a
+//! function can never be on the stack when a trap is reported, so backtraces stay exactly
+//! those of the wasm call stack (as wasmtime prints them). Cranelift's inliner does not
+//! carry source locations into the caller, which rules out inlining anything that traps.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -44,7 +47,13 @@ fn is_small_leaf(f: &Function) -> bool {
     for block in f.layout.blocks() {
         for inst in f.layout.block_insts(block) {
             n += 1;
-            if n > MAX_CALLEE_INSTS || f.dfg.insts[inst].opcode().is_call() {
+            let op = f.dfg.insts[inst].opcode();
+            if n > MAX_CALLEE_INSTS
+                || op.is_call()
+                || op.can_trap()
+                || op.can_load()
+                || op.can_store()
+            {
                 return false;
             }
         }
