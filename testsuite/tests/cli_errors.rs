@@ -325,7 +325,7 @@ fn unsupported_features_are_named() {
             r#"(module (memory (export "memory") 1)
                  (func $f (result i32) (i32x4.extract_lane 0 (i32x4.splat (i32.const 1))))
                  (func (export "_start") (drop (call $f))))"#,
-            "I32x4Splat",
+            "SIMD proposal (128-bit vector instruction `I32x4Splat`)",
         ),
     ];
     for (name, text, feature) in cases {
