@@ -1,6 +1,7 @@
 //! Kiln's conformance harnesses.
 pub mod conformance;
 pub mod programs;
+pub mod real;
 
 pub mod diff;
 pub mod loader;

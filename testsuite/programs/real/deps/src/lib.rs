@@ -1,0 +1,1 @@
+//! Empty: this crate only exists to be fetched (see Cargo.toml).
