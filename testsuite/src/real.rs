@@ -365,20 +365,26 @@ fn kiln_exe(wasm: &Path, grants: &[String]) -> PathBuf {
     let dir = out_dir().join("exe");
     std::fs::create_dir_all(&dir).unwrap();
     let exe = dir.join(format!(
-        "{}-{:016x}-{}",
+        "{}-{:016x}",
         wasm.file_stem().unwrap().to_string_lossy(),
-        h.finish(),
+        h.finish()
+    ));
+    // Compiled under a name of this process's own, then renamed over the previous run's.
+    let tmp = dir.join(format!(
+        "{}.{}.tmp",
+        exe.file_name().unwrap().to_string_lossy(),
         std::process::id()
     ));
     let mut args: Vec<OsString> = vec![
         "compile".into(),
         wasm.into(),
         "-o".into(),
-        exe.clone().into(),
+        tmp.clone().into(),
     ];
     args.extend(grants.iter().map(OsString::from));
     let (code, stderr) = crate::programs::kiln(args);
     assert_eq!(code, 0, "kiln compile {} failed:\n{stderr}", wasm.display());
+    std::fs::rename(&tmp, &exe).unwrap();
     exes.insert(key, exe.clone());
     exe
 }
