@@ -197,6 +197,22 @@ fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateErro
     Instance::new_wasi_with(module, &imports, cx)
 }
 
+/// Opens `/dev/null` on whichever of fds 0-2 the process was started without (as Rust's
+/// own runtime does). The guest then sees an empty stdin and a stdout that swallows
+/// writes, as under wasmtime, and no file the runtime opens can land on fd 1 and receive
+/// the program's output.
+fn sanitize_stdio() {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only queries the descriptor.
+        let closed = unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
+        if closed {
+            // SAFETY: a NUL-terminated path; open returns the lowest free fd, i.e. `fd`.
+            unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        }
+    }
+}
+
 /// The process entry of a Kiln executable.
 ///
 /// # Safety
@@ -206,6 +222,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
     // As wasmtime (and every Rust program): a write to a closed pipe is EPIPE, not death.
     // SAFETY: setting a signal disposition.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    sanitize_stdio();
     // SAFETY: the linked object defines the descriptor; it lives as long as the process.
     let module = match unsafe { Module::from_descriptor(&raw const kiln_module) } {
         Ok(m) => m,

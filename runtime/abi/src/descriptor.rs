@@ -123,17 +123,44 @@ mod tests {
 
     #[test]
     fn layout_matches_offsets() {
-        assert_eq!(offset_of!(ModuleDescriptor, info), DESC_OFFSET_INFO as usize);
-        assert_eq!(offset_of!(ModuleDescriptor, data), DESC_OFFSET_DATA as usize);
-        assert_eq!(offset_of!(ModuleDescriptor, funcs), DESC_OFFSET_FUNCS as usize);
-        assert_eq!(offset_of!(ModuleDescriptor, trap_sites), DESC_OFFSET_TRAP_SITES as usize);
-        assert_eq!(offset_of!(ModuleDescriptor, addr_map), DESC_OFFSET_ADDR_MAP as usize);
-        assert_eq!(offset_of!(ModuleDescriptor, config), DESC_OFFSET_CONFIG as usize);
-        assert_eq!(offset_of!(ModuleDescriptor, image), DESC_OFFSET_IMAGE as usize);
-        assert_eq!(offset_of!(ModuleDescriptor, image_offset), DESC_OFFSET_IMAGE_OFFSET as usize);
+        assert_eq!(
+            offset_of!(ModuleDescriptor, info),
+            DESC_OFFSET_INFO as usize
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, data),
+            DESC_OFFSET_DATA as usize
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, funcs),
+            DESC_OFFSET_FUNCS as usize
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, trap_sites),
+            DESC_OFFSET_TRAP_SITES as usize
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, addr_map),
+            DESC_OFFSET_ADDR_MAP as usize
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, config),
+            DESC_OFFSET_CONFIG as usize
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, image),
+            DESC_OFFSET_IMAGE as usize
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, image_offset),
+            DESC_OFFSET_IMAGE_OFFSET as usize
+        );
         assert_eq!(size_of::<ModuleDescriptor>(), DESC_SIZE);
         assert_eq!(offset_of!(FuncEntry, code), FUNC_ENTRY_OFFSET_CODE as usize);
-        assert_eq!(offset_of!(FuncEntry, trampoline), FUNC_ENTRY_OFFSET_TRAMPOLINE as usize);
+        assert_eq!(
+            offset_of!(FuncEntry, trampoline),
+            FUNC_ENTRY_OFFSET_TRAMPOLINE as usize
+        );
         assert_eq!(offset_of!(FuncEntry, code_len), 16);
         assert_eq!(offset_of!(FuncEntry, trap_sites_start), 20);
         assert_eq!(offset_of!(FuncEntry, trap_sites_len), 24);

@@ -104,21 +104,42 @@ mod tests {
         assert_eq!(offset_of!(VmCtx, memory), OFFSET_MEMORY as usize);
         assert_eq!(offset_of!(VmCtx, stack_limit), OFFSET_STACK_LIMIT as usize);
         assert_eq!(offset_of!(VmCtx, tables), OFFSET_TABLES as usize);
-        assert_eq!(offset_of!(VmCtx, imported_funcs), OFFSET_IMPORTED_FUNCS as usize);
+        assert_eq!(
+            offset_of!(VmCtx, imported_funcs),
+            OFFSET_IMPORTED_FUNCS as usize
+        );
         assert_eq!(offset_of!(VmCtx, func_refs), OFFSET_FUNC_REFS as usize);
         assert_eq!(offset_of!(VmCtx, type_ids), OFFSET_TYPE_IDS as usize);
-        assert_eq!(offset_of!(VmCtx, imported_globals), OFFSET_IMPORTED_GLOBALS as usize);
+        assert_eq!(
+            offset_of!(VmCtx, imported_globals),
+            OFFSET_IMPORTED_GLOBALS as usize
+        );
         assert_eq!(offset_of!(VmCtx, host), OFFSET_HOST as usize);
         assert_eq!(size_of::<VmCtx>(), OFFSET_DEFINED_GLOBALS as usize);
         assert_eq!(size_of::<ValRaw>(), GLOBAL_SLOT_SIZE as usize);
-        assert_eq!(offset_of!(VmMemory, length), OFFSET_VMMEMORY_LENGTH as usize);
+        assert_eq!(
+            offset_of!(VmMemory, length),
+            OFFSET_VMMEMORY_LENGTH as usize
+        );
         assert_eq!(offset_of!(VmTable, base), OFFSET_VMTABLE_BASE as usize);
         assert_eq!(offset_of!(VmTable, length), OFFSET_VMTABLE_LENGTH as usize);
         assert_eq!(offset_of!(VmFuncRef, code), OFFSET_VMFUNCREF_CODE as usize);
-        assert_eq!(offset_of!(VmFuncRef, type_id), OFFSET_VMFUNCREF_TYPE_ID as usize);
-        assert_eq!(offset_of!(VmFuncRef, vmctx), OFFSET_VMFUNCREF_VMCTX as usize);
-        assert_eq!(offset_of!(VmImportedFunc, code), OFFSET_VMIMPORTEDFUNC_CODE as usize);
-        assert_eq!(offset_of!(VmImportedFunc, vmctx), OFFSET_VMIMPORTEDFUNC_VMCTX as usize);
+        assert_eq!(
+            offset_of!(VmFuncRef, type_id),
+            OFFSET_VMFUNCREF_TYPE_ID as usize
+        );
+        assert_eq!(
+            offset_of!(VmFuncRef, vmctx),
+            OFFSET_VMFUNCREF_VMCTX as usize
+        );
+        assert_eq!(
+            offset_of!(VmImportedFunc, code),
+            OFFSET_VMIMPORTEDFUNC_CODE as usize
+        );
+        assert_eq!(
+            offset_of!(VmImportedFunc, vmctx),
+            OFFSET_VMIMPORTEDFUNC_VMCTX as usize
+        );
         assert_eq!(size_of::<VmImportedFunc>(), VMIMPORTEDFUNC_SIZE as usize);
     }
 }
