@@ -177,14 +177,7 @@ fn build_trampoline(m: &ModuleCtx<'_>, index: u32, callee: FuncId, id: FuncId) -
     for (i, t) in ty.params.iter().enumerate() {
         args.push(bcx.ins().load(clif_type(*t), flags, values, i as i32 * 16));
     }
-    let callee_sig = bcx.import_signature(m.signature(ty));
-    let name = bcx.func.declare_imported_user_function(func_name(callee));
-    let callee = bcx.import_function(cranelift_codegen::ir::ExtFuncData {
-        name: cranelift_codegen::ir::ExternalName::User(name),
-        signature: callee_sig,
-        colocated: true,
-        patchable: false,
-    });
+    let callee = translate::import_func(&mut bcx, callee, m.signature(ty), true);
     let call = bcx.ins().call(callee, &args);
     let results = bcx.inst_results(call).to_vec();
     for (i, r) in results.into_iter().enumerate() {

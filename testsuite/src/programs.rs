@@ -61,13 +61,14 @@ fn newest_under(dir: &Path) -> Option<SystemTime> {
     newest
 }
 
-fn run_checked(cmd: &mut Command, what: &str) {
+/// Runs `cmd`, panicking with its output unless it succeeds.
+pub fn run_checked(cmd: &mut Command, what: &str) {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
-        "{what} failed ({}):\n{}{}",
+        "{what} failed ({}): {cmd:?}\n{}{}",
         out.status,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)

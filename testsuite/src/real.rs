@@ -12,7 +12,7 @@
 //!
 //! Builds are cached under the cargo target dir by mtime (and by their flags).
 
-use crate::programs::{programs_dir, repo_root, wasmtime, Outcome};
+use crate::programs::{programs_dir, repo_root, run_checked, wasmtime, Outcome};
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -76,19 +76,6 @@ fn stale(out: &Path, inputs: &[PathBuf]) -> bool {
         None => true,
         Some(t) => newest(inputs).is_some_and(|n| n > t),
     }
-}
-
-fn run_checked(cmd: &mut Command, what: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}): {cmd:?}\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A cargo command with the test's own cargo, none of the outer build's target settings.

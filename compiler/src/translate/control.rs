@@ -6,7 +6,7 @@ use kiln_abi::info::ValType;
 use kiln_abi::{vmctx, Trap};
 use wasmparser::{BlockType, Operator};
 
-use super::{clif_type, func_name, FuncCx};
+use super::{clif_type, FuncCx};
 use crate::CompileError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -391,14 +391,7 @@ impl FuncCx<'_, '_> {
         let sig = self.m.signature(&ty);
         let args = self.popn(ty.params.len());
         let call = if let Some(id) = self.m.func_ids[function_index as usize] {
-            let sig_ref = self.bcx.import_signature(sig);
-            let name = self.bcx.func.declare_imported_user_function(func_name(id));
-            let callee = self.bcx.import_function(ir::ExtFuncData {
-                name: ir::ExternalName::User(name),
-                signature: sig_ref,
-                colocated: true,
-                patchable: false,
-            });
+            let callee = super::import_func(&mut self.bcx, id, sig, true);
             let mut all = vec![self.vmctx];
             all.extend(args);
             self.bcx.ins().call(callee, &all)

@@ -101,6 +101,24 @@ pub fn func_name(id: FuncId) -> UserExternalName {
     UserExternalName::new(0, id.as_u32())
 }
 
+/// Declares the module function `id` in `bcx`'s function, for direct calls. `colocated`:
+/// defined in the same object (a PC-relative call); otherwise reached through the GOT.
+pub fn import_func(
+    bcx: &mut FunctionBuilder<'_>,
+    id: FuncId,
+    sig: Signature,
+    colocated: bool,
+) -> ir::FuncRef {
+    let signature = bcx.import_signature(sig);
+    let name = bcx.func.declare_imported_user_function(func_name(id));
+    bcx.import_function(ir::ExtFuncData {
+        name: ir::ExternalName::User(name),
+        signature,
+        colocated,
+        patchable: false,
+    })
+}
+
 /// Flags for loads of the runtime's own data structures that never change for the life of
 /// the instance (vmctx header fields, the table-of-pointers arrays).
 fn readonly() -> MemFlagsData {
@@ -285,14 +303,7 @@ impl FuncCx<'_, '_> {
         }
         sig.returns
             .extend(results.iter().map(|t| AbiParam::new(*t)));
-        let sig_ref = self.bcx.import_signature(sig);
-        let name = self.bcx.func.declare_imported_user_function(func_name(id));
-        let callee = self.bcx.import_function(ir::ExtFuncData {
-            name: ir::ExternalName::User(name),
-            signature: sig_ref,
-            colocated: false,
-            patchable: false,
-        });
+        let callee = import_func(&mut self.bcx, id, sig, false);
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);
         all.extend_from_slice(args);
