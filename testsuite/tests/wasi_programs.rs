@@ -202,6 +202,31 @@ fn preopened_dir_read_write_list_and_no_way_out() {
 }
 
 #[test]
+fn rust_std_fs_in_a_preopen() {
+    let inv = Invocation {
+        prepare: Some(sandbox_tree),
+        ..Invocation::new()
+            .args(&["fs"])
+            .grant("--argv0", "rust_program")
+            .grant("--dir", "data::/data")
+    };
+    let out = assert_same_as_wasmtime(&rust_program(), &inv);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status, 0, "{stdout}");
+    assert!(
+        stdout.contains("read input: ok input contents\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("after seek: \"beta\\ngamma\\n\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("hard link: ok"), "{stdout}");
+    assert!(stdout.contains("escape: error"), "{stdout}");
+    assert!(!stdout.contains("secret"), "{stdout}");
+}
+
+#[test]
 fn run_time_grants_unless_refused_at_compile_time() {
     use kiln_testsuite::programs::{kiln_compile, run_clean};
     let dir = tempfile::tempdir().unwrap();
