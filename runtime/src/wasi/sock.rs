@@ -11,6 +11,7 @@ use super::fd::{
     RIGHT_FD_FDSTAT_SET_FLAGS, RIGHT_FD_FILESTAT_GET, RIGHT_FD_READ, RIGHT_FD_WRITE,
     RIGHT_POLL_FD_READWRITE, RIGHT_SOCK_ACCEPT, RIGHT_SOCK_SHUTDOWN,
 };
+use super::guest::Guest;
 use super::{with, Desc, HostFd, WasiCtx};
 
 pub const RIGHTS_LISTENER: u64 =
@@ -48,6 +49,20 @@ pub(crate) fn set_nonblock(fd: i32, flag: &mut bool, on: bool) -> Result<(), Err
     }
     *flag = on;
     Ok(())
+}
+
+/// The guest's iovec array as host `iovec`s pointing into linear memory (each checked).
+fn host_iovecs(mem: &Guest, iovs: u32, n: u32) -> Result<Vec<libc::iovec>, Errno> {
+    mem.iovecs(iovs, n)?
+        .into_iter()
+        .map(|(buf, len)| {
+            let b = mem.bytes(buf, len)?;
+            Ok(libc::iovec {
+                iov_base: b.as_mut_ptr().cast(),
+                iov_len: b.len(),
+            })
+        })
+        .collect()
 }
 
 fn host_result(r: isize) -> Result<usize, Errno> {
@@ -112,14 +127,7 @@ pub(crate) extern "C" fn sock_recv(
                 return Err(errno::invalid("flag", "Riflags"));
             }
             let (host, _) = socket(cx, fd)?;
-            let mut v = Vec::new();
-            for (buf, len) in mem.iovecs(iovs, n)? {
-                let b = mem.bytes(buf, len)?;
-                v.push(libc::iovec {
-                    iov_base: b.as_mut_ptr().cast(),
-                    iov_len: b.len(),
-                });
-            }
+            let mut v = host_iovecs(mem, iovs, n)?;
             let mut flags = 0;
             if ri_flags & 1 != 0 {
                 flags |= libc::MSG_PEEK;
@@ -157,14 +165,7 @@ pub(crate) extern "C" fn sock_send(
                 return Err(errno::invalid("flag", "Siflags"));
             }
             let (host, _) = socket(cx, fd)?;
-            let mut v = Vec::new();
-            for (buf, len) in mem.iovecs(iovs, n)? {
-                let b = mem.bytes(buf, len)?;
-                v.push(libc::iovec {
-                    iov_base: b.as_mut_ptr().cast(),
-                    iov_len: b.len(),
-                });
-            }
+            let mut v = host_iovecs(mem, iovs, n)?;
             let mut msg: libc::msghdr = std::mem::zeroed();
             msg.msg_iov = v.as_mut_ptr();
             msg.msg_iovlen = v.len();
