@@ -98,20 +98,20 @@ fn compile_clif(
         .map_err(|e| CompileError::Internal(format!("{:?}", e.inner)))?;
     let bytes = compiled.code_buffer().to_vec();
     let buffer = &compiled.buffer;
+    // Sorted, non-overlapping code ranges → wasm offset: binary search, since large
+    // functions have thousands of ranges and thousands of trap sites.
     let srclocs = buffer.get_srclocs_sorted();
-    let wasm_offset_at = |code_offset: u32| {
-        srclocs
-            .iter()
-            .find(|s| s.start <= code_offset && code_offset < s.end)
-            .filter(|s| !s.loc.is_default())
-            .map_or(0, |s| s.loc.bits())
+    let srcloc_at = |code_offset: u32| {
+        let i = srclocs.partition_point(|s| s.start <= code_offset);
+        let s = srclocs.get(i.checked_sub(1)?)?;
+        (code_offset < s.end && !s.loc.is_default()).then_some(s)
     };
     let traps = buffer
         .traps()
         .iter()
         .map(|t| TrapSite {
             code_offset: t.offset,
-            wasm_offset: wasm_offset_at(t.offset),
+            wasm_offset: srcloc_at(t.offset).map_or(0, |s| s.loc.bits()),
             trap: translate::trap_from_code(t.code).map_or(0, |t| t as u8),
             reserved: [0; 3],
         })
@@ -125,10 +125,7 @@ fn compile_clif(
         let Some(at) = call.ret_addr.checked_sub(1) else {
             continue;
         };
-        let Some(s) = srclocs
-            .iter()
-            .find(|s| s.start <= at && at < s.end && !s.loc.is_default())
-        else {
+        let Some(s) = srcloc_at(at) else {
             continue;
         };
         let entry = AddrMapEntry {

@@ -63,8 +63,7 @@ fn args(values: &[Value]) -> Vec<BlockArg> {
 
 impl FuncCx<'_, '_> {
     /// `(params, results)` of a block type.
-    fn block_sig(&mut self, bt: BlockType) -> (Vec<ValType>, Vec<ValType>) {
-        self.block_types.clear();
+    fn block_sig(&self, bt: BlockType) -> (Vec<ValType>, Vec<ValType>) {
         match bt {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (vec![], vec![crate::environ::val_type(t)]),

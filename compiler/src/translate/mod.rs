@@ -202,7 +202,6 @@ pub fn translate_function(
         control: vec![Frame::function_body(exit, ty.results.len())],
         reachable: true,
         unreachable_depth: 0,
-        block_types: Vec::new(),
     };
 
     let mut ops = wasmparser::OperatorsReader::new(reader.get_binary_reader());
@@ -245,8 +244,6 @@ pub struct FuncCx<'m, 'f> {
     reachable: bool,
     /// While unreachable: how many skipped blocks are open.
     unreachable_depth: u32,
-    /// Scratch space for block signatures.
-    block_types: Vec<ValType>,
 }
 
 impl FuncCx<'_, '_> {
