@@ -81,19 +81,23 @@ impl Inline for Inliner<'_, '_> {
         callee: ir::FuncRef,
         _call_args: &[ir::Value],
     ) -> InlineCommand<'_> {
-        if opcode != Opcode::Call || inst_count(caller) > MAX_CALLER_INSTS {
+        if opcode != Opcode::Call {
             return InlineCommand::KeepCall;
         }
         let ExternalName::User(name) = caller.dfg.ext_funcs[callee].name else {
             return InlineCommand::KeepCall;
         };
         let name = &caller.params.user_named_funcs()[name];
-        match self.candidates.by_id.get(&name.index) {
-            Some(f) if name.namespace == 0 => InlineCommand::Inline {
-                callee: Cow::Borrowed(*f),
-                visit_callee: false,
-            },
-            _ => InlineCommand::KeepCall,
+        let Some(&f) = self.candidates.by_id.get(&name.index) else {
+            return InlineCommand::KeepCall;
+        };
+        // Counted only here, for the rare call to a candidate, not at every call site.
+        if name.namespace != 0 || inst_count(caller) > MAX_CALLER_INSTS {
+            return InlineCommand::KeepCall;
+        }
+        InlineCommand::Inline {
+            callee: Cow::Borrowed(f),
+            visit_callee: false,
         }
     }
 }
