@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use crate::programs::{kiln_compile, programs_dir, repo_root, wasmtime, Outcome};
+use crate::programs::{kiln_compile, programs_dir, repo_root, run_clean, wasmtime, Outcome};
 
 static LOCK: Mutex<()> = Mutex::new(());
 
@@ -45,44 +45,19 @@ pub fn wasi_c(name: &str) -> PathBuf {
     wasm
 }
 
-/// Runs `program` in `cwd` with an empty environment (plus `env`), stdin `/dev/null`. An
-/// executable just written may be briefly busy (another test's child inherited the fd it
-/// was written through): retried.
+/// Runs `program` in `cwd` with an empty environment (plus `env`), stdin `/dev/null`
+/// ([`run_clean`], which retries a briefly busy executable).
 pub fn run_in(
     program: &Path,
     args: &[impl AsRef<std::ffi::OsStr>],
     env: &[(&str, &str)],
     cwd: &Path,
 ) -> Outcome {
-    use std::os::unix::process::ExitStatusExt;
-    for attempt in 0.. {
-        let r = Command::new(program)
-            .args(args)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .envs(env.iter().copied())
-            .current_dir(cwd)
-            .stdin(std::process::Stdio::null())
-            .output();
-        match r {
-            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && attempt < 50 => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(e) => panic!("cannot run {}: {e}", program.display()),
-            Ok(out) => {
-                let status = out
-                    .status
-                    .code()
-                    .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
-                return Outcome {
-                    status,
-                    stdout: out.stdout,
-                    stderr: out.stderr,
-                };
-            }
-        }
-    }
-    unreachable!()
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    run_clean(program, args, &env, cwd)
 }
 
 /// A listing of everything under `root`: type, relative path, contents or link target.

@@ -211,23 +211,36 @@ impl Invocation {
     }
 }
 
-/// Runs `program` with a clean environment: only `host_env` plus a minimal PATH.
+/// Runs `program` in `cwd` with a clean environment (only `host_env` plus a minimal PATH)
+/// and stdin `/dev/null`. An executable just written may be briefly busy (`ETXTBSY`: a child
+/// another test thread forked meanwhile still holds the fd it was written through): that is
+/// retried.
 pub fn run_clean(
     program: &Path,
     args: &[impl AsRef<OsStr>],
     host_env: &[(String, String)],
     cwd: &Path,
 ) -> Outcome {
-    let out = Command::new(program)
-        .args(args)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .envs(host_env.iter().map(|(k, v)| (k, v)))
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     use std::os::unix::process::ExitStatusExt;
+    let mut attempt = 0;
+    let out = loop {
+        let r = Command::new(program)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .envs(host_env.iter().map(|(k, v)| (k, v)))
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .output();
+        match r {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && attempt < 50 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot run {}: {e}", program.display()),
+            Ok(out) => break out,
+        }
+    };
     let status = out
         .status
         .code()
