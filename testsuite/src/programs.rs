@@ -211,10 +211,24 @@ impl Invocation {
     }
 }
 
+/// `cmd.output()`, retrying while the executable is briefly busy (`ETXTBSY`: a child that
+/// another test thread forked meanwhile still holds the fd the executable was written
+/// through, until it execs). Panics if the program cannot be run.
+pub fn output_retrying_busy(cmd: &mut Command) -> std::process::Output {
+    let mut attempt = 0;
+    loop {
+        match cmd.output() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && attempt < 100 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r.unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}")),
+        }
+    }
+}
+
 /// Runs `program` in `cwd` with a clean environment (only `host_env` plus a minimal PATH)
-/// and stdin `/dev/null`. An executable just written may be briefly busy (`ETXTBSY`: a child
-/// another test thread forked meanwhile still holds the fd it was written through): that is
-/// retried.
+/// and stdin `/dev/null`.
 pub fn run_clean(
     program: &Path,
     args: &[impl AsRef<OsStr>],
@@ -222,25 +236,15 @@ pub fn run_clean(
     cwd: &Path,
 ) -> Outcome {
     use std::os::unix::process::ExitStatusExt;
-    let mut attempt = 0;
-    let out = loop {
-        let r = Command::new(program)
+    let out = output_retrying_busy(
+        Command::new(program)
             .args(args)
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
             .envs(host_env.iter().map(|(k, v)| (k, v)))
             .current_dir(cwd)
-            .stdin(Stdio::null())
-            .output();
-        match r {
-            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && attempt < 50 => {
-                attempt += 1;
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(e) => panic!("cannot run {}: {e}", program.display()),
-            Ok(out) => break out,
-        }
-    };
+            .stdin(Stdio::null()),
+    );
     let status = out
         .status
         .code()

@@ -36,18 +36,7 @@ fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
 
 fn run(cmd: &mut Command) -> Run {
     cmd.stdin(Stdio::null());
-    // ETXTBSY: a child forked by a concurrent test may briefly hold the executable we just
-    // wrote open for writing (until it execs); try again.
-    let mut tries = 0;
-    let out = loop {
-        match cmd.output() {
-            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 100 => {
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            r => break r.unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}")),
-        }
-    };
+    let out = kiln_testsuite::programs::output_retrying_busy(cmd);
     use std::os::unix::process::ExitStatusExt;
     Run {
         status: out
