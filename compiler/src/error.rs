@@ -27,7 +27,11 @@ pub enum CompileError {
     MissingMemory,
     #[error("the module exports `_initialize`: it is a WASI reactor (a library), not a command; Kiln compiles commands only")]
     Reactor,
-    /// A bug in Kiln (Cranelift rejected the IR we produced, etc.).
+    /// Cranelift rejected the IR of one function or failed to compile it: a bug in Kiln.
+    /// `function` names it ("wasm function 12 `main`").
+    #[error("internal compiler error in {function}: {message}")]
+    Codegen { function: String, message: String },
+    /// A bug in Kiln outside any one function.
     #[error("internal compiler error: {0}")]
     Internal(String),
 }

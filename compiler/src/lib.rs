@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! bytes ─► wat::parse_bytes ─► environ::translate_module (wasmparser: sections, validation,
-//!          ModuleInfo) ─► per function, in parallel: func_translator (operators ─► CLIF)
-//!          ─► Cranelift ─► object::ObjectBuilder: functions, trampolines, descriptor ─► .o
+//!          ModuleInfo) ─► codegen: declare ─► translate (operators ─► CLIF, in parallel)
+//!          ─► compile (Cranelift, in parallel) ─► trampolines ─► place + descriptor ─► .o
 //! ```
 
+mod codegen;
 mod command;
 mod dwarf;
 mod environ;
@@ -15,6 +16,7 @@ mod inline;
 mod object;
 mod translate;
 
+pub use codegen::{function_being_compiled, FunctionDump};
 pub use error::CompileError;
 
 pub use kiln_abi::info::RunConfig;
@@ -77,7 +79,23 @@ pub fn compile(bytes: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileEr
     if opts.kind == ModuleKind::Command {
         command::check(&env, opts.unknown_imports)?;
     }
-    object::emit(env, opts)
+    let (object, _) = codegen::emit(env, opts, codegen::Dump::None)?;
+    Ok(object)
+}
+
+/// Compiles a module like [`compile`] and also returns, for every function and trampoline,
+/// its CLIF before and after optimisation (with the wasm instructions as comments) and its
+/// machine code: what `kiln compile --emit clif` writes and the snapshot tests compare.
+pub fn compile_and_dump(
+    bytes: &[u8],
+    opts: &CompileOptions,
+) -> Result<(Vec<u8>, Vec<FunctionDump>), CompileError> {
+    let wasm = to_binary(bytes)?;
+    let env = environ::translate_module(&wasm)?;
+    if opts.kind == ModuleKind::Command {
+        command::check(&env, opts.unknown_imports)?;
+    }
+    codegen::emit(env, opts, codegen::Dump::Functions { wasm: &wasm })
 }
 
 /// The module's binary encoding: `bytes` itself, or `bytes` parsed as the text format.

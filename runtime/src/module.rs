@@ -9,7 +9,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Mutex;
 
-use kiln_abi::descriptor::{AddrMapEntry, FuncEntry, ModuleDescriptor, TrapSite, MAGIC};
+use kiln_abi::descriptor::{FuncEntry, FuncTable, ModuleDescriptor, TrapSite};
 use kiln_abi::info::{ModuleInfo, RunConfig};
 
 /// Everything the runtime knows about one compiled module.
@@ -19,9 +19,10 @@ pub struct ModuleInner {
     pub config: RunConfig,
     /// Canonical type id of each type index.
     pub type_ids: Box<[u32]>,
+    /// One entry per defined function (`table.entries()`), read in place.
     pub funcs: &'static [FuncEntry],
-    pub trap_sites: &'static [TrapSite],
-    pub addr_map: &'static [AddrMapEntry],
+    /// The function table with its trap sites and address map, read in place.
+    table: FuncTable<'static>,
     pub data: &'static [u8],
     /// The initial memory image and its offset in linear memory, when the compiler applied
     /// the active data segments itself.
@@ -35,52 +36,20 @@ unsafe impl Send for ModuleInner {}
 // SAFETY: as above.
 unsafe impl Sync for ModuleInner {}
 
-/// # Safety
-/// `p` is null with `n == 0`, or points to `n` valid `T`s that live forever.
-unsafe fn slice<T>(p: *const T, n: usize) -> &'static [T] {
-    if n == 0 || p.is_null() {
-        &[]
-    } else {
-        // SAFETY: the caller's contract.
-        unsafe { std::slice::from_raw_parts(p, n) }
-    }
-}
-
 impl ModuleInner {
     /// # Safety
     /// `desc` points to a valid descriptor whose contents stay mapped forever.
     unsafe fn decode(desc: *const ModuleDescriptor) -> Result<ModuleInner, String> {
-        if desc.is_null() {
-            return Err("null module descriptor".into());
-        }
         // SAFETY: the caller's contract.
-        let d = unsafe { &*desc };
-        if d.magic != MAGIC {
-            return Err(format!(
-                "module descriptor has magic {:#x}, this runtime expects {MAGIC:#x} \
-                 (compiler and runtime versions differ)",
-                d.magic
-            ));
-        }
-        // SAFETY: the descriptor's pointer/length pairs, per the caller's contract.
-        let (info, config, funcs, trap_sites, addr_map, data) = unsafe {
-            (
-                slice(d.info, d.info_len),
-                slice(d.config, d.config_len),
-                slice(d.funcs, d.num_funcs),
-                slice(d.trap_sites, d.num_trap_sites),
-                slice(d.addr_map, d.num_addr_map),
-                slice(d.data, d.data_len),
-            )
-        };
-        // SAFETY: as above.
-        let image = unsafe { slice(d.image, d.image_len) };
-        let image = (!image.is_empty()).then_some((image, d.image_offset));
-        let info = ModuleInfo::decode(info).map_err(|e| format!("bad module info: {e}"))?;
-        let config = if config.is_empty() {
+        let sections = unsafe { ModuleDescriptor::sections(desc) }.map_err(|e| e.to_string())?;
+        let table = sections.funcs;
+        let funcs = table.entries();
+        let info =
+            ModuleInfo::decode(sections.info).map_err(|e| format!("bad module info: {e}"))?;
+        let config = if sections.config.is_empty() {
             RunConfig::default()
         } else {
-            RunConfig::decode(config).map_err(|e| format!("bad run config: {e}"))?
+            RunConfig::decode(sections.config).map_err(|e| format!("bad run config: {e}"))?
         };
         let missing: Vec<&str> = config
             .cpu_features
@@ -102,13 +71,6 @@ impl ModuleInner {
                 funcs.len()
             ));
         }
-        for f in funcs {
-            let ts = f.trap_sites_start as usize..(f.trap_sites_start + f.trap_sites_len) as usize;
-            let am = f.addr_map_start as usize..(f.addr_map_start + f.addr_map_len) as usize;
-            if ts.end > trap_sites.len() || am.end > addr_map.len() {
-                return Err("descriptor trap sites or address map out of range".into());
-            }
-        }
         let type_ids = info.types.iter().map(crate::types::intern).collect();
         let mut by_addr: Vec<(usize, u32)> = funcs
             .iter()
@@ -122,10 +84,9 @@ impl ModuleInner {
             config,
             type_ids,
             funcs,
-            trap_sites,
-            addr_map,
-            data,
-            image,
+            table,
+            data: sections.data,
+            image: sections.image,
             by_addr: by_addr.into_boxed_slice(),
         })
     }
@@ -154,26 +115,12 @@ impl ModuleInner {
 
     /// The trap site at exactly `code_offset` in defined function `def`.
     pub fn trap_site(&self, def: u32, code_offset: u32) -> Option<TrapSite> {
-        let f = &self.funcs[def as usize];
-        let start = f.trap_sites_start as usize;
-        let sites = &self.trap_sites[start..start + f.trap_sites_len as usize];
-        let i = sites
-            .binary_search_by_key(&code_offset, |s| s.code_offset)
-            .ok()?;
-        Some(sites[i])
+        self.table.trap_site(def, code_offset)
     }
 
     /// The wasm offset of the instruction containing `code_offset` in function `def`.
     pub fn wasm_offset(&self, def: u32, code_offset: u32) -> Option<u32> {
-        let f = &self.funcs[def as usize];
-        let start = f.addr_map_start as usize;
-        let map = &self.addr_map[start..start + f.addr_map_len as usize];
-        let i = match map.binary_search_by_key(&code_offset, |e| e.code_offset) {
-            Ok(i) => i,
-            Err(0) => return None,
-            Err(i) => i - 1,
-        };
-        Some(map[i].wasm_offset)
+        self.table.wasm_offset(def, code_offset)
     }
 
     /// Function index (module index space) of defined function `def`.

@@ -14,6 +14,29 @@
 //!                   every active data segment could be applied at compile time; page
 //!                   aligned and padded to whole pages (see [`IMAGE_ALIGN`])
 //! ```
+//!
+//! # One encoder, one decoder
+//!
+//! The binary records (the descriptor itself, [`FuncEntry`], [`TrapSite`], [`AddrMapEntry`])
+//! are `#[repr(C)]` structs. The runtime reads them in place, with no decoding step at
+//! start-up: [`ModuleDescriptor::sections`] checks the magic and turns each pointer/length
+//! pair into a slice, and [`FuncTable`] answers the lookups the trap handler makes. The
+//! compiler writes them with [`FuncTableEncoder`] and [`DescriptorEncoder`], which place
+//! each field at its `offset_of!` and leave pointer fields zero, listing them as
+//! [`PointerField`]s for the object writer to relocate. No offset is computed by hand on
+//! either side; the tests at the end pin the byte layout (changing it means bumping
+//! [`MAGIC`]).
+//!
+//! Fields are little-endian and pointers 64-bit: every target Kiln compiles for (x86-64
+//! and AArch64 Linux) is, so the compiler's `offset_of!` is the target's.
+
+use alloc::vec::Vec;
+use core::mem::{offset_of, size_of};
+
+const _: () = assert!(
+    size_of::<usize>() == 8 && cfg!(target_endian = "little"),
+    "the descriptor layout is that of a 64-bit little-endian target"
+);
 
 /// "KILN" + ABI version; bumped whenever any layout in this crate changes.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x03");
@@ -44,16 +67,6 @@ pub struct ModuleDescriptor {
 /// Alignment and size granule of the memory image: a host page, so that an executable can
 /// map its image into linear memory copy-on-write instead of copying it.
 pub const IMAGE_ALIGN: u64 = 4096;
-/// Byte offsets of the pointer fields, for the compiler's relocations.
-pub const DESC_OFFSET_INFO: u32 = 8;
-pub const DESC_OFFSET_DATA: u32 = 24;
-pub const DESC_OFFSET_FUNCS: u32 = 40;
-pub const DESC_OFFSET_TRAP_SITES: u32 = 56;
-pub const DESC_OFFSET_ADDR_MAP: u32 = 72;
-pub const DESC_OFFSET_CONFIG: u32 = 88;
-pub const DESC_OFFSET_IMAGE: u32 = 104;
-pub const DESC_OFFSET_IMAGE_OFFSET: u32 = 120;
-pub const DESC_SIZE: usize = 128;
 
 /// One defined function's machine code and metadata.
 #[repr(C)]
@@ -69,9 +82,6 @@ pub struct FuncEntry {
     pub addr_map_len: u32,
     pub reserved: u32,
 }
-pub const FUNC_ENTRY_OFFSET_CODE: u32 = 0;
-pub const FUNC_ENTRY_OFFSET_TRAMPOLINE: u32 = 8;
-pub const FUNC_ENTRY_SIZE: usize = 40;
 
 /// A machine instruction that can trap, with the wasm bytecode offset it came from.
 #[repr(C)]
@@ -85,7 +95,6 @@ pub struct TrapSite {
     pub trap: u8,
     pub reserved: [u8; 3],
 }
-pub const TRAP_SITE_SIZE: usize = 12;
 
 /// Start of a run of machine code that came from the wasm instruction at `wasm_offset`;
 /// it lasts until the next entry. Used to place return addresses in backtraces.
@@ -95,79 +104,659 @@ pub struct AddrMapEntry {
     pub code_offset: u32,
     pub wasm_offset: u32,
 }
-pub const ADDR_MAP_ENTRY_SIZE: usize = 8;
+
+/// Alignment of every record array and of the descriptor (their largest field).
+pub const RECORD_ALIGN: u64 = 8;
+
+// ---------------------------------------------------------------------------------------
+// Encoding (the compiler's side)
+
+/// A pointer field an encoder left zero, at `offset` in its bytes: the object writer puts
+/// an absolute relocation to `target` there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PointerField<T> {
+    pub offset: u32,
+    pub target: T,
+}
+
+/// Encoded records: their bytes, and the pointer fields still to relocate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoded<T> {
+    pub bytes: Vec<u8>,
+    pub pointers: Vec<PointerField<T>>,
+}
+
+impl<T> Default for Encoded<T> {
+    fn default() -> Self {
+        Encoded {
+            bytes: Vec::new(),
+            pointers: Vec::new(),
+        }
+    }
+}
+
+/// What a [`FuncEntry`]'s pointer fields point at, by defined-function index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FuncPointer {
+    Code(u32),
+    Trampoline(u32),
+}
+
+/// What a [`ModuleDescriptor`]'s pointer fields point at: the section data objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Info,
+    Data,
+    Funcs,
+    TrapSites,
+    AddrMap,
+    Config,
+    Image,
+}
+
+/// Writes `value` at `offset` (an `offset_of!`) in the record that starts at `base`.
+fn put(bytes: &mut [u8], base: usize, offset: usize, value: &[u8]) {
+    bytes[base + offset..base + offset + value.len()].copy_from_slice(value);
+}
+
+/// Appends one zeroed record of type `T` to `bytes`; returns where it starts.
+fn append_record<T>(bytes: &mut Vec<u8>) -> usize {
+    let base = bytes.len();
+    bytes.resize(base + size_of::<T>(), 0);
+    base
+}
+
+/// `n` as a record-array index or count; the tables use `u32`.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 records")
+}
+
+/// Builds the function table and the trap-site and address-map arrays it indexes, one
+/// defined function at a time, in function index order.
+#[derive(Default)]
+pub struct FuncTableEncoder {
+    funcs: Encoded<FuncPointer>,
+    trap_sites: Vec<u8>,
+    addr_map: Vec<u8>,
+    num_funcs: u32,
+    num_trap_sites: u32,
+    num_addr_map: u32,
+}
+
+/// The function table's three arrays, ready to be placed as data objects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodedFuncTable {
+    /// `[FuncEntry]`, with its code and trampoline pointers to relocate.
+    pub funcs: Encoded<FuncPointer>,
+    pub num_funcs: usize,
+    /// `[TrapSite]`
+    pub trap_sites: Vec<u8>,
+    pub num_trap_sites: usize,
+    /// `[AddrMapEntry]`
+    pub addr_map: Vec<u8>,
+    pub num_addr_map: usize,
+}
+
+impl FuncTableEncoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the next defined function: `code_len` bytes of code, an array-call trampoline
+    /// or not, its trap sites and address map (each sorted by code offset).
+    pub fn push(
+        &mut self,
+        code_len: u32,
+        has_trampoline: bool,
+        trap_sites: &[TrapSite],
+        addr_map: &[AddrMapEntry],
+    ) {
+        let def = self.num_funcs;
+        let base = append_record::<FuncEntry>(&mut self.funcs.bytes);
+        let at = |offset: usize| count(base + offset);
+        self.funcs.pointers.push(PointerField {
+            offset: at(offset_of!(FuncEntry, code)),
+            target: FuncPointer::Code(def),
+        });
+        if has_trampoline {
+            self.funcs.pointers.push(PointerField {
+                offset: at(offset_of!(FuncEntry, trampoline)),
+                target: FuncPointer::Trampoline(def),
+            });
+        }
+        let b = &mut self.funcs.bytes;
+        put(
+            b,
+            base,
+            offset_of!(FuncEntry, code_len),
+            &code_len.to_le_bytes(),
+        );
+        for (offset, value) in [
+            (offset_of!(FuncEntry, trap_sites_start), self.num_trap_sites),
+            (
+                offset_of!(FuncEntry, trap_sites_len),
+                count(trap_sites.len()),
+            ),
+            (offset_of!(FuncEntry, addr_map_start), self.num_addr_map),
+            (offset_of!(FuncEntry, addr_map_len), count(addr_map.len())),
+        ] {
+            put(b, base, offset, &value.to_le_bytes());
+        }
+        for site in trap_sites {
+            site.encode_into(&mut self.trap_sites);
+        }
+        for entry in addr_map {
+            entry.encode_into(&mut self.addr_map);
+        }
+        self.num_funcs += 1;
+        self.num_trap_sites += count(trap_sites.len());
+        self.num_addr_map += count(addr_map.len());
+    }
+
+    pub fn finish(self) -> EncodedFuncTable {
+        EncodedFuncTable {
+            funcs: self.funcs,
+            num_funcs: self.num_funcs as usize,
+            trap_sites: self.trap_sites,
+            num_trap_sites: self.num_trap_sites as usize,
+            addr_map: self.addr_map,
+            num_addr_map: self.num_addr_map as usize,
+        }
+    }
+}
 
 impl TrapSite {
-    pub fn to_bytes(self) -> [u8; TRAP_SITE_SIZE] {
-        let mut b = [0u8; TRAP_SITE_SIZE];
-        b[0..4].copy_from_slice(&self.code_offset.to_le_bytes());
-        b[4..8].copy_from_slice(&self.wasm_offset.to_le_bytes());
-        b[8] = self.trap;
-        b
+    fn encode_into(&self, bytes: &mut Vec<u8>) {
+        let base = append_record::<TrapSite>(bytes);
+        let code = self.code_offset.to_le_bytes();
+        put(bytes, base, offset_of!(TrapSite, code_offset), &code);
+        let wasm = self.wasm_offset.to_le_bytes();
+        put(bytes, base, offset_of!(TrapSite, wasm_offset), &wasm);
+        put(bytes, base, offset_of!(TrapSite, trap), &[self.trap]);
     }
 }
 
 impl AddrMapEntry {
-    pub fn to_bytes(self) -> [u8; ADDR_MAP_ENTRY_SIZE] {
-        let mut b = [0u8; ADDR_MAP_ENTRY_SIZE];
-        b[0..4].copy_from_slice(&self.code_offset.to_le_bytes());
-        b[4..8].copy_from_slice(&self.wasm_offset.to_le_bytes());
-        b
+    fn encode_into(&self, bytes: &mut Vec<u8>) {
+        let base = append_record::<AddrMapEntry>(bytes);
+        let code = self.code_offset.to_le_bytes();
+        put(bytes, base, offset_of!(AddrMapEntry, code_offset), &code);
+        let wasm = self.wasm_offset.to_le_bytes();
+        put(bytes, base, offset_of!(AddrMapEntry, wasm_offset), &wasm);
+    }
+}
+
+/// The descriptor's contents apart from its pointers: the length (or count) of each
+/// section, and where the memory image goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DescriptorEncoder {
+    pub info_len: usize,
+    pub data_len: usize,
+    pub num_funcs: usize,
+    pub num_trap_sites: usize,
+    pub num_addr_map: usize,
+    pub config_len: usize,
+    /// `(image_len, image_offset)`, when the module has a memory image.
+    pub image: Option<(usize, u64)>,
+}
+
+impl DescriptorEncoder {
+    /// The descriptor's bytes, with a pointer field to relocate for each section.
+    pub fn encode(&self) -> Encoded<Section> {
+        let mut bytes = Vec::new();
+        let base = append_record::<ModuleDescriptor>(&mut bytes);
+        put(
+            &mut bytes,
+            base,
+            offset_of!(ModuleDescriptor, magic),
+            &MAGIC.to_le_bytes(),
+        );
+        let mut pointers = Vec::new();
+        let image_len = self.image.map_or(0, |(len, _)| len);
+        for (section, pointer, len, present) in [
+            (
+                Section::Info,
+                offset_of!(ModuleDescriptor, info),
+                (offset_of!(ModuleDescriptor, info_len), self.info_len),
+                true,
+            ),
+            (
+                Section::Data,
+                offset_of!(ModuleDescriptor, data),
+                (offset_of!(ModuleDescriptor, data_len), self.data_len),
+                true,
+            ),
+            (
+                Section::Funcs,
+                offset_of!(ModuleDescriptor, funcs),
+                (offset_of!(ModuleDescriptor, num_funcs), self.num_funcs),
+                true,
+            ),
+            (
+                Section::TrapSites,
+                offset_of!(ModuleDescriptor, trap_sites),
+                (
+                    offset_of!(ModuleDescriptor, num_trap_sites),
+                    self.num_trap_sites,
+                ),
+                true,
+            ),
+            (
+                Section::AddrMap,
+                offset_of!(ModuleDescriptor, addr_map),
+                (
+                    offset_of!(ModuleDescriptor, num_addr_map),
+                    self.num_addr_map,
+                ),
+                true,
+            ),
+            (
+                Section::Config,
+                offset_of!(ModuleDescriptor, config),
+                (offset_of!(ModuleDescriptor, config_len), self.config_len),
+                true,
+            ),
+            (
+                Section::Image,
+                offset_of!(ModuleDescriptor, image),
+                (offset_of!(ModuleDescriptor, image_len), image_len),
+                self.image.is_some(),
+            ),
+        ] {
+            if !present {
+                continue;
+            }
+            pointers.push(PointerField {
+                offset: count(base + pointer),
+                target: section,
+            });
+            let (len_offset, len) = len;
+            put(&mut bytes, base, len_offset, &(len as u64).to_le_bytes());
+        }
+        if let Some((_, image_offset)) = self.image {
+            let at = offset_of!(ModuleDescriptor, image_offset);
+            put(&mut bytes, base, at, &image_offset.to_le_bytes());
+        }
+        Encoded { bytes, pointers }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Decoding (the runtime's side): in place, nothing copied.
+
+/// A descriptor the runtime cannot use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DescriptorError {
+    Null,
+    /// Compiled by a compiler with another ABI version.
+    Magic(u64),
+    /// A function's trap sites or address map reach past their array.
+    FuncTableOutOfRange,
+}
+
+impl core::fmt::Display for DescriptorError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            DescriptorError::Null => f.write_str("null module descriptor"),
+            DescriptorError::Magic(magic) => write!(
+                f,
+                "module descriptor has magic {magic:#x}, this runtime expects {MAGIC:#x} \
+                 (compiler and runtime versions differ)"
+            ),
+            DescriptorError::FuncTableOutOfRange => {
+                f.write_str("descriptor trap sites or address map out of range")
+            }
+        }
+    }
+}
+
+/// The sections of a descriptor, as slices of the executable's own data.
+#[derive(Clone, Copy)]
+pub struct Sections<'a> {
+    /// Postcard-encoded [`crate::info::ModuleInfo`].
+    pub info: &'a [u8],
+    pub data: &'a [u8],
+    /// Postcard-encoded [`crate::info::RunConfig`] (empty: the default).
+    pub config: &'a [u8],
+    pub funcs: FuncTable<'a>,
+    /// The memory image and where it goes in linear memory.
+    pub image: Option<(&'a [u8], u64)>,
+}
+
+/// # Safety
+/// `p` is null with `n == 0`, or points to `n` valid `T`s that live for `'a`.
+unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] {
+    if n == 0 || p.is_null() {
+        &[]
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { core::slice::from_raw_parts(p, n) }
+    }
+}
+
+impl ModuleDescriptor {
+    /// Checks the magic and returns the sections this descriptor points to.
+    ///
+    /// # Safety
+    /// `desc` is null or points to a descriptor whose pointer/length pairs are valid for
+    /// `'a` (as the compiler writes them; in an executable they live forever).
+    pub unsafe fn sections<'a>(
+        desc: *const ModuleDescriptor,
+    ) -> Result<Sections<'a>, DescriptorError> {
+        if desc.is_null() {
+            return Err(DescriptorError::Null);
+        }
+        // SAFETY: the caller's contract.
+        let d = unsafe { &*desc };
+        if d.magic != MAGIC {
+            return Err(DescriptorError::Magic(d.magic));
+        }
+        // SAFETY: each pointer/length pair of the descriptor, per the caller's contract.
+        let (info, data, config, image) = unsafe {
+            (
+                slice(d.info, d.info_len),
+                slice(d.data, d.data_len),
+                slice(d.config, d.config_len),
+                slice(d.image, d.image_len),
+            )
+        };
+        // SAFETY: as above.
+        let (funcs, trap_sites, addr_map) = unsafe {
+            (
+                slice(d.funcs, d.num_funcs),
+                slice(d.trap_sites, d.num_trap_sites),
+                slice(d.addr_map, d.num_addr_map),
+            )
+        };
+        Ok(Sections {
+            info,
+            data,
+            config,
+            funcs: FuncTable::new(funcs, trap_sites, addr_map)?,
+            image: (!image.is_empty()).then_some((image, d.image_offset)),
+        })
+    }
+}
+
+/// The function table and the arrays it indexes, read in place.
+#[derive(Clone, Copy)]
+pub struct FuncTable<'a> {
+    funcs: &'a [FuncEntry],
+    trap_sites: &'a [TrapSite],
+    addr_map: &'a [AddrMapEntry],
+}
+
+impl<'a> FuncTable<'a> {
+    /// Checks that every function's trap sites and address map lie inside their arrays, so
+    /// that lookups never go out of bounds.
+    pub fn new(
+        funcs: &'a [FuncEntry],
+        trap_sites: &'a [TrapSite],
+        addr_map: &'a [AddrMapEntry],
+    ) -> Result<Self, DescriptorError> {
+        let fits = |start: u32, len: u32, n: usize| {
+            (start as usize)
+                .checked_add(len as usize)
+                .is_some_and(|end| end <= n)
+        };
+        for f in funcs {
+            if !fits(f.trap_sites_start, f.trap_sites_len, trap_sites.len())
+                || !fits(f.addr_map_start, f.addr_map_len, addr_map.len())
+            {
+                return Err(DescriptorError::FuncTableOutOfRange);
+            }
+        }
+        Ok(FuncTable {
+            funcs,
+            trap_sites,
+            addr_map,
+        })
+    }
+
+    /// One entry per defined function, in function index order.
+    pub fn entries(&self) -> &'a [FuncEntry] {
+        self.funcs
+    }
+
+    fn trap_sites_of(&self, def: u32) -> &'a [TrapSite] {
+        let f = &self.funcs[def as usize];
+        let start = f.trap_sites_start as usize;
+        &self.trap_sites[start..start + f.trap_sites_len as usize]
+    }
+
+    fn addr_map_of(&self, def: u32) -> &'a [AddrMapEntry] {
+        let f = &self.funcs[def as usize];
+        let start = f.addr_map_start as usize;
+        &self.addr_map[start..start + f.addr_map_len as usize]
+    }
+
+    /// The trap site at exactly `code_offset` in defined function `def`.
+    pub fn trap_site(&self, def: u32, code_offset: u32) -> Option<TrapSite> {
+        let sites = self.trap_sites_of(def);
+        let i = sites
+            .binary_search_by_key(&code_offset, |s| s.code_offset)
+            .ok()?;
+        Some(sites[i])
+    }
+
+    /// The wasm offset of the instruction containing `code_offset` in function `def`: that
+    /// of the last address-map entry at or before it.
+    pub fn wasm_offset(&self, def: u32, code_offset: u32) -> Option<u32> {
+        let map = self.addr_map_of(def);
+        let i = match map.binary_search_by_key(&code_offset, |e| e.code_offset) {
+            Ok(i) => i,
+            Err(0) => return None,
+            Err(i) => i - 1,
+        };
+        Some(map[i].wasm_offset)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use core::mem::{offset_of, size_of};
+    use alloc::vec;
+
+    /// The byte layout is the ABI: these pins fail when a field moves, which must come
+    /// with a new [`MAGIC`].
+    #[test]
+    fn layout_is_pinned() {
+        assert_eq!(size_of::<ModuleDescriptor>(), 128);
+        assert_eq!(offset_of!(ModuleDescriptor, info), 8);
+        assert_eq!(offset_of!(ModuleDescriptor, funcs), 40);
+        assert_eq!(offset_of!(ModuleDescriptor, image_offset), 120);
+        assert_eq!(size_of::<FuncEntry>(), 40);
+        assert_eq!(size_of::<TrapSite>(), 12);
+        assert_eq!(size_of::<AddrMapEntry>(), 8);
+        for align in [
+            core::mem::align_of::<ModuleDescriptor>(),
+            core::mem::align_of::<FuncEntry>(),
+            core::mem::align_of::<TrapSite>(),
+            core::mem::align_of::<AddrMapEntry>(),
+        ] {
+            assert!(align as u64 <= RECORD_ALIGN);
+        }
+        assert_eq!(MAGIC, 0x0300_0000_4e4c_494b);
+    }
 
     #[test]
-    fn layout_matches_offsets() {
+    fn records_encode_to_pinned_bytes() {
+        let mut table = FuncTableEncoder::new();
+        let site = TrapSite {
+            code_offset: 0x11,
+            wasm_offset: 0x2233,
+            trap: 9,
+            reserved: [0; 3],
+        };
+        let entry = AddrMapEntry {
+            code_offset: 0x44,
+            wasm_offset: 0x55,
+        };
+        table.push(0x66, true, &[site], &[entry]);
+        let t = table.finish();
+        assert_eq!(t.trap_sites, [0x11, 0, 0, 0, 0x33, 0x22, 0, 0, 9, 0, 0, 0]);
+        assert_eq!(t.addr_map, [0x44, 0, 0, 0, 0x55, 0, 0, 0]);
+        let mut func = vec![0u8; 16];
+        func.extend_from_slice(&[0x66, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+        func.extend_from_slice(&[0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(t.funcs.bytes, func);
         assert_eq!(
-            offset_of!(ModuleDescriptor, info),
-            DESC_OFFSET_INFO as usize
+            t.funcs.pointers,
+            [
+                PointerField {
+                    offset: 0,
+                    target: FuncPointer::Code(0)
+                },
+                PointerField {
+                    offset: 8,
+                    target: FuncPointer::Trampoline(0)
+                },
+            ]
         );
+    }
+
+    /// An encoded record array copied to 8-aligned memory, as the object writer places it.
+    fn placed(bytes: &[u8]) -> Vec<u64> {
+        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        for (i, b) in bytes.iter().enumerate() {
+            words[i / 8] |= u64::from(*b) << (8 * (i % 8));
+        }
+        words
+    }
+
+    /// Applies the relocations an object writer would: each pointer field gets `address`.
+    fn relocate<T: Copy>(
+        words: &mut [u64],
+        pointers: &[PointerField<T>],
+        address: impl Fn(T) -> u64,
+    ) {
+        for p in pointers {
+            assert_eq!(p.offset % 8, 0, "pointer fields are aligned");
+            words[p.offset as usize / 8] = address(p.target);
+        }
+    }
+
+    /// What the compiler encodes, the runtime decodes: every field and lookup round-trips.
+    #[test]
+    fn encoder_and_decoder_agree() {
+        let site = |code_offset, wasm_offset, trap| TrapSite {
+            code_offset,
+            wasm_offset,
+            trap,
+            reserved: [0; 3],
+        };
+        let entry = |code_offset, wasm_offset| AddrMapEntry {
+            code_offset,
+            wasm_offset,
+        };
+        let mut table = FuncTableEncoder::new();
+        table.push(
+            32,
+            false,
+            &[site(4, 0x10, 9), site(9, 0x14, 2)],
+            &[entry(0, 0x30)],
+        );
+        table.push(64, true, &[], &[entry(2, 0x40), entry(20, 0x48)]);
+        table.push(16, false, &[site(3, 0x50, 7)], &[]);
+        let t = table.finish();
+        assert_eq!((t.num_funcs, t.num_trap_sites, t.num_addr_map), (3, 3, 3));
+
+        let code = [0u8; 112];
+        let code_at = |def: u32| code.as_ptr() as u64 + [0, 32, 96][def as usize];
+        let mut funcs = placed(&t.funcs.bytes);
+        relocate(&mut funcs, &t.funcs.pointers, |p| match p {
+            FuncPointer::Code(def) => code_at(def),
+            FuncPointer::Trampoline(def) => code_at(def) + 1000,
+        });
+        let trap_sites = placed(&t.trap_sites);
+        let addr_map = placed(&t.addr_map);
+        let (info, data, config, image) = (
+            [1u8, 2, 3],
+            [4u8; 5],
+            [6u8; 2],
+            vec![7u8; IMAGE_ALIGN as usize],
+        );
+        let desc = DescriptorEncoder {
+            info_len: info.len(),
+            data_len: data.len(),
+            num_funcs: t.num_funcs,
+            num_trap_sites: t.num_trap_sites,
+            num_addr_map: t.num_addr_map,
+            config_len: config.len(),
+            image: Some((image.len(), 0x400)),
+        }
+        .encode();
+        assert_eq!(desc.pointers.len(), 7);
+        let mut desc_words = placed(&desc.bytes);
+        relocate(&mut desc_words, &desc.pointers, |s| match s {
+            Section::Info => info.as_ptr() as u64,
+            Section::Data => data.as_ptr() as u64,
+            Section::Funcs => funcs.as_ptr() as u64,
+            Section::TrapSites => trap_sites.as_ptr() as u64,
+            Section::AddrMap => addr_map.as_ptr() as u64,
+            Section::Config => config.as_ptr() as u64,
+            Section::Image => image.as_ptr() as u64,
+        });
+
+        // SAFETY: every pointer field was relocated to live, suitably aligned memory of
+        // the encoded length.
+        let s = unsafe { ModuleDescriptor::sections(desc_words.as_ptr().cast()) }.unwrap();
+        assert_eq!(s.info, info);
+        assert_eq!(s.data, data);
+        assert_eq!(s.config, config);
+        assert_eq!(s.image, Some((&image[..], 0x400)));
+        let entries = s.funcs.entries();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[1].code as u64, code_at(1));
+        assert_eq!(entries[1].trampoline as u64, code_at(1) + 1000);
+        assert!(entries[0].trampoline.is_null());
         assert_eq!(
-            offset_of!(ModuleDescriptor, data),
-            DESC_OFFSET_DATA as usize
+            entries.iter().map(|e| e.code_len).collect::<Vec<_>>(),
+            [32, 64, 16]
         );
-        assert_eq!(
-            offset_of!(ModuleDescriptor, funcs),
-            DESC_OFFSET_FUNCS as usize
-        );
-        assert_eq!(
-            offset_of!(ModuleDescriptor, trap_sites),
-            DESC_OFFSET_TRAP_SITES as usize
-        );
-        assert_eq!(
-            offset_of!(ModuleDescriptor, addr_map),
-            DESC_OFFSET_ADDR_MAP as usize
-        );
-        assert_eq!(
-            offset_of!(ModuleDescriptor, config),
-            DESC_OFFSET_CONFIG as usize
-        );
-        assert_eq!(
-            offset_of!(ModuleDescriptor, image),
-            DESC_OFFSET_IMAGE as usize
-        );
-        assert_eq!(
-            offset_of!(ModuleDescriptor, image_offset),
-            DESC_OFFSET_IMAGE_OFFSET as usize
-        );
-        assert_eq!(size_of::<ModuleDescriptor>(), DESC_SIZE);
-        assert_eq!(offset_of!(FuncEntry, code), FUNC_ENTRY_OFFSET_CODE as usize);
-        assert_eq!(
-            offset_of!(FuncEntry, trampoline),
-            FUNC_ENTRY_OFFSET_TRAMPOLINE as usize
-        );
-        assert_eq!(offset_of!(FuncEntry, code_len), 16);
-        assert_eq!(offset_of!(FuncEntry, trap_sites_start), 20);
-        assert_eq!(offset_of!(FuncEntry, trap_sites_len), 24);
-        assert_eq!(offset_of!(FuncEntry, addr_map_start), 28);
-        assert_eq!(offset_of!(FuncEntry, addr_map_len), 32);
-        assert_eq!(size_of::<FuncEntry>(), FUNC_ENTRY_SIZE);
-        assert_eq!(size_of::<TrapSite>(), TRAP_SITE_SIZE);
-        assert_eq!(size_of::<AddrMapEntry>(), ADDR_MAP_ENTRY_SIZE);
+        assert_eq!(s.funcs.trap_site(0, 9), Some(site(9, 0x14, 2)));
+        assert_eq!(s.funcs.trap_site(0, 5), None);
+        assert_eq!(s.funcs.trap_site(1, 4), None);
+        assert_eq!(s.funcs.trap_site(2, 3), Some(site(3, 0x50, 7)));
+        assert_eq!(s.funcs.wasm_offset(0, 31), Some(0x30));
+        assert_eq!(s.funcs.wasm_offset(1, 1), None);
+        assert_eq!(s.funcs.wasm_offset(1, 19), Some(0x40));
+        assert_eq!(s.funcs.wasm_offset(1, 20), Some(0x48));
+        assert_eq!(s.funcs.wasm_offset(2, 0), None);
+    }
+
+    #[test]
+    fn descriptor_without_image_leaves_it_null() {
+        let desc = DescriptorEncoder::default().encode();
+        assert!(desc.pointers.iter().all(|p| p.target != Section::Image));
+        let words = placed(&desc.bytes);
+        // SAFETY: no pointer field was relocated and every length is zero, so no slice is
+        // made from a null pointer.
+        let s = unsafe { ModuleDescriptor::sections(words.as_ptr().cast()) }.unwrap();
+        assert!(s.image.is_none() && s.info.is_empty() && s.funcs.entries().is_empty());
+    }
+
+    #[test]
+    fn decoder_rejects_bad_descriptors() {
+        let mut words = placed(&DescriptorEncoder::default().encode().bytes);
+        words[0] = 0x1234;
+        // SAFETY: a descriptor with zero lengths.
+        let e = unsafe { ModuleDescriptor::sections(words.as_ptr().cast()) }.err();
+        assert_eq!(e, Some(DescriptorError::Magic(0x1234)));
+        // SAFETY: null is allowed.
+        let e = unsafe { ModuleDescriptor::sections(core::ptr::null()) }.err();
+        assert_eq!(e, Some(DescriptorError::Null));
+        let funcs = [FuncEntry {
+            code: core::ptr::null(),
+            trampoline: core::ptr::null(),
+            code_len: 1,
+            trap_sites_start: 0,
+            trap_sites_len: 1,
+            addr_map_start: 0,
+            addr_map_len: 0,
+            reserved: 0,
+        }];
+        let e = FuncTable::new(&funcs, &[], &[]).err();
+        assert_eq!(e, Some(DescriptorError::FuncTableOutOfRange));
     }
 }

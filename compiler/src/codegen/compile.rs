@@ -1,0 +1,196 @@
+//! Phase 3, compile: CLIF → machine code, in parallel, with each function's trap sites and
+//! address map (code offset → wasm offset) taken from Cranelift's source locations. Small
+//! leaf callees are inlined first ([`crate::inline`]). An error names the wasm function.
+
+use cranelift_codegen::ir::Function;
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::{control::ControlPlane, CodegenError, Context};
+use cranelift_module::{FuncId, ModuleReloc};
+use kiln_abi::descriptor::{AddrMapEntry, TrapSite};
+use kiln_abi::info::ModuleInfo;
+use rayon::prelude::*;
+
+use super::clif::{ClifFunc, WatText};
+use crate::inline::Candidates;
+use crate::{translate, CompileError};
+
+/// One function's machine code and metadata, ready to be placed in the object.
+pub(super) struct CompiledFunc {
+    pub id: FuncId,
+    pub bytes: Vec<u8>,
+    pub alignment: u64,
+    pub relocs: Vec<ModuleReloc>,
+    pub traps: Vec<TrapSite>,
+    pub addr_map: Vec<AddrMapEntry>,
+    /// The CLIF after inlining and Cranelift's optimisations, when asked for.
+    pub optimized_clif: Option<String>,
+}
+
+/// Inlines (when `inline`) and compiles every translated function, in parallel; returns
+/// the first error in module order. `wat` is `Some` to keep the optimised CLIF text.
+pub(super) fn compile_all(
+    isa: &dyn TargetIsa,
+    info: &ModuleInfo,
+    funcs: &[ClifFunc],
+    inline: bool,
+    wat: Option<&WatText>,
+) -> Result<Vec<CompiledFunc>, CompileError> {
+    let candidates = if inline {
+        Candidates::new(funcs.iter().map(|f| (f.id.as_u32(), &f.func)))
+    } else {
+        Candidates::new([])
+    };
+    let results: Vec<Result<CompiledFunc, CompileError>> = funcs
+        .par_iter()
+        .map_init(Context::new, |ctx, f| {
+            ctx.clear();
+            ctx.func = f.func.clone();
+            let label = || describe_function(info, f.index);
+            let _compiling = super::Compiling::start(label());
+            ctx.inline(candidates.inliner())
+                .map_err(|e| codegen_error(&label, &ctx.func, e, "inlining"))?;
+            let wat = wat.map(|wat| (wat, Some(f.body_offset)));
+            compile_function(isa, ctx, f.id, &label, wat)
+        })
+        .collect();
+    results.into_iter().collect()
+}
+
+/// "wasm function 12 `main`": how errors and CLIF dumps name function `index`.
+pub(super) fn describe_function(info: &ModuleInfo, index: u32) -> String {
+    match info.func_name(index) {
+        Some(name) => format!("wasm function {index} `{name}`"),
+        None => format!("wasm function {index}"),
+    }
+}
+
+/// A Cranelift failure, naming the function (`label()`) it happened in.
+pub(super) fn codegen_error(
+    label: &dyn Fn() -> String,
+    func: &Function,
+    error: CodegenError,
+    during: &str,
+) -> CompileError {
+    let message = match error {
+        CodegenError::Verifier(errors) => format!(
+            "{during}: the CLIF does not verify:\n{}",
+            cranelift_codegen::print_errors::pretty_verifier_error(func, None, errors)
+        ),
+        other => format!("{during}: {other}"),
+    };
+    CompileError::Codegen {
+        function: label(),
+        message,
+    }
+}
+
+/// Generates code for the function in `ctx` (Cranelift id `id`, described by `label()`).
+pub(super) fn compile_function(
+    isa: &dyn TargetIsa,
+    ctx: &mut Context,
+    id: FuncId,
+    label: &dyn Fn() -> String,
+    wat: Option<(&WatText, Option<u32>)>,
+) -> Result<CompiledFunc, CompileError> {
+    let compiled = match ctx.compile(isa, &mut ControlPlane::default()) {
+        Ok(compiled) => compiled,
+        Err(e) => return Err(codegen_error(label, e.func, e.inner, "code generation")),
+    };
+    let bytes = compiled.code_buffer().to_vec();
+    let buffer = &compiled.buffer;
+    // Sorted, non-overlapping code ranges → wasm offset: binary search, since large
+    // functions have thousands of ranges and thousands of trap sites.
+    let srclocs = buffer.get_srclocs_sorted();
+    let srcloc_at = |code_offset: u32| {
+        let i = srclocs.partition_point(|s| s.start <= code_offset);
+        let s = srclocs.get(i.checked_sub(1)?)?;
+        (code_offset < s.end && !s.loc.is_default()).then_some(s)
+    };
+    let traps = buffer
+        .traps()
+        .iter()
+        .map(|t| TrapSite {
+            code_offset: t.offset,
+            wasm_offset: srcloc_at(t.offset).map_or(0, |s| s.loc.bits()),
+            trap: translate::trap_from_code(t.code).map_or(0, |t| t as u8),
+            reserved: [0; 3],
+        })
+        .collect();
+    // Backtraces only ever look up return addresses (and trap sites, which carry their
+    // own wasm offset), so the map records the wasm offset of each call: an entry at the
+    // start of the call's code, found by the runtime as "the last entry at or before the
+    // return address - 1". One entry per call keeps the map small.
+    let mut addr_map: Vec<AddrMapEntry> = Vec::new();
+    for call in buffer.call_sites() {
+        let Some(at) = call.ret_addr.checked_sub(1) else {
+            continue;
+        };
+        let Some(s) = srcloc_at(at) else {
+            continue;
+        };
+        let entry = AddrMapEntry {
+            code_offset: s.start,
+            wasm_offset: s.loc.bits(),
+        };
+        if addr_map.last() != Some(&entry) {
+            addr_map.push(entry);
+        }
+    }
+    addr_map.sort_by_key(|e| e.code_offset);
+    addr_map.dedup_by_key(|e| e.code_offset);
+    let alignment = u64::from(buffer.alignment.max(16));
+    let mach_relocs = buffer.relocs().to_vec();
+    let relocs = mach_relocs
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+        .collect();
+    // After `compile`, `ctx.func` holds the optimised CLIF that was lowered.
+    let optimized_clif = wat.map(|(wat, body_offset)| wat.write_clif(&ctx.func, body_offset));
+    Ok(CompiledFunc {
+        id,
+        bytes,
+        alignment,
+        relocs,
+        traps,
+        addr_map,
+        optimized_clif,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codegen_errors_name_the_wasm_function() {
+        let info = ModuleInfo {
+            func_names: vec![(3, "hot_loop".into())],
+            ..ModuleInfo::default()
+        };
+        let label = || describe_function(&info, 3);
+        let e = codegen_error(
+            &label,
+            &Function::new(),
+            CodegenError::CodeTooLarge,
+            "code generation",
+        );
+        assert_eq!(
+            e.to_string(),
+            "internal compiler error in wasm function 3 `hot_loop`: code generation: \
+             Code for function is too large"
+        );
+        assert_eq!(describe_function(&info, 4), "wasm function 4");
+    }
+
+    #[test]
+    fn a_panic_hook_can_name_the_function_being_compiled() {
+        assert_eq!(crate::function_being_compiled(), None);
+        let compiling = super::super::Compiling::start("wasm function 7".into());
+        assert_eq!(
+            crate::function_being_compiled().as_deref(),
+            Some("wasm function 7")
+        );
+        drop(compiling);
+        assert_eq!(crate::function_being_compiled(), None);
+    }
+}

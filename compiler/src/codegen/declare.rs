@@ -1,0 +1,97 @@
+//! Phase 1, declare: every symbol the object will define or import gets a Cranelift id
+//! before any body is translated, so that any function can refer to any other (as
+//! cg_clif's `predefine_mono_items` does).
+
+use cranelift_codegen::ir::{types, AbiParam, Signature};
+use cranelift_codegen::isa::CallConv;
+use cranelift_module::{FuncId, Linkage, Module};
+use cranelift_object::ObjectModule;
+use kiln_abi::info::{ExportKind, ModuleInfo};
+use kiln_abi::symbols;
+
+use super::internal;
+use crate::{translate, CompileError};
+
+/// The ids of everything declared.
+pub(super) struct Declarations {
+    /// The Cranelift function of each function index (None for imports).
+    pub funcs: Vec<Option<FuncId>>,
+    /// Runtime builtins, by symbol name.
+    pub builtins: Vec<(&'static str, FuncId)>,
+    /// Array-call trampolines, by the function index they call, sorted by it.
+    pub trampolines: Vec<(u32, FuncId)>,
+}
+
+impl Declarations {
+    /// The trampoline of function `index`, if it has one.
+    pub fn trampoline(&self, index: u32) -> Option<FuncId> {
+        let i = self
+            .trampolines
+            .binary_search_by_key(&index, |(f, _)| *f)
+            .ok()?;
+        Some(self.trampolines[i].1)
+    }
+}
+
+pub(super) fn declare(
+    module: &mut ObjectModule,
+    info: &ModuleInfo,
+    call_conv: CallConv,
+) -> Result<Declarations, CompileError> {
+    let mut funcs = vec![None; info.funcs.len()];
+    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+        let ty = &info.types[info.funcs[index as usize] as usize];
+        let sig = translate::wasm_signature(ty, call_conv);
+        let id = module
+            .declare_function(&symbols::func(index), Linkage::Local, &sig)
+            .map_err(internal)?;
+        funcs[index as usize] = Some(id);
+    }
+    let builtins = declare_builtins(module, call_conv)?;
+    let mut tramp_sig = Signature::new(call_conv);
+    tramp_sig.params.push(AbiParam::new(types::I64));
+    tramp_sig.params.push(AbiParam::new(types::I64));
+    let mut trampolines = Vec::new();
+    for index in trampoline_indices(info) {
+        let id = module
+            .declare_function(&symbols::trampoline(index), Linkage::Local, &tramp_sig)
+            .map_err(internal)?;
+        trampolines.push((index, id));
+    }
+    Ok(Declarations {
+        funcs,
+        builtins,
+        trampolines,
+    })
+}
+
+/// The runtime builtins (`kiln_rt_*`), imported from the runtime library.
+fn declare_builtins(
+    module: &mut ObjectModule,
+    call_conv: CallConv,
+) -> Result<Vec<(&'static str, FuncId)>, CompileError> {
+    let mut builtins = Vec::new();
+    for name in symbols::builtin::ALL {
+        // Builtins are declared with a placeholder signature; calls import their own.
+        let sig = Signature::new(call_conv);
+        let id = module
+            .declare_function(name, Linkage::Import, &sig)
+            .map_err(internal)?;
+        builtins.push((name, id));
+    }
+    Ok(builtins)
+}
+
+/// Defined functions that get an array-call trampoline: exports and the start function.
+fn trampoline_indices(info: &ModuleInfo) -> Vec<u32> {
+    let mut indices: Vec<u32> = info
+        .exports
+        .iter()
+        .filter(|e| e.kind == ExportKind::Func && e.index >= info.num_imported_funcs)
+        .map(|e| e.index)
+        .chain(info.start.filter(|s| *s >= info.num_imported_funcs))
+        .collect();
+    indices.sort_unstable();
+    indices.dedup();
+    indices
+}

@@ -1,0 +1,47 @@
+//! Phase 4, trampolines: the array-call entry `extern "C" fn(vmctx, values: *mut ValRaw)`
+//! of each export and of the start function, through which the runtime and test harnesses
+//! call a function with arbitrary arguments.
+
+use cranelift_codegen::ir::{
+    types, AbiParam, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::FuncId;
+
+use crate::translate::{self, clif_type, func_name, ModuleCtx};
+
+/// Reads the arguments from `values`, calls function `index` (Cranelift id `callee`)
+/// directly and writes its results back to `values`. `id` is the trampoline's own id.
+pub(super) fn build_trampoline(
+    m: &ModuleCtx<'_>,
+    index: u32,
+    callee: FuncId,
+    id: FuncId,
+) -> Function {
+    let ty = &m.info.types[m.info.funcs[index as usize] as usize];
+    let mut sig = Signature::new(m.call_conv);
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I64));
+    let mut func = Function::with_name_signature(UserFuncName::User(func_name(id)), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let mut bcx = FunctionBuilder::new(&mut func, &mut fctx);
+    let block = bcx.create_block();
+    bcx.append_block_params_for_function_params(block);
+    bcx.switch_to_block(block);
+    bcx.seal_block(block);
+    let (vmctx, values) = (bcx.block_params(block)[0], bcx.block_params(block)[1]);
+    let flags = MemFlagsData::trusted();
+    let mut args = vec![vmctx];
+    for (i, t) in ty.params.iter().enumerate() {
+        args.push(bcx.ins().load(clif_type(*t), flags, values, i as i32 * 16));
+    }
+    let callee = translate::import_func(&mut bcx, callee, m.signature(ty), true);
+    let call = bcx.ins().call(callee, &args);
+    let results = bcx.inst_results(call).to_vec();
+    for (i, r) in results.into_iter().enumerate() {
+        bcx.ins().store(flags, r, values, i as i32 * 16);
+    }
+    bcx.ins().return_(&[]);
+    bcx.finalize(m.frontend_config);
+    func
+}
