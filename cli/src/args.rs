@@ -35,6 +35,9 @@ EXAMPLES:
     Only produce the relocatable object (link it yourself with the runtime):
         kiln compile app.wasm -o app.o --emit obj
 
+    Write the Cranelift IR of every function into the directory clif/, to read or diff:
+        kiln compile app.wasm -o clif --emit clif
+
 EXIT STATUS:
     `kiln compile` exits 0 on success and 1 on any error; the error names the input file and,
     where it applies, the byte offset. On error nothing is written at the output path (an
@@ -81,10 +84,11 @@ pub struct CompileArgs {
     /// The module to compile: a wasm binary or WebAssembly text
     #[arg(value_name = "IN")]
     pub input: PathBuf,
-    /// Where to write the result (written atomically)
+    /// Where to write the result (written atomically; with `--emit clif`, a directory)
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub output: PathBuf,
-    /// What to produce: a linked executable, or the relocatable object alone
+    /// What to produce: a linked executable, the relocatable object alone, or the
+    /// Cranelift IR of every function
     #[arg(long, value_enum, default_value_t = Emit::Exe)]
     pub emit: Emit,
     #[command(flatten)]
@@ -150,6 +154,12 @@ pub enum Emit {
     Obj,
     /// A linked, standalone executable
     Exe,
+    /// The Cranelift IR of every function, into the directory OUT (created if needed):
+    /// `<index>-<name>.unopt.clif` as translated from wasm and `<index>-<name>.opt.clif` as
+    /// optimised and lowered, with each wasm instruction as a comment above its IR;
+    /// exports and the start function also get `<index>-<name>.trampoline.{unopt,opt}.clif`.
+    /// Files of the same names are replaced, others left alone
+    Clif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

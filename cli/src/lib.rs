@@ -104,16 +104,40 @@ pub fn compile_file(
     opts: &CompileOptions,
     linker: &Linker,
 ) -> Result<(), Error> {
+    if emit == Emit::Clif {
+        return write_clif(input, output, opts);
+    }
     let object = compile_to_object(input, opts)?;
-    match emit {
-        Emit::Obj => output::write_atomically(output, false, |tmp| {
+    if emit == Emit::Obj {
+        output::write_atomically(output, false, |tmp| {
             std::fs::write(tmp, &object).map_err(|e| format!("cannot write: {e}"))
-        }),
-        Emit::Exe => {
-            output::write_atomically(output, true, |tmp| link_executable(&object, tmp, linker))
-        }
+        })
+    } else {
+        output::write_atomically(output, true, |tmp| link_executable(&object, tmp, linker))
     }
     .map_err(|message| Error::new(output, message))
+}
+
+/// `kiln compile --emit clif`: the CLIF of every function, before and after optimisation,
+/// as files in the directory `dir`.
+fn write_clif(input: &Path, dir: &Path, opts: &CompileOptions) -> Result<(), Error> {
+    let bytes = std::fs::read(input).map_err(|e| Error::new(input, format!("cannot read: {e}")))?;
+    let (_, funcs) = kiln_compiler::compile_and_dump(&bytes, opts)
+        .map_err(|e| Error::new(input, e.to_string()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::new(dir, format!("cannot create the directory: {e}")))?;
+    for f in &funcs {
+        let stem = f.file_stem();
+        for (suffix, text) in [
+            ("unopt.clif", &f.unoptimized_clif),
+            ("opt.clif", &f.optimized_clif),
+        ] {
+            let path = dir.join(format!("{stem}.{suffix}"));
+            std::fs::write(&path, text)
+                .map_err(|e| Error::new(&path, format!("cannot write: {e}")))?;
+        }
+    }
+    Ok(())
 }
 
 /// `kiln run`: compiles to a temporary executable, runs it with `args` and returns its exit
@@ -140,4 +164,60 @@ pub fn compile_and_run(
     Ok(status
         .code()
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emit_clif_writes_each_function_before_and_after_optimisation() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("m.wat");
+        std::fs::write(
+            &input,
+            r#"(module
+                 (memory (export "memory") 1)
+                 (func $add (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+                 (func (export "_start")))"#,
+        )
+        .unwrap();
+        let out = dir.path().join("clif");
+        let mut stderr = Vec::new();
+        let args = [
+            "kiln".as_ref(),
+            "compile".as_ref(),
+            input.as_os_str(),
+            "--emit".as_ref(),
+            "clif".as_ref(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ];
+        let status = main_with_args(args, &mut stderr);
+        assert_eq!(status, 0, "{}", String::from_utf8_lossy(&stderr));
+        let mut files: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        assert_eq!(
+            files,
+            [
+                "0-add.opt.clif",
+                "0-add.unopt.clif",
+                "1.opt.clif",
+                "1.trampoline.opt.clif",
+                "1.trampoline.unopt.clif",
+                "1.unopt.clif"
+            ]
+        );
+        let unopt = std::fs::read_to_string(out.join("0-add.unopt.clif")).unwrap();
+        assert!(
+            unopt.contains(";; @") && unopt.contains(": i32.add\n"),
+            "{unopt}"
+        );
+        assert!(unopt.contains("= iadd v1, v2"), "{unopt}");
+        let opt = std::fs::read_to_string(out.join("0-add.opt.clif")).unwrap();
+        assert!(opt.contains("iadd"), "{opt}");
+    }
 }

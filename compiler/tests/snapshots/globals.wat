@@ -1,0 +1,22 @@
+;; Globals: mutable and immutable, defined and imported.
+(module
+  (import "env" "g" (global $imported (mut i32)))
+  (global $counter (mut i64) (i64.const 0))
+  (global $scale f32 (f32.const 2.5))
+  (func $bump (export "bump") (param i64) (result i64)
+    global.get $counter
+    local.get 0
+    i64.add
+    global.set $counter
+    global.get $counter)
+  (func $scaled (export "scaled") (param f32) (result f32)
+    local.get 0
+    global.get $scale
+    f32.mul)
+  (func $imported (export "imported") (result i32)
+    global.get $imported
+    i32.const 1
+    i32.add
+    global.set $imported
+    global.get $imported)
+)
