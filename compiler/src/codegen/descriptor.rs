@@ -94,11 +94,9 @@ pub(super) fn write_descriptor(
         None => None,
     };
     let funcs_id = define_records(module, "kiln_funcs", Linkage::Local, table.funcs, |p| {
-        let (FuncPointer::Code(def) | FuncPointer::Trampoline(def)) = p;
-        let index = nimp + def;
         let id = match p {
-            FuncPointer::Code(_) => decls.funcs[index as usize],
-            FuncPointer::Trampoline(_) => decls.trampoline(index),
+            FuncPointer::Code(def) => decls.funcs[(nimp + def) as usize],
+            FuncPointer::Trampoline(def) => decls.trampoline(nimp + def),
         };
         Target::Func(id.expect("declared"))
     })?;
