@@ -1,38 +1,82 @@
-//! Builds Kiln's runtime (`../runtime`, feature `exe`) as a static library with a nested
-//! `cargo build`, so that `src/link.rs` can `include_bytes!` it: the runtime travels inside the
-//! `kiln` binary and an installed `kiln` needs nothing but a system linker.
+//! Builds Kiln's runtime (`../runtime`, feature `exe`) as a static library for every target
+//! `kiln` can compile for, with a nested `cargo build --target TRIPLE` each, and writes
+//! `runtimes.rs` so that `src/link.rs` can `include_bytes!` them: the runtimes travel inside
+//! the `kiln` binary and an installed `kiln` needs nothing but a system linker.
 //!
-//! Set `KILN_RUNTIME_LIB=/path/to/libkiln_runtime.a` to embed a prebuilt library instead.
+//! Set `KILN_RUNTIME_LIB_<TRIPLE>` (the triple in upper case, `-` as `_`: e.g.
+//! `KILN_RUNTIME_LIB_X86_64_UNKNOWN_LINUX_GNU`) to embed a prebuilt library for that target
+//! instead; `KILN_RUNTIME_LIB` stands for the default (first) target's.
 
 use std::env;
 use std::ffi::OsStr;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The runtime is always built for the one target Kiln emits code for.
-const RUNTIME_TARGET: &str = "x86_64-unknown-linux-gnu";
+/// The targets a runtime is built for, the default first: the same list as
+/// `kiln_compiler::SUPPORTED_TRIPLES` (a test in `src/link.rs` checks it). A target whose
+/// runtime needs a Rust standard library from `rustup target add` is added here too.
+const RUNTIME_TARGETS: &[&str] = &["x86_64-unknown-linux-gnu"];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap());
-    let dest = out_dir.join("libkiln_runtime.a");
-
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-env-changed=KILN_RUNTIME_LIB");
-    if let Some(prebuilt) = env::var_os("KILN_RUNTIME_LIB") {
-        println!("cargo:rerun-if-changed={}", Path::new(&prebuilt).display());
-        copy(Path::new(&prebuilt), &dest);
-        return;
-    }
 
+    let mut table = String::from(
+        "/// (target triple, `libkiln_runtime.a` built for it), written by `build.rs`.\n\
+         pub static RUNTIMES: &[(&str, &[u8])] = &[\n",
+    );
+    for (i, &triple) in RUNTIME_TARGETS.iter().enumerate() {
+        let dest_dir = out_dir.join(triple);
+        std::fs::create_dir_all(&dest_dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dest_dir.display()));
+        let dest = dest_dir.join("libkiln_runtime.a");
+        let var = prebuilt_var(triple);
+        println!("cargo:rerun-if-env-changed={var}");
+        let mut prebuilt = env::var_os(&var);
+        if i == 0 {
+            println!("cargo:rerun-if-env-changed=KILN_RUNTIME_LIB");
+            prebuilt = prebuilt.or_else(|| env::var_os("KILN_RUNTIME_LIB"));
+        }
+        match prebuilt {
+            Some(lib) => {
+                println!("cargo:rerun-if-changed={}", Path::new(&lib).display());
+                copy(Path::new(&lib), &dest);
+            }
+            None => build_runtime(&manifest_dir, &out_dir, triple, &dest),
+        }
+        let _ = writeln!(
+            table,
+            "    ({triple:?}, include_bytes!({:?})),",
+            dest.display().to_string()
+        );
+    }
+    table.push_str("];\n");
+    let generated = out_dir.join("runtimes.rs");
+    std::fs::write(&generated, table)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", generated.display()));
+}
+
+/// `KILN_RUNTIME_LIB_X86_64_UNKNOWN_LINUX_GNU` for `x86_64-unknown-linux-gnu`.
+fn prebuilt_var(triple: &str) -> String {
+    format!(
+        "KILN_RUNTIME_LIB_{}",
+        triple.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+/// Builds the runtime library for `triple` and copies it to `dest`.
+fn build_runtime(manifest_dir: &Path, out_dir: &Path, triple: &str, dest: &Path) {
     let workspace = manifest_dir.join("..");
     let runtime = workspace.join("runtime");
     let runtime_manifest = runtime.join("Cargo.toml");
     if !runtime_manifest.is_file() {
         panic!(
             "kiln's runtime sources were not found at {} (build kiln from its source tree, \
-             e.g. `cargo install --path cli`, or set KILN_RUNTIME_LIB)",
-            runtime.display()
+             e.g. `cargo install --path cli`, or set {})",
+            runtime.display(),
+            prebuilt_var(triple)
         );
     }
     // A directory is watched recursively: runtime/src, runtime/build.rs, runtime/abi/**, the
@@ -57,13 +101,14 @@ fn main() {
         );
     }
 
+    // One target directory for every triple: cargo keeps each under `<dir>/<triple>`.
     let target_dir = out_dir.join("runtime-target");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
         .arg("--manifest-path")
         .arg(&runtime_manifest)
-        .args(["--release", "--lib", "--target", RUNTIME_TARGET])
+        .args(["--release", "--lib", "--target", triple])
         .arg("--target-dir")
         .arg(&target_dir);
     if !features.is_empty() {
@@ -80,22 +125,24 @@ fn main() {
         .status()
         .unwrap_or_else(|e| panic!("cannot run cargo to build kiln's runtime: {e}"));
     if !status.success() {
-        panic!("building kiln's runtime failed ({status}); see the cargo output above");
+        panic!(
+            "building kiln's runtime for {triple} failed ({status}); see the cargo output above"
+        );
     }
     let built = target_dir
-        .join(RUNTIME_TARGET)
+        .join(triple)
         .join("release")
         .join("libkiln_runtime.a");
-    copy(&built, &dest);
+    copy(&built, dest);
     // The standard library's objects in the archive carry debug info of their own; strip
     // it too (a best effort: without binutils' `strip` the library is only larger).
     let stripped = Command::new("strip")
         .arg("--strip-debug")
-        .arg(&dest)
+        .arg(dest)
         .status()
         .is_ok_and(|s| s.success());
     if !stripped {
-        println!("cargo:warning=could not strip debug info from the runtime library");
+        println!("cargo:warning=could not strip debug info from the {triple} runtime library");
     }
 }
 
@@ -131,16 +178,13 @@ fn scrub_env(cmd: &mut Command) {
         "NUM_JOBS",
         "LLVM_PROFILE_FILE",
     ];
-    const PREFIXES: &[&str] = &[
-        "CARGO_FEATURE_",
-        "CARGO_CFG_",
-        "CARGO_PKG_",
-        "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS",
-        "DEP_",
-    ];
+    const PREFIXES: &[&str] = &["CARGO_FEATURE_", "CARGO_CFG_", "CARGO_PKG_", "DEP_"];
+    // Flags meant for the outer build of any target (`CARGO_TARGET_<TRIPLE>_RUSTFLAGS`);
+    // a target's linker setting stays, a cross build may need it.
+    let target_rustflags = |k: &str| k.starts_with("CARGO_TARGET_") && k.ends_with("_RUSTFLAGS");
     for (key, _) in env::vars_os() {
         let Some(k) = key.to_str() else { continue };
-        if EXACT.contains(&k) || PREFIXES.iter().any(|p| k.starts_with(p)) {
+        if EXACT.contains(&k) || PREFIXES.iter().any(|p| k.starts_with(p)) || target_rustflags(k) {
             cmd.env_remove(OsStr::new(k));
         }
     }

@@ -4,7 +4,10 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use kiln_compiler::{CompileOptions, ModuleKind, OptLevel, RunConfig, TargetCpu, UnknownImports};
+use kiln_compiler::{
+    Arch, CompileOptions, ModuleKind, OptLevel, RunConfig, Target, TargetCpu, UnknownImports,
+    SUPPORTED_TRIPLES,
+};
 
 const LONG_ABOUT: &str = "\
 Kiln compiles a WebAssembly module that targets WASI preview1 (a \"command\": it exports \
@@ -135,11 +138,10 @@ pub struct BuildArgs {
     #[arg(short = 'O', value_name = "LEVEL", default_value_t = 2,
           value_parser = clap::value_parser!(u8).range(0..=2))]
     pub opt_level: u8,
-    /// Which CPUs the executable must run on: `native` uses every feature of this machine
-    /// (and refuses to start on a CPU without them), `x86-64-v2` runs on any x86-64 machine
-    /// of the last 15 years, `x86-64-v3` on Haswell/Zen and later (AVX2, FMA, BMI)
-    #[arg(long, value_enum, value_name = "CPU", default_value_t = TargetCpuArg::Native)]
-    pub target_cpu: TargetCpuArg,
+    #[arg(long, value_name = "TRIPLE", help = target_help(), value_parser = parse_target)]
+    pub target: Option<String>,
+    #[arg(long, value_name = "CPU", help = target_cpu_help(), value_parser = parse_target_cpu)]
+    pub target_cpu: Option<String>,
     /// What to do with imports Kiln cannot provide: refuse to compile, or trap when called
     #[arg(long, value_enum, value_name = "MODE", default_value_t = UnknownImportsArg::Reject)]
     pub unknown_imports: UnknownImportsArg,
@@ -163,18 +165,53 @@ pub enum Emit {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TargetCpuArg {
-    Native,
-    #[value(name = "x86-64-v2")]
-    X86_64V2,
-    #[value(name = "x86-64-v3")]
-    X86_64V3,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum UnknownImportsArg {
     Reject,
     Trap,
+}
+
+fn target_help() -> String {
+    format!(
+        "The target to compile for: {} (default: {})",
+        SUPPORTED_TRIPLES.join(", "),
+        SUPPORTED_TRIPLES[0]
+    )
+}
+
+fn target_cpu_help() -> String {
+    let mut help = String::from(
+        "Which CPUs the executable must run on: `native` (default for this machine's \
+         architecture) uses every feature of this machine, and the executable refuses to \
+         start on a CPU without them; or a level:",
+    );
+    for arch in Arch::ALL {
+        for level in arch.cpu_levels() {
+            help.push_str(&format!(" `{}` runs on {};", level.name, level.about));
+        }
+    }
+    help.pop();
+    help
+}
+
+/// A supported target triple.
+fn parse_target(s: &str) -> Result<String, String> {
+    Target::with_default_cpu(s)
+        .map(|_| s.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// `native` or a CPU level of some architecture (checked against the target's in
+/// [`BuildArgs::compile_options`]).
+fn parse_target_cpu(s: &str) -> Result<String, String> {
+    let known = s == "native" || Arch::ALL.iter().any(|a| a.cpu_level(s).is_some());
+    if known {
+        return Ok(s.to_string());
+    }
+    let names: Vec<String> = Arch::ALL
+        .iter()
+        .map(|&a| format!("{}: {}", a.name(), kiln_compiler::cpu_names(a)))
+        .collect();
+    Err(format!("unknown CPU; choose one of {}", names.join("; ")))
 }
 
 /// `HOST[::GUEST]`, as `wasmtime run --dir` spells it.
@@ -202,18 +239,22 @@ pub fn parse_env(s: &str) -> Result<(String, Option<String>), String> {
 }
 
 impl BuildArgs {
-    pub fn compile_options(&self) -> CompileOptions {
-        CompileOptions {
+    /// The options these flags ask for; an error (a usage error) when `--target-cpu` is not
+    /// a CPU of the `--target`'s architecture.
+    pub fn compile_options(&self) -> Result<CompileOptions, String> {
+        let triple = self.target.as_deref().unwrap_or(SUPPORTED_TRIPLES[0]);
+        let target = match &self.target_cpu {
+            None => Target::with_default_cpu(triple),
+            Some(cpu) => Target::new(triple, TargetCpu::from_name(cpu)),
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(CompileOptions {
             opt_level: match self.opt_level {
                 0 => OptLevel::None,
                 1 => OptLevel::Speed,
                 _ => OptLevel::SpeedAndSize,
             },
-            target_cpu: match self.target_cpu {
-                TargetCpuArg::Native => TargetCpu::Native,
-                TargetCpuArg::X86_64V2 => TargetCpu::X86_64V2,
-                TargetCpuArg::X86_64V3 => TargetCpu::X86_64V3,
-            },
+            target,
             kind: ModuleKind::Command,
             unknown_imports: match self.unknown_imports {
                 UnknownImportsArg::Reject => UnknownImports::Reject,
@@ -228,7 +269,7 @@ impl BuildArgs {
                 max_wasm_stack: self.max_wasm_stack.unwrap_or(0),
                 cpu_features: Vec::new(), // filled in by the compiler
             },
-        }
+        })
     }
 }
 
@@ -257,6 +298,55 @@ mod tests {
         );
         assert_eq!(parse_env("K").unwrap(), ("K".into(), None));
         assert!(parse_env("=V").is_err());
+    }
+
+    fn build_args(extra: &[&str]) -> Result<BuildArgs, clap::Error> {
+        let argv = ["kiln", "compile", "a.wasm", "-o", "a"];
+        let cli = Cli::try_parse_from(argv.iter().chain(extra))?;
+        let Command::Compile(c) = cli.command else {
+            panic!()
+        };
+        Ok(c.build)
+    }
+
+    #[test]
+    fn target_and_cpu_become_the_target() {
+        let o = build_args(&[
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--target-cpu",
+            "x86-64-v3",
+        ])
+        .unwrap()
+        .compile_options()
+        .unwrap();
+        let want = Target::new(
+            "x86_64-unknown-linux-gnu",
+            TargetCpu::Level("x86-64-v3".into()),
+        );
+        assert_eq!(o.target, want.unwrap());
+        let o = build_args(&["--target-cpu", "native"])
+            .unwrap()
+            .compile_options()
+            .unwrap();
+        assert_eq!(o.target.cpu(), &TargetCpu::Native);
+    }
+
+    #[test]
+    fn unsupported_targets_and_cpus_are_usage_errors() {
+        let e = build_args(&["--target", "aarch64-unknown-linux-gnu"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("supported targets: x86_64-unknown-linux-gnu"),
+            "{msg}"
+        );
+        let e = build_args(&["--target-cpu", "pentium"]).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("x86_64: native, x86-64-v2, x86-64-v3"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -291,8 +381,9 @@ mod tests {
         let Command::Compile(c) = cli.command else {
             panic!()
         };
-        let o = c.build.compile_options();
+        let o = c.build.compile_options().unwrap();
         assert_eq!(o.opt_level, OptLevel::None);
+        assert_eq!(o.target, Target::default());
         let rc = o.run_config;
         assert_eq!(rc.dirs, vec![("x".to_string(), "/y".to_string())]);
         assert_eq!(

@@ -18,7 +18,7 @@ use clap::Parser;
 use kiln_compiler::CompileOptions;
 
 pub use args::{Cli, Command, Emit};
-pub use link::{link_executable, Linker, RUNTIME_LIB};
+pub use link::{link_executable, runtime_lib, Linker, RUNTIMES};
 
 /// An error for the person who ran `kiln`: printed as `kiln: error: <file>: <message>`.
 #[derive(Debug)]
@@ -51,15 +51,29 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let usage_error = |e: clap::Error, stderr: &mut dyn Write| {
+        if e.use_stderr() {
+            let _ = write!(stderr, "{}", e.render());
+        } else {
+            let _ = e.print();
+        }
+        e.exit_code()
+    };
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            if e.use_stderr() {
-                let _ = write!(stderr, "{}", e.render());
-            } else {
-                let _ = e.print();
-            }
-            return e.exit_code();
+        Err(e) => return usage_error(e, stderr),
+    };
+    let build = match &cli.command {
+        Command::Compile(c) => &c.build,
+        Command::Run(r) => &r.build,
+    };
+    // Flags that are valid alone but not together (a CPU of another architecture).
+    let opts = match build.compile_options() {
+        Ok(opts) => opts,
+        Err(msg) => {
+            use clap::CommandFactory;
+            let e = Cli::command().error(clap::error::ErrorKind::ArgumentConflict, msg);
+            return usage_error(e, stderr);
         }
     };
     let result = match &cli.command {
@@ -67,12 +81,12 @@ where
             &c.input,
             &c.output,
             c.emit,
-            &c.build.compile_options(),
+            &opts,
             &Linker::resolve(c.build.linker.as_deref()),
         )
         .map(|()| 0),
         Command::Run(r) => {
-            let mut opts = r.build.compile_options();
+            let mut opts = opts;
             if opts.run_config.argv0.is_none() {
                 opts.run_config.argv0 = Some(r.input.to_string_lossy().into_owned());
             }
@@ -113,7 +127,9 @@ pub fn compile_file(
             std::fs::write(tmp, &object).map_err(|e| format!("cannot write: {e}"))
         })
     } else {
-        output::write_atomically(output, true, |tmp| link_executable(&object, tmp, linker))
+        output::write_atomically(output, true, |tmp| {
+            link_executable(&object, &opts.target, tmp, linker)
+        })
     }
     .map_err(|message| Error::new(output, message))
 }
@@ -155,7 +171,7 @@ pub fn compile_and_run(
         .map_err(|e| Error::new(input, format!("cannot create a temporary directory: {e}")))?;
     let stem = input.file_stem().unwrap_or("module".as_ref());
     let exe = dir.path().join(stem);
-    link_executable(&object, &exe, linker).map_err(|m| Error::new(input, m))?;
+    link_executable(&object, &opts.target, &exe, linker).map_err(|m| Error::new(input, m))?;
     let status = Process::new(&exe)
         .args(args)
         .status()

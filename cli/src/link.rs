@@ -5,9 +5,19 @@ use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::Command;
 
-/// The runtime static library (kiln-runtime built with `--features exe`), embedded by
-/// `build.rs`.
-pub static RUNTIME_LIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libkiln_runtime.a"));
+use kiln_compiler::Target;
+
+// The runtime static library (kiln-runtime built with `--features exe`) of every target,
+// embedded by `build.rs`: `RUNTIMES`.
+include!(concat!(env!("OUT_DIR"), "/runtimes.rs"));
+
+/// The embedded runtime library for `target`, if this `kiln` carries one.
+pub fn runtime_lib(target: &Target) -> Option<&'static [u8]> {
+    RUNTIMES
+        .iter()
+        .find(|(triple, _)| *triple == target.triple().to_string())
+        .map(|(_, lib)| *lib)
+}
 
 /// Libraries the runtime needs from the C library.
 const SYSTEM_LIBS: &[&str] = &["-lpthread", "-ldl", "-lm"];
@@ -63,9 +73,26 @@ impl Linker {
     }
 }
 
-/// Links `object` (the compiler's output) with the runtime into the executable `output`.
-/// On error the message is ready for the user (it includes the linker's own output).
-pub fn link_executable(object: &[u8], output: &Path, linker: &Linker) -> Result<(), String> {
+/// Links `object` (the compiler's output for `target`) with that target's runtime into the
+/// executable `output`. On error the message is ready for the user (it includes the
+/// linker's own output).
+pub fn link_executable(
+    object: &[u8],
+    target: &Target,
+    output: &Path,
+    linker: &Linker,
+) -> Result<(), String> {
+    let runtime = runtime_lib(target).ok_or_else(|| {
+        format!(
+            "this kiln carries no runtime library for {} (it has: {})",
+            target.triple(),
+            RUNTIMES
+                .iter()
+                .map(|(t, _)| *t)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
     let work = tempfile::Builder::new()
         .prefix("kiln-link-")
         .tempdir()
@@ -73,7 +100,7 @@ pub fn link_executable(object: &[u8], output: &Path, linker: &Linker) -> Result<
     let obj_path = work.path().join("module.o");
     let lib_path = work.path().join("libkiln_runtime.a");
     std::fs::write(&obj_path, object)
-        .and_then(|()| std::fs::write(&lib_path, RUNTIME_LIB))
+        .and_then(|()| std::fs::write(&lib_path, runtime))
         .map_err(|e| format!("cannot write temporary link inputs: {e}"))?;
 
     // A faster link editor than the default GNU ld, when installed, takes a sizeable part of
@@ -154,4 +181,20 @@ fn run_linker(
         return Err(LinkFailure::Failed(msg));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runtime_for_every_supported_target_and_no_other() {
+        let carried: Vec<&str> = RUNTIMES.iter().map(|(t, _)| *t).collect();
+        assert_eq!(carried, kiln_compiler::SUPPORTED_TRIPLES);
+        for triple in kiln_compiler::SUPPORTED_TRIPLES {
+            let target = Target::with_default_cpu(triple).unwrap();
+            let lib = runtime_lib(&target).unwrap();
+            assert!(lib.starts_with(b"!<arch>\n"), "{triple}: not an ar archive");
+        }
+    }
 }

@@ -27,6 +27,9 @@ pub enum CompileError {
     MissingMemory,
     #[error("the module exports `_initialize`: it is a WASI reactor (a library), not a command; Kiln compiles commands only")]
     Reactor,
+    /// A target triple or CPU Kiln cannot compile for.
+    #[error("{0}")]
+    Target(String),
     /// Cranelift rejected the IR of one function or failed to compile it: a bug in Kiln.
     /// `function` names it ("wasm function 12 `main`").
     #[error("internal compiler error in {function}: {message}")]

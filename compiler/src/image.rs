@@ -1,9 +1,8 @@
 //! The initial memory image: when every active data segment has a constant offset inside
 //! the memory's initial size, the compiler applies them itself and emits the result as one
-//! page-aligned blob. An executable then maps it into linear memory copy-on-write, so
+//! blob aligned to the target's largest page size. An executable then maps it into linear memory copy-on-write, so
 //! start-up time does not grow with the size of the data.
 
-use kiln_abi::descriptor::IMAGE_ALIGN;
 use kiln_abi::info::{ConstExpr, ModuleInfo, SegmentMode};
 use kiln_abi::memory::WASM_PAGE_SIZE;
 
@@ -12,15 +11,19 @@ use kiln_abi::memory::WASM_PAGE_SIZE;
 const MAX_EXTRA_ZEROS: u64 = 1 << 20;
 
 pub struct Image {
-    /// Where the image starts in linear memory (a multiple of [`IMAGE_ALIGN`]).
+    /// Where the image starts in linear memory (a multiple of the alignment).
     pub offset: u64,
-    /// Whole pages.
+    /// Whole pages of the alignment.
     pub bytes: Vec<u8>,
+    /// The target's image alignment, which the blob must have in the object.
+    pub align: u64,
 }
 
 /// Builds the image, or `None` when the runtime must apply the segments (imported memory,
-/// computed offsets, a segment that would trap, or a too sparse layout).
-pub fn build(info: &ModuleInfo, data: &[u8]) -> Option<Image> {
+/// computed offsets, a segment that would trap, or a too sparse layout). `align` is the
+/// target's [`kiln_abi::target::Arch::image_align`]: the image's offset and length are
+/// multiples of it.
+pub fn build(info: &ModuleInfo, data: &[u8], align: u64) -> Option<Image> {
     let limits = info.memory?;
     if info.memory_imported {
         return None;
@@ -43,13 +46,13 @@ pub fn build(info: &ModuleInfo, data: &[u8]) -> Option<Image> {
             }
         }
     }
-    let lo = segments.iter().map(|(s, _)| *s).min()? / IMAGE_ALIGN * IMAGE_ALIGN;
+    let lo = segments.iter().map(|(s, _)| *s).min()? / align * align;
     let hi = segments
         .iter()
         .map(|(s, b)| s + b.len() as u64)
         .max()?
-        .div_ceil(IMAGE_ALIGN)
-        * IMAGE_ALIGN;
+        .div_ceil(align)
+        * align;
     let payload: u64 = segments.iter().map(|(_, b)| b.len() as u64).sum();
     if hi - lo > payload + MAX_EXTRA_ZEROS {
         return None;
@@ -59,7 +62,11 @@ pub fn build(info: &ModuleInfo, data: &[u8]) -> Option<Image> {
         let at = (start - lo) as usize;
         bytes[at..at + seg.len()].copy_from_slice(seg);
     }
-    Some(Image { offset: lo, bytes })
+    Some(Image {
+        offset: lo,
+        bytes,
+        align,
+    })
 }
 
 #[cfg(test)]
@@ -93,7 +100,7 @@ mod tests {
     #[test]
     fn later_segments_overwrite_earlier_ones() {
         let (info, data) = module(&[(1024, 100), (1050, 10)], 1);
-        let image = build(&info, &data).unwrap();
+        let image = build(&info, &data, 4096).unwrap();
         assert_eq!(image.offset, 0);
         assert_eq!(image.bytes.len(), 4096);
         assert_eq!(image.bytes[1024], 1);
@@ -103,14 +110,26 @@ mod tests {
     }
 
     #[test]
+    fn offset_and_length_are_multiples_of_the_alignment() {
+        let (info, data) = module(&[(70_000, 10), (200_000, 10)], 4);
+        let small = build(&info, &data, 4096).unwrap();
+        assert_eq!((small.offset, small.bytes.len()), (69_632, 131_072));
+        // 64 KiB pages (AArch64 kernels may run with them).
+        let big = build(&info, &data, 65536).unwrap();
+        assert_eq!((big.offset, big.bytes.len()), (65_536, 196_608));
+        assert_eq!(big.bytes[70_000 - 65_536], 1);
+        assert_eq!(big.bytes[200_000 - 65_536], 2);
+    }
+
+    #[test]
     fn no_image_when_a_segment_would_trap() {
         let (info, data) = module(&[(65530, 10)], 1);
-        assert!(build(&info, &data).is_none());
+        assert!(build(&info, &data, 4096).is_none());
     }
 
     #[test]
     fn no_image_when_sparse() {
         let (info, data) = module(&[(0, 1), (8 << 20, 1)], 256);
-        assert!(build(&info, &data).is_none());
+        assert!(build(&info, &data, 4096).is_none());
     }
 }

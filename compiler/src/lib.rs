@@ -13,13 +13,15 @@ mod environ;
 mod error;
 mod image;
 mod inline;
-mod object;
+mod target;
 mod translate;
 
 pub use codegen::{function_being_compiled, FunctionDump};
 pub use error::CompileError;
+pub use target::{cpu_names, Target, TargetCpu, SUPPORTED_TRIPLES};
 
 pub use kiln_abi::info::RunConfig;
+pub use kiln_abi::target::Arch;
 
 /// How hard Cranelift optimises.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,23 +51,11 @@ pub enum UnknownImports {
     Trap,
 }
 
-/// Which x86-64 CPUs the code must run on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TargetCpu {
-    /// Every feature of the machine running the compiler (as `wasmtime compile` does).
-    /// The executable refuses to start on a CPU that lacks one of them.
-    #[default]
-    Native,
-    /// x86-64-v2 (SSE4.2, POPCNT): any x86-64 machine of the last 15 years.
-    X86_64V2,
-    /// x86-64-v3 (AVX2, FMA, BMI1/2, LZCNT): Haswell, Zen and later.
-    X86_64V3,
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct CompileOptions {
     pub opt_level: OptLevel,
-    pub target_cpu: TargetCpu,
+    /// What to generate code for (default: x86-64 Linux, this machine's CPU).
+    pub target: Target,
     pub kind: ModuleKind,
     pub unknown_imports: UnknownImports,
     /// Grants and limits baked into the executable.

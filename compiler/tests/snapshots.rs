@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
-use kiln_compiler::{CompileOptions, FunctionDump, ModuleKind, TargetCpu};
+use kiln_compiler::{CompileOptions, FunctionDump, ModuleKind, Target, TargetCpu};
 
 const BLESS_COMMAND: &str = "KILN_BLESS=1 cargo test --release -p kiln-compiler --test snapshots";
 
@@ -27,7 +27,11 @@ fn snapshot_dir() -> PathBuf {
 fn options() -> CompileOptions {
     CompileOptions {
         // A fixed CPU: the disassembly must not depend on the machine running the test.
-        target_cpu: TargetCpu::X86_64V2,
+        target: Target::new(
+            "x86_64-unknown-linux-gnu",
+            TargetCpu::Level("x86-64-v2".into()),
+        )
+        .expect("a supported target"),
         kind: ModuleKind::Library,
         ..CompileOptions::default()
     }

@@ -1,11 +1,13 @@
 //! Kiln's runtime: linked into every executable Kiln produces (staticlib) and used by test
 //! harnesses through the embedding API (rlib).
 //!
+//! Everything specific to the CPU architecture is in `arch`, one module per architecture.
 //! It owns linear memory ([`memory`]), tables, instantiation ([`instance`]), the builtins
 //! compiled code calls ([`builtins`]), trap handling and reports ([`traps`]), the native
 //! stack budget ([`stack`]), WASI preview1 ([`wasi`]) and, with the `exe` feature, the
 //! process entry (`entry`).
 
+mod arch;
 pub mod builtins;
 pub mod embed;
 mod instance;

@@ -45,6 +45,24 @@ pub fn allow_taking_the_memory_image() {
     TAKE_IMAGE.store(true, Ordering::Relaxed);
 }
 
+/// Checks the compiler's promise about a memory image (address, length and offset in linear
+/// memory multiples of the architecture's largest page size), on which moving it into
+/// linear memory page by page relies.
+pub fn check_image_alignment(image: &[u8], offset: u64) -> Result<(), String> {
+    let align = crate::arch::ARCH.image_align();
+    let aligned = |v: u64| v.is_multiple_of(align);
+    if aligned(image.as_ptr() as u64) && aligned(image.len() as u64) && aligned(offset) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the memory image ({} bytes at {:p}, for offset {offset:#x}) is not aligned to \
+             {align} bytes",
+            image.len(),
+            image.as_ptr()
+        ))
+    }
+}
+
 impl LinearMemory {
     /// Reserves the address space and makes `limits.min` pages accessible.
     pub fn new(limits: Limits) -> Result<LinearMemory, String> {
@@ -106,7 +124,7 @@ impl LinearMemory {
         let dst = unsafe { self.base().add(offset as usize) };
         if len >= MAP_IMAGE_THRESHOLD && TAKE_IMAGE.swap(false, Ordering::Relaxed) {
             // SAFETY: source and destination are page aligned and page sized (the compiler's
-            // layout); the source pages belong to the image alone and nothing reads them
+            // layout, checked by `check_image_alignment` when the module was decoded); the source pages belong to the image alone and nothing reads them
             // again (TAKE_IMAGE is true only for the executable's single instantiation).
             let moved = unsafe {
                 libc::mremap(
@@ -245,6 +263,19 @@ mod tests {
             b[3 * 65536 - 1] = 1;
         }
         assert_eq!(m.grow(0), Some(3));
+    }
+
+    #[test]
+    fn misaligned_images_are_refused() {
+        let align = crate::arch::ARCH.image_align() as usize;
+        let buf: &'static [u8] = vec![0u8; 3 * align].leak();
+        let start = buf.as_ptr().align_offset(align);
+        let image = &buf[start..start + align];
+        assert!(check_image_alignment(image, 0).is_ok());
+        assert!(check_image_alignment(image, align as u64 * 3).is_ok());
+        assert!(check_image_alignment(image, 512).is_err());
+        assert!(check_image_alignment(&buf[start + 1..start + 1 + align], 0).is_err());
+        assert!(check_image_alignment(&image[..align - 8], 0).is_err());
     }
 
     #[test]

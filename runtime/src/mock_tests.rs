@@ -6,38 +6,26 @@ use kiln_abi::info::ValType::I32;
 use kiln_abi::info::*;
 use kiln_abi::Trap;
 
+use crate::arch::test_code;
 use crate::embed::{Instance, InstantiateError, Module, Unwind, Val};
 use crate::wasi::WasiCtx;
 
-/// x86-64 code of the mock functions, at fixed offsets in one executable page.
+/// The mock functions ([`test_code`]: this architecture's), in one executable page.
 fn code_page() -> *const u8 {
-    let mut code = vec![0xccu8; 4096];
-    // f0 @0: push rbp; mov rbp, rsp; ud2
-    code[0..6].copy_from_slice(&[0x55, 0x48, 0x89, 0xe5, 0x0f, 0x0b]);
-    // f1 @16: mov dword [rsi], 42; ret
-    code[16..23].copy_from_slice(&[0xc7, 0x06, 0x2a, 0, 0, 0, 0xc3]);
-    // f2 @32: push rbp; mov rbp, rsp; mov rax, [rdi]; mov eax, [rax + 0x20000]; pop rbp; ret
-    code[32..47].copy_from_slice(&[
-        0x55, 0x48, 0x89, 0xe5, 0x48, 0x8b, 0x07, 0x8b, 0x80, 0, 0, 2, 0, 0x5d, 0xc3,
-    ]);
-    // f3 @64: push rbp; mov rbp, rsp; call f0; pop rbp; ret
-    let rel = (0i32 - 73).to_le_bytes();
-    code[64..75].copy_from_slice(&[
-        0x55, 0x48, 0x89, 0xe5, 0xe8, rel[0], rel[1], rel[2], rel[3], 0x5d, 0xc3,
-    ]);
+    let code = test_code::page();
     // SAFETY: a fresh anonymous mapping, made executable after the copy; leaked.
     unsafe {
         let p = libc::mmap(
             std::ptr::null_mut(),
-            4096,
+            code.len(),
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
             -1,
             0,
         );
         assert_ne!(p, libc::MAP_FAILED);
-        std::ptr::copy_nonoverlapping(code.as_ptr(), p.cast(), 4096);
-        libc::mprotect(p, 4096, libc::PROT_READ | libc::PROT_EXEC);
+        std::ptr::copy_nonoverlapping(code.as_ptr(), p.cast(), code.len());
+        libc::mprotect(p, code.len(), libc::PROT_READ | libc::PROT_EXEC);
         p.cast()
     }
 }
@@ -86,13 +74,13 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
         ..ModuleInfo::default()
     };
     let code = code_page();
-    let func = |off: usize, len: u32, ts: (u32, u32), am: (u32, u32)| {
+    let func = |f: test_code::Func, ts: (u32, u32), am: (u32, u32)| {
         // SAFETY: inside the code page.
-        let c = unsafe { code.add(off) };
+        let c = unsafe { code.add(f.offset) };
         FuncEntry {
             code: c,
             trampoline: c,
-            code_len: len,
+            code_len: f.len,
             trap_sites_start: ts.0,
             trap_sites_len: ts.1,
             addr_map_start: am.0,
@@ -101,10 +89,10 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
         }
     };
     let funcs = vec![
-        func(0, 6, (0, 1), (0, 1)),
-        func(16, 7, (1, 0), (1, 0)),
-        func(32, 15, (1, 1), (1, 0)),
-        func(64, 11, (2, 0), (1, 1)),
+        func(test_code::TRAP, (0, 1), (0, 1)),
+        func(test_code::ANSWER, (1, 0), (1, 0)),
+        func(test_code::LOAD_0X20000, (1, 1), (1, 0)),
+        func(test_code::CALL_TRAP, (2, 0), (1, 1)),
     ];
     let site = |code_offset, wasm_offset, trap: Trap| TrapSite {
         code_offset,
@@ -113,8 +101,12 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
         reserved: [0; 3],
     };
     let sites = vec![
-        site(4, 0x10, Trap::Unreachable),
-        site(7, 0x20, Trap::MemoryOutOfBounds),
+        site(test_code::TRAP.trap_at.unwrap(), 0x10, Trap::Unreachable),
+        site(
+            test_code::LOAD_0X20000.trap_at.unwrap(),
+            0x20,
+            Trap::MemoryOutOfBounds,
+        ),
     ];
     let map = vec![
         AddrMapEntry {

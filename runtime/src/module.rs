@@ -58,11 +58,17 @@ impl ModuleInner {
             .filter(|f| !kiln_abi::cpu::host_has(f))
             .collect();
         if !missing.is_empty() {
+            let baseline = crate::arch::ARCH.baseline_cpu();
             return Err(format!(
                 "this program was compiled for CPUs with {}, which this CPU lacks \
-                 (compile it with `kiln compile --target-cpu x86-64-v2` to run on any x86-64 machine)",
-                missing.join(", ")
+                 (compile it with `kiln compile --target-cpu {}` to run on {})",
+                missing.join(", "),
+                baseline.name,
+                baseline.about
             ));
+        }
+        if let Some((image, offset)) = sections.image {
+            crate::memory::check_image_alignment(image, offset)?;
         }
         let num_defined = info.funcs.len() - info.num_imported_funcs as usize;
         if funcs.len() != num_defined {

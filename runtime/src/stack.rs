@@ -13,12 +13,13 @@
 //! Every instance created on a thread (its "store") gets the same limit at each outermost
 //! entry, because wasm of one instance calls into others without passing through the host.
 
-use std::arch::asm;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use kiln_abi::vmctx::VmCtx;
+
+use crate::arch::stack_pointer;
 
 /// Native stack the host code called from wasm may use below the limit.
 pub const HOST_MARGIN: usize = 256 * 1024;
@@ -70,14 +71,6 @@ fn set_limits(entered: *mut VmCtx, limit: usize) {
     }
 }
 
-#[inline(always)]
-fn sp() -> usize {
-    let sp: usize;
-    // SAFETY: reads the stack pointer.
-    unsafe { asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
-    sp
-}
-
 extern "C" {
     static __libc_stack_end: *mut libc::c_void;
 }
@@ -111,7 +104,7 @@ fn stack_low() -> usize {
             }
             if addr.is_null() {
                 // Unknown: assume only what we can see is safe.
-                sp().saturating_sub(512 << 10)
+                stack_pointer().saturating_sub(512 << 10)
             } else {
                 addr as usize + (32 << 10)
             }
@@ -133,7 +126,7 @@ pub fn with_wasm_stack<R>(vmctx: *mut VmCtx, max_wasm_stack: usize, f: impl FnOn
     if DEPTH.with(Cell::get) > 0 {
         return nested(f);
     }
-    let here = sp();
+    let here = stack_pointer();
     let fits = here
         .checked_sub(max + HOST_MARGIN)
         .is_some_and(|bottom| bottom >= stack_low());
@@ -153,7 +146,7 @@ pub fn with_wasm_stack<R>(vmctx: *mut VmCtx, max_wasm_stack: usize, f: impl FnOn
                 let job = job;
                 let vm = vm;
                 STORE.with(|c| c.set(store));
-                let here = sp();
+                let here = stack_pointer();
                 set_limits(vm.0, here - max);
                 AssertSend(nested(job.0))
             })
@@ -189,7 +182,8 @@ mod tests {
     fn limit_is_below_sp_and_above_low() {
         let mut vm: VmCtx = unsafe { std::mem::zeroed() };
         let vmp: *mut VmCtx = &mut vm;
-        let (limit, sp_in) = with_wasm_stack(vmp, 0, || (unsafe { (*vmp).stack_limit }, sp()));
+        let (limit, sp_in) =
+            with_wasm_stack(vmp, 0, || (unsafe { (*vmp).stack_limit }, stack_pointer()));
         assert!(limit < sp_in && sp_in - limit <= DEFAULT_MAX_WASM_STACK + 4096);
         assert!(limit - HOST_MARGIN >= stack_low());
     }

@@ -123,28 +123,13 @@ pub fn exit(code: i32) -> ! {
     unsafe { kiln_unwind() }
 }
 
-/// The code bound to a function import Kiln does not provide, in an executable compiled with
-/// `--unknown-imports=trap`. Direct calls to such an import trap in compiled code; this stub
-/// catches the other way in, a call through a table, whatever the signature: it never
-/// returns, and raises [`Trap::UnknownImport`] with the wasm caller's backtrace.
-///
-/// # Safety
-/// Only called by compiled wasm code, inside [`call`].
-#[unsafe(naked)]
-pub unsafe extern "C" fn unknown_import() {
-    core::arch::naked_asm!(
-        // On entry [rsp] is the return address into the wasm caller and rbp is the caller's
-        // frame pointer (wasm code keeps frame pointers).
-        "mov rdi, [rsp]",
-        "mov rsi, rbp",
-        "and rsp, -16",
-        "call {raise}",
-        "ud2",
-        raise = sym unknown_import_raise,
-    )
-}
+pub use crate::arch::unknown_import;
 
-extern "C" fn unknown_import_raise(ret: usize, fp: usize) -> ! {
+/// Where [`unknown_import`] (the code bound to an import Kiln does not provide,
+/// in an executable compiled with `--unknown-imports=trap`) lands: raises
+/// [`Trap::UnknownImport`] with the wasm caller's backtrace. `ret` is the return address
+/// into the wasm caller, `fp` its frame pointer.
+pub(crate) extern "C" fn unknown_import_raise(ret: usize, fp: usize) -> ! {
     // SAFETY: a thread-local flag in the C helper.
     if unsafe { kiln_in_catch() } == 0 {
         eprintln!("wasm trap: {}", Trap::UnknownImport.message());
@@ -363,13 +348,7 @@ unsafe extern "C" fn handler(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut l
         _ => 0,
     };
     // SAFETY: as above.
-    let (pc, fp) = unsafe {
-        let uc = &*(ctx as *const libc::ucontext_t);
-        (
-            uc.uc_mcontext.gregs[libc::REG_RIP as usize] as usize,
-            uc.uc_mcontext.gregs[libc::REG_RBP as usize] as usize,
-        )
-    };
+    let (pc, fp) = unsafe { crate::arch::signal_pc_fp(ctx) };
     // SAFETY: reads a thread-local in the C helper.
     if unsafe { kiln_in_catch() } != 0 {
         if let Some(trap) = trap_at(pc) {
@@ -401,8 +380,8 @@ unsafe fn record_trap(r: &mut Record, trap: Trap, pc: usize, mut fp: usize, faul
     r.frames[0] = pc;
     r.n = 1;
     while r.n < MAX_FRAMES && fp != 0 && fp.is_multiple_of(8) {
-        // SAFETY: `fp` is a wasm frame's frame pointer: [fp] = caller fp, [fp+8] = return.
-        let (next, ret) = unsafe { (*(fp as *const usize), *(fp as *const usize).add(1)) };
+        // SAFETY: `fp` is a wasm frame's frame pointer, and wasm frames keep frame records.
+        let (next, ret) = unsafe { crate::arch::frame_record(fp) };
         if lookup_pc(ret.wrapping_sub(1)).is_none() {
             break;
         }
@@ -483,14 +462,16 @@ impl std::fmt::Write for StackWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::test_code;
     use kiln_abi::descriptor::{FuncEntry, ModuleDescriptor, TrapSite, MAGIC};
     use kiln_abi::info::{FuncType, ModuleInfo};
 
-    /// A registered module of one function `push rbp; mov rbp, rsp; ud2; int3...` whose
-    /// `ud2` (offset 4) is a trap site.
-    fn module_code() -> usize {
-        let code: &'static mut [u8] = vec![0xccu8; 64].leak();
-        code[..6].copy_from_slice(&[0x55, 0x48, 0x89, 0xe5, 0x0f, 0x0b]);
+    /// A registered module of one function, [`test_code::TRAP`], whose trap instruction
+    /// is a trap site. Returns its address and the trap site's offset.
+    fn module_code() -> (usize, u32) {
+        let f = test_code::TRAP;
+        let site = f.trap_at.expect("TRAP traps");
+        let code: &'static mut [u8] = test_code::page()[f.offset..f.offset + 64].to_vec().leak();
         let info = ModuleInfo {
             types: vec![FuncType {
                 params: vec![],
@@ -502,7 +483,7 @@ mod tests {
         .encode()
         .leak();
         let sites = vec![TrapSite {
-            code_offset: 4,
+            code_offset: site,
             wasm_offset: 0x30,
             trap: Trap::Unreachable as u8,
             reserved: [0; 3],
@@ -531,16 +512,17 @@ mod tests {
         let desc: &'static ModuleDescriptor = Box::leak(Box::new(desc));
         // SAFETY: everything above is leaked, so it lives forever.
         unsafe { crate::module::register(desc) }.expect("registers");
-        code.as_ptr() as usize
+        (code.as_ptr() as usize, site)
     }
 
     #[test]
     fn only_recorded_trap_sites_are_wasm_traps() {
-        let code = module_code();
-        assert_eq!(trap_at(code + 4), Some(Trap::Unreachable));
+        let (code, site) = module_code();
+        let site = site as usize;
+        assert_eq!(trap_at(code + site), Some(Trap::Unreachable));
         // Wasm code that is not a trap site: a fault there is a bug, not a trap.
         assert_eq!(trap_at(code), None);
-        assert_eq!(trap_at(code + 5), None);
+        assert_eq!(trap_at(code + site + 1), None);
         // The runtime's own code, the C helper, and addresses in no module.
         assert_eq!(trap_at(report as *const () as usize), None);
         assert_eq!(trap_at(kiln_catch as *const () as usize), None);

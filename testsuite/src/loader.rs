@@ -8,6 +8,9 @@
 //! [`crate::spec::embed::builtin_address`], then the process's own symbols (`dlsym`),
 //! then a few libm fallbacks. The mapping is never freed: the runtime keeps pointers into
 //! it (trap lookup, descriptors) for the life of the process.
+//!
+//! The object must be for this process's architecture; what differs per architecture (the
+//! relocation types, the PLT entry) is in one submodule per architecture.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,10 +22,38 @@ use object::read::{
 };
 use object::{RelocationFlags, SectionFlags};
 
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+#[cfg(target_arch = "x86_64")]
+use x86_64 as arch;
+#[cfg(not(target_arch = "x86_64"))]
+compile_error!("the object loader knows x86_64 only: add a module to src/loader for this one");
+
+/// What one relocation refers to, as the architecture's formulas need it.
+struct Reloc {
+    /// S: the symbol's (or section's) address.
+    symbol: i64,
+    /// A.
+    addend: i64,
+    /// P: the address of the place being relocated.
+    place: i64,
+    /// The address of the symbol's GOT slot, if it has one.
+    got: Option<i64>,
+    /// The address of the symbol's PLT entry, if it has one (undefined symbols).
+    plt: Option<i64>,
+}
+
+/// Why an architecture could not apply a relocation.
+enum RelocError {
+    Unsupported,
+    Overflow,
+    NoGotSlot,
+}
+
 /// Why an object could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadError {
-    /// Not an ELF x86-64 relocatable object, or corrupt.
+    /// Not an ELF relocatable object for this process's architecture, or corrupt.
     Parse(String),
     /// An undefined symbol nothing in this process provides.
     UnknownSymbol(String),
@@ -176,9 +207,11 @@ fn libm_fallback(name: &str) -> Option<usize> {
     Some(p)
 }
 
-const PAGE: usize = 4096;
-/// `jmp *disp32(%rip)`, padded to 8 bytes with `ud2`.
-const PLT_ENTRY: usize = 8;
+/// The host's page size (what `mprotect` works in).
+fn page() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
+}
 
 fn align_up(x: usize, a: usize) -> usize {
     let a = a.max(1);
@@ -199,7 +232,8 @@ fn is_exec(s: &object::read::Section<'_, '_>) -> bool {
     }
 }
 
-/// Loads an ELF x86-64 relocatable object, resolving undefined symbols with `resolve`.
+/// Loads an ELF relocatable object for this process's architecture, resolving undefined
+/// symbols with `resolve`.
 ///
 /// # Safety
 /// The object's code becomes executable in this process.
@@ -208,11 +242,10 @@ pub unsafe fn load(
     resolve: &dyn Fn(&str) -> Option<usize>,
 ) -> Result<Loaded, LoadError> {
     let file = object::File::parse(obj).map_err(|e| LoadError::Parse(e.to_string()))?;
-    if file.format() != object::BinaryFormat::Elf
-        || file.architecture() != object::Architecture::X86_64
-    {
+    if file.format() != object::BinaryFormat::Elf || file.architecture() != arch::ARCHITECTURE {
         return Err(LoadError::Parse(format!(
-            "expected an ELF x86-64 object, got {:?} {:?}",
+            "expected an ELF {:?} object, got {:?} {:?}",
+            arch::ARCHITECTURE,
             file.format(),
             file.architecture()
         )));
@@ -240,11 +273,7 @@ pub unsafe fn load(
             if let (RelocationFlags::Elf { r_type }, RelocationTarget::Symbol(si)) =
                 (r.flags(), r.target())
             {
-                if matches!(
-                    r_type,
-                    elf::R_X86_64_GOTPCREL | elf::R_X86_64_GOTPCRELX | elf::R_X86_64_REX_GOTPCRELX
-                ) && !got.contains_key(&si)
-                {
+                if arch::needs_got(r_type) && !got.contains_key(&si) {
                     let n = got.len();
                     got.insert(si, n);
                 }
@@ -267,8 +296,9 @@ pub unsafe fn load(
         cursor += s.size() as usize;
     }
     let plt_start = align_up(cursor, 16);
-    let plt_end = plt_start + undefined_order.len() * PLT_ENTRY;
-    let data_start = align_up(plt_end, PAGE);
+    let plt_end = plt_start + undefined_order.len() * arch::PLT_ENTRY;
+    let page = page();
+    let data_start = align_up(plt_end, page);
     cursor = data_start;
     for s in file.sections().filter(|s| is_alloc(s) && !is_exec(s)) {
         cursor = align_up(cursor, s.align() as usize);
@@ -276,7 +306,7 @@ pub unsafe fn load(
         cursor += s.size() as usize;
     }
     let got_start = align_up(cursor, 8);
-    let total = align_up(got_start + got.len() * 8, PAGE).max(PAGE);
+    let total = align_up(got_start + got.len() * 8, page).max(page);
 
     // SAFETY: a fresh private anonymous mapping.
     let base = unsafe {
@@ -349,12 +379,9 @@ pub unsafe fn load(
     }
     let mut plt: HashMap<SymbolIndex, usize> = HashMap::new();
     for (i, si) in undefined_order.iter().enumerate() {
-        let at = plt_start + i * PLT_ENTRY;
+        let at = plt_start + i * arch::PLT_ENTRY;
         let got_at = got_start + got[si] * 8;
-        let disp = got_at as i64 - (at + 6) as i64;
-        mem[at..at + 2].copy_from_slice(&[0xff, 0x25]);
-        mem[at + 2..at + 6].copy_from_slice(&(disp as i32).to_le_bytes());
-        mem[at + 6..at + 8].copy_from_slice(&[0x0f, 0x0b]);
+        arch::write_plt_entry(&mut mem[at..at + arch::PLT_ENTRY], base + at, base + got_at);
         plt.insert(*si, base + at);
     }
 
@@ -382,65 +409,31 @@ pub unsafe fn load(
                 RelocationTarget::Absolute => (0, "absolute".into(), None),
                 _ => return Err(LoadError::Parse("unknown relocation target".into())),
             };
-            let a = r.addend();
             let at = sec_off + r_off as usize;
-            let p = (base + at) as i64;
-            let overflow = || LoadError::Overflow {
-                section: sec_name.clone(),
-                offset: r_off,
-                symbol: sym_name.clone(),
+            let reloc = Reloc {
+                symbol: sym,
+                addend: r.addend(),
+                place: (base + at) as i64,
+                got: si
+                    .and_then(|si| got.get(&si))
+                    .map(|slot| (base + got_start + slot * 8) as i64),
+                plt: si.and_then(|si| plt.get(&si)).map(|&stub| stub as i64),
             };
-            let write32 = |mem: &mut [u8], v: i64, signed: bool| -> Result<(), LoadError> {
-                let ok = if signed {
-                    i32::try_from(v).is_ok()
-                } else {
-                    u32::try_from(v).is_ok()
-                };
-                if !ok {
-                    return Err(overflow());
-                }
-                mem[at..at + 4].copy_from_slice(&(v as u32).to_le_bytes());
-                Ok(())
-            };
-            match r_type {
-                elf::R_X86_64_64 => {
-                    mem[at..at + 8].copy_from_slice(&(sym.wrapping_add(a) as u64).to_le_bytes());
-                }
-                elf::R_X86_64_PC32 | elf::R_X86_64_PLT32 => {
-                    let mut target = sym;
-                    let direct = sym.wrapping_add(a).wrapping_sub(p);
-                    if i32::try_from(direct).is_err() {
-                        // A far host function: go through its PLT entry.
-                        if let Some(stub) = si.and_then(|si| plt.get(&si)) {
-                            target = *stub as i64;
-                        }
-                    }
-                    write32(mem, target.wrapping_add(a).wrapping_sub(p), true)?;
-                }
-                elf::R_X86_64_32 => write32(mem, sym.wrapping_add(a), false)?,
-                elf::R_X86_64_32S => write32(mem, sym.wrapping_add(a), true)?,
-                elf::R_X86_64_PC64 => {
-                    mem[at..at + 8].copy_from_slice(
-                        &(sym.wrapping_add(a).wrapping_sub(p) as u64).to_le_bytes(),
-                    );
-                }
-                elf::R_X86_64_GOTPCREL | elf::R_X86_64_GOTPCRELX | elf::R_X86_64_REX_GOTPCRELX => {
-                    let slot = si.and_then(|si| got.get(&si)).ok_or_else(|| {
-                        LoadError::Parse(format!(
-                            "GOT relocation against {sym_name} without a symbol"
-                        ))
-                    })?;
-                    let g = (base + got_start + slot * 8) as i64;
-                    write32(mem, g.wrapping_add(a).wrapping_sub(p), true)?;
-                }
-                _ => {
-                    return Err(LoadError::UnsupportedRelocation {
-                        section: sec_name,
-                        offset: r_off,
-                        r_type,
-                    })
-                }
-            }
+            arch::apply(r_type, &reloc, &mut mem[at..]).map_err(|e| match e {
+                RelocError::Unsupported => LoadError::UnsupportedRelocation {
+                    section: sec_name.clone(),
+                    offset: r_off,
+                    r_type,
+                },
+                RelocError::Overflow => LoadError::Overflow {
+                    section: sec_name.clone(),
+                    offset: r_off,
+                    symbol: sym_name.clone(),
+                },
+                RelocError::NoGotSlot => LoadError::Parse(format!(
+                    "GOT relocation against {sym_name} without a symbol"
+                )),
+            })?;
         }
     }
 
@@ -479,7 +472,8 @@ mod tests {
         flags
             .set("is_pic", if pic { "true" } else { "false" })
             .unwrap();
-        let isa = isa::lookup_by_name("x86_64-unknown-linux-gnu")
+        let triple = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+        let isa = isa::lookup_by_name(&triple)
             .unwrap()
             .finish(settings::Flags::new(flags))
             .unwrap();
@@ -573,7 +567,7 @@ mod tests {
             assert_eq!(
                 unsafe { *(desc as *const usize) },
                 f,
-                "R_X86_64_64 in data (pic={pic})"
+                "an absolute address in data (pic={pic})"
             );
             let f: extern "C" fn(i64) -> i64 = unsafe { std::mem::transmute(f) };
             assert_eq!(f(5), 10 + 5000 + 100, "pic={pic}");

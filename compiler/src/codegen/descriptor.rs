@@ -6,7 +6,7 @@
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use kiln_abi::descriptor::{
-    DescriptorEncoder, Encoded, FuncPointer, FuncTableEncoder, Section, IMAGE_ALIGN, RECORD_ALIGN,
+    DescriptorEncoder, Encoded, FuncPointer, FuncTableEncoder, Section, RECORD_ALIGN,
 };
 use kiln_abi::info::{ModuleInfo, RunConfig, SegmentMode};
 use kiln_abi::symbols;
@@ -88,7 +88,7 @@ pub(super) fn write_descriptor(
     let image_id = match image {
         Some(image) => {
             lengths.image = Some((image.bytes.len(), image.offset));
-            let id = define_blob(module, "kiln_memory_image", image.bytes, IMAGE_ALIGN)?;
+            let id = define_blob(module, "kiln_memory_image", image.bytes, image.align)?;
             Some(id)
         }
         None => None,

@@ -26,7 +26,6 @@ use kiln_abi::info::{ImportKind, ModuleInfo, RunConfig};
 use kiln_abi::Trap;
 
 use crate::environ::ModuleEnv;
-use crate::object::build_isa;
 use crate::translate::ModuleCtx;
 use crate::{CompileError, CompileOptions, ModuleKind, OptLevel, UnknownImports};
 
@@ -125,7 +124,7 @@ pub fn emit(
     opts: &CompileOptions,
     dump: Dump<'_>,
 ) -> Result<(Vec<u8>, Vec<FunctionDump>), CompileError> {
-    let (isa, cpu_features) = build_isa(opts.opt_level, opts.target_cpu)?;
+    let (isa, cpu_features) = opts.target.isa(opts.opt_level)?;
     let builder = ObjectBuilder::new(
         isa.clone(),
         "kiln-module",
@@ -226,7 +225,7 @@ pub fn emit(
         Vec::new()
     };
 
-    let image = crate::image::build(info, &env.data);
+    let image = crate::image::build(info, &env.data, opts.target.image_align());
     let inputs = descriptor::DescriptorInputs {
         info: env.info.clone(),
         data: env.data,

@@ -1,36 +1,100 @@
-//! CPU features the compiled code may use. The compiler enables a set of them (a level such
-//! as x86-64-v2, or everything the compiling machine has) and records the set in
-//! [`crate::info::RunConfig::cpu_features`]; the executable checks them at start-up, so a
-//! binary copied to an older machine stops with a clear message instead of `SIGILL`.
+//! CPU features the compiled code may use, per architecture. The compiler enables a set of
+//! them (a named level such as x86-64-v2, or everything the compiling machine has) and
+//! records the set in [`crate::info::RunConfig::cpu_features`]; the executable checks them at
+//! start-up, so a binary copied to an older machine stops with a clear message instead of
+//! `SIGILL`.
 
-/// (Cranelift x64 setting, the feature's name in `is_x86_feature_detected!`).
-pub const FEATURES: &[(&str, &str)] = &[
-    ("has_sse3", "sse3"),
-    ("has_ssse3", "ssse3"),
-    ("has_sse41", "sse4.1"),
-    ("has_sse42", "sse4.2"),
-    ("has_popcnt", "popcnt"),
-    ("has_avx", "avx"),
-    ("has_avx2", "avx2"),
-    ("has_fma", "fma"),
-    ("has_bmi1", "bmi1"),
-    ("has_bmi2", "bmi2"),
-    ("has_lzcnt", "lzcnt"),
-];
+use crate::target::Arch;
 
-/// x86-64-v2: every x86-64 machine of the last 15 years.
-pub const X86_64_V2: &[&str] = &["sse3", "ssse3", "sse4.1", "sse4.2", "popcnt"];
+/// One optional CPU feature of an architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Feature {
+    /// The Cranelift ISA setting that lets code use it (`has_avx2`).
+    pub setting: &'static str,
+    /// Its name in the run config and in messages, as the standard library's feature
+    /// detection spells it (`avx2`).
+    pub name: &'static str,
+}
 
-/// x86-64-v3: Haswell (2013) and later, Zen and later.
-pub const X86_64_V3: &[&str] = &[
-    "sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "avx", "avx2", "fma", "bmi1", "bmi2", "lzcnt",
-];
+/// A named set of features: what `--target-cpu NAME` selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Level {
+    pub name: &'static str,
+    /// Who has it, for `--help` and messages.
+    pub about: &'static str,
+    /// Names from the architecture's [`Feature`] list.
+    pub features: &'static [&'static str],
+}
 
-/// Whether the machine running this code has `feature` (a name from [`FEATURES`]).
-#[cfg(feature = "std")]
-pub fn host_has(feature: &str) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
+impl Arch {
+    /// The optional features Kiln knows for this architecture.
+    pub fn cpu_features(self) -> &'static [Feature] {
+        match self {
+            Arch::X86_64 => x86_64::FEATURES,
+        }
+    }
+
+    /// The named levels, most portable first.
+    pub fn cpu_levels(self) -> &'static [Level] {
+        match self {
+            Arch::X86_64 => x86_64::LEVELS,
+        }
+    }
+
+    /// The level named `name`.
+    pub fn cpu_level(self, name: &str) -> Option<&'static Level> {
+        self.cpu_levels().iter().find(|l| l.name == name)
+    }
+
+    /// The most portable level: what a start-up failure suggests compiling for.
+    pub fn baseline_cpu(self) -> &'static Level {
+        &self.cpu_levels()[0]
+    }
+}
+
+/// x86-64: the psABI micro-architecture levels.
+pub mod x86_64 {
+    use super::{Feature, Level};
+
+    pub const FEATURES: &[Feature] = &[
+        f("has_sse3", "sse3"),
+        f("has_ssse3", "ssse3"),
+        f("has_sse41", "sse4.1"),
+        f("has_sse42", "sse4.2"),
+        f("has_popcnt", "popcnt"),
+        f("has_avx", "avx"),
+        f("has_avx2", "avx2"),
+        f("has_fma", "fma"),
+        f("has_bmi1", "bmi1"),
+        f("has_bmi2", "bmi2"),
+        f("has_lzcnt", "lzcnt"),
+    ];
+
+    const V2: &[&str] = &["sse3", "ssse3", "sse4.1", "sse4.2", "popcnt"];
+
+    pub const LEVELS: &[Level] = &[
+        Level {
+            name: "x86-64-v2",
+            about: "any x86-64 machine of the last 15 years (SSE4.2, POPCNT)",
+            features: V2,
+        },
+        Level {
+            name: "x86-64-v3",
+            about: "Haswell (2013), Zen and later (AVX2, FMA, BMI1/2, LZCNT)",
+            features: &[
+                "sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "avx", "avx2", "fma", "bmi1",
+                "bmi2", "lzcnt",
+            ],
+        },
+    ];
+
+    const fn f(setting: &'static str, name: &'static str) -> Feature {
+        Feature { setting, name }
+    }
+
+    /// Whether this machine has `feature` (a name from [`FEATURES`]).
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    pub fn host_has(feature: &str) -> bool {
         match feature {
             "sse3" => std::is_x86_feature_detected!("sse3"),
             "ssse3" => std::is_x86_feature_detected!("ssse3"),
@@ -46,6 +110,16 @@ pub fn host_has(feature: &str) -> bool {
             _ => false,
         }
     }
+}
+
+/// Whether the machine running this code has `feature` (a name from
+/// [`Arch::cpu_features`] of [`Arch::HOST`]). False on an architecture Kiln does not know.
+#[cfg(feature = "std")]
+pub fn host_has(feature: &str) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86_64::host_has(feature)
+    }
     #[cfg(not(target_arch = "x86_64"))]
     {
         let _ = feature;
@@ -59,8 +133,29 @@ mod tests {
 
     #[test]
     fn levels_use_known_features() {
-        for f in X86_64_V2.iter().chain(X86_64_V3) {
-            assert!(FEATURES.iter().any(|(_, n)| n == f), "{f}");
+        for &arch in Arch::ALL {
+            assert!(!arch.cpu_levels().is_empty(), "{arch:?} has no levels");
+            for level in arch.cpu_levels() {
+                assert_ne!(level.name, "native", "`native` is not a level");
+                for f in level.features {
+                    assert!(
+                        arch.cpu_features().iter().any(|k| k.name == *f),
+                        "{arch:?} {}: {f}",
+                        level.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_level_includes_the_baseline() {
+        for &arch in Arch::ALL {
+            for level in arch.cpu_levels() {
+                for f in arch.baseline_cpu().features {
+                    assert!(level.features.contains(f), "{}: {f}", level.name);
+                }
+            }
         }
     }
 }

@@ -12,7 +12,8 @@
 //!   ├─ config ────► postcard-encoded crate::info::RunConfig (compile-time grants)
 //!   └─ image ─────► the initial contents of linear memory from `image_offset` on, when
 //!                   every active data segment could be applied at compile time; page
-//!                   aligned and padded to whole pages (see [`IMAGE_ALIGN`])
+//!                   aligned and padded to whole pages of the target's largest page size
+//!                   ([`crate::target::Arch::image_align`])
 //! ```
 //!
 //! # One encoder, one decoder
@@ -63,10 +64,6 @@ pub struct ModuleDescriptor {
     pub image_len: usize,
     pub image_offset: u64,
 }
-
-/// Alignment and size granule of the memory image: a host page, so that an executable can
-/// map its image into linear memory copy-on-write instead of copying it.
-pub const IMAGE_ALIGN: u64 = 4096;
 
 /// One defined function's machine code and metadata.
 #[repr(C)]
@@ -674,7 +671,7 @@ mod tests {
             [1u8, 2, 3],
             [4u8; 5],
             [6u8; 2],
-            vec![7u8; IMAGE_ALIGN as usize],
+            vec![7u8; crate::target::Arch::X86_64.image_align() as usize],
         );
         let desc = DescriptorEncoder {
             info_len: info.len(),

@@ -311,7 +311,8 @@ pub struct RunConfig {
     pub runtime_grants: bool,
     /// Native stack bytes wasm code may use before `call stack exhausted`; 0 = default.
     pub max_wasm_stack: u64,
-    /// CPU features the code was compiled to use (names from [`crate::cpu::FEATURES`]).
+    /// CPU features the code was compiled to use (names from the target's
+    /// [`crate::target::Arch::cpu_features`]).
     pub cpu_features: Vec<String>,
 }
 

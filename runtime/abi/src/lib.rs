@@ -3,8 +3,9 @@
 //! Everything both sides must agree on lives here and nowhere else: the layout of the
 //! context every compiled function receives ([`vmctx`]), the symbols the object file
 //! defines and references ([`symbols`]), trap codes ([`Trap`]), linear-memory constants
-//! ([`memory`]), and the module descriptor the compiler emits for the runtime to
-//! instantiate from ([`descriptor`], [`info`]).
+//! ([`memory`]), the module descriptor the compiler emits for the runtime to
+//! instantiate from ([`descriptor`], [`info`]), and the facts about each target
+//! architecture both sides rely on ([`target`], [`cpu`]).
 //!
 //! # Calling convention
 //!
@@ -34,6 +35,7 @@ pub mod descriptor;
 pub mod info;
 pub mod memory;
 pub mod symbols;
+pub mod target;
 pub mod vmctx;
 pub mod wasi;
 

@@ -1,0 +1,131 @@
+//! x86-64 (System V, Linux): what [`super`] needs from this architecture.
+//!
+//! SANDBOX-CRITICAL (two reviews please): the trap handler trusts these registers and the
+//! frame-record layout to decide what is a wasm trap and to walk wasm frames.
+
+use std::arch::{asm, naked_asm};
+
+pub const ARCH: kiln_abi::target::Arch = kiln_abi::target::Arch::X86_64;
+
+/// RIP and RBP of the interrupted context.
+///
+/// # Safety
+/// `ucontext` is a kernel-provided `ucontext_t` of an `SA_SIGINFO` handler.
+#[inline(always)]
+pub unsafe fn signal_pc_fp(ucontext: *const libc::c_void) -> (usize, usize) {
+    // SAFETY: the caller's contract.
+    let uc = unsafe { &*(ucontext as *const libc::ucontext_t) };
+    let gregs = &uc.uc_mcontext.gregs;
+    (
+        gregs[libc::REG_RIP as usize] as usize,
+        gregs[libc::REG_RBP as usize] as usize,
+    )
+}
+
+/// `push rbp; mov rbp, rsp` leaves [rbp] = the caller's rbp and [rbp + 8] = the return
+/// address the `call` pushed.
+///
+/// # Safety
+/// `fp` is the frame pointer of a live frame with such a record.
+#[inline(always)]
+pub unsafe fn frame_record(fp: usize) -> (usize, usize) {
+    let p = fp as *const usize;
+    // SAFETY: the caller's contract: two words of a live frame.
+    unsafe { (*p, *p.add(1)) }
+}
+
+#[inline(always)]
+pub fn stack_pointer() -> usize {
+    let sp: usize;
+    // SAFETY: copies rsp into a register; touches no memory.
+    unsafe { asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
+    sp
+}
+
+/// See [`super::unknown_import`].
+///
+/// # Safety
+/// Only called by compiled wasm code, inside `traps::call`.
+#[unsafe(naked)]
+pub unsafe extern "C" fn unknown_import() {
+    naked_asm!(
+        // On entry [rsp] is the return address into the wasm caller and rbp is the caller's
+        // frame pointer (wasm code keeps frame pointers). Realign the stack for the call;
+        // `raise` never returns.
+        "mov rdi, [rsp]",
+        "mov rsi, rbp",
+        "and rsp, -16",
+        "call {raise}",
+        "ud2",
+        raise = sym crate::traps::unknown_import_raise,
+    )
+}
+
+/// Hand-assembled x86-64 code for the runtime's tests: a few functions at fixed places in
+/// one page, each described by a [`Func`].
+#[cfg(test)]
+pub mod test_code {
+    /// A function of [`page`].
+    pub struct Func {
+        /// Where it starts in the page.
+        pub offset: usize,
+        pub len: u32,
+        /// The offset (from its start) of its faulting instruction, if it has one.
+        pub trap_at: Option<u32>,
+    }
+
+    /// `fn()`: keeps a frame record and executes a trap instruction (`push rbp;
+    /// mov rbp, rsp; ud2`).
+    pub const TRAP: Func = Func {
+        offset: 0,
+        len: 6,
+        trap_at: Some(4),
+    };
+    /// An array-call trampoline writing i32 42 to `values[0]` (`mov dword [rsi], 42; ret`).
+    pub const ANSWER: Func = Func {
+        offset: 16,
+        len: 7,
+        trap_at: None,
+    };
+    /// `fn(vmctx)`: loads from linear memory address 0x20000 (`push rbp; mov rbp, rsp;
+    /// mov rax, [rdi]; mov eax, [rax + 0x20000]; pop rbp; ret`; vmctx starts with the
+    /// memory base).
+    pub const LOAD_0X20000: Func = Func {
+        offset: 32,
+        len: 15,
+        trap_at: Some(7),
+    };
+    /// `fn()`: keeps a frame record and calls [`TRAP`] (`push rbp; mov rbp, rsp; call;
+    /// pop rbp; ret`).
+    pub const CALL_TRAP: Func = Func {
+        offset: 64,
+        len: 11,
+        trap_at: None,
+    };
+
+    /// The page: the functions above, `int3` everywhere else.
+    pub fn page() -> Vec<u8> {
+        let mut code = vec![0xccu8; 4096];
+        let mut put = |f: &Func, bytes: &[u8]| {
+            assert_eq!(bytes.len(), f.len as usize);
+            code[f.offset..f.offset + bytes.len()].copy_from_slice(bytes);
+        };
+        put(&TRAP, &[0x55, 0x48, 0x89, 0xe5, 0x0f, 0x0b]);
+        put(&ANSWER, &[0xc7, 0x06, 0x2a, 0, 0, 0, 0xc3]);
+        put(
+            &LOAD_0X20000,
+            &[
+                0x55, 0x48, 0x89, 0xe5, 0x48, 0x8b, 0x07, 0x8b, 0x80, 0, 0, 2, 0, 0x5d, 0xc3,
+            ],
+        );
+        // The call's displacement is relative to the end of the 5-byte `call` at +4.
+        let rel = (TRAP.offset as i32 - (CALL_TRAP.offset as i32 + 9)).to_le_bytes();
+        put(
+            &CALL_TRAP,
+            &[
+                0x55, 0x48, 0x89, 0xe5, 0xe8, rel[0], rel[1], rel[2], rel[3], 0x5d, 0xc3,
+            ],
+        );
+        code
+    }
+}
