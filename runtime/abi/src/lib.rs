@@ -2,7 +2,8 @@
 //!
 //! Everything both sides must agree on lives here and nowhere else: the layout of the
 //! context every compiled function receives ([`vmctx`]), the symbols the object file
-//! defines and references ([`symbols`]), trap codes ([`Trap`]), linear-memory constants
+//! defines and references ([`symbols`]), the runtime builtins compiled code calls and their
+//! signatures ([`builtin`]), trap codes ([`Trap`]), linear-memory constants
 //! ([`memory`]), and the module descriptor the compiler emits for the runtime to
 //! instantiate from ([`descriptor`], [`info`]).
 //!
@@ -29,6 +30,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
 
+pub mod builtin;
 pub mod cpu;
 pub mod descriptor;
 pub mod info;
