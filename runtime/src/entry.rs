@@ -33,7 +33,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use kiln_abi::descriptor::ModuleDescriptor;
 
-use crate::embed::{Instance, InstantiateError, Module, Unwind};
+use crate::embed::{Extern, Func, Instance, InstantiateError, Module, Unwind};
 use crate::wasi::WasiCtx;
 
 extern "C" {
@@ -180,9 +180,7 @@ fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateErro
             ImportKind::Func(t) if unknown(import) => {
                 let ty = info.types[t as usize].clone();
                 let stub = crate::traps::unknown_import as *const () as *const u8;
-                imports.push(crate::embed::Extern::Func(crate::embed::Func::host(
-                    ty, stub,
-                )));
+                imports.push(Extern::Func(Func::host(ty, stub)));
             }
             _ => {
                 let one = ModuleInfo {
@@ -190,7 +188,11 @@ fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateErro
                     imports: vec![import.clone()],
                     ..ModuleInfo::default()
                 };
-                imports.extend(crate::wasi::imports_for(&one)?);
+                imports.extend(
+                    crate::wasi::imports_for(&one)?
+                        .into_iter()
+                        .map(Extern::from_vm),
+                );
             }
         }
     }

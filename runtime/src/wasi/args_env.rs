@@ -2,9 +2,9 @@
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::ctx::with;
 use super::errno::{Errno, OVERFLOW};
 use super::guest::Guest;
-use super::with;
 
 /// Writes a list of NUL-terminated strings: pointers to `ptrs`, bytes to `buf`.
 /// Writes a list of NUL-terminated strings: pointers to `ptrs`, bytes to `buf`, one

@@ -5,15 +5,16 @@
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::constants::clockid;
+use super::ctx::with;
 use super::errno::{self, Errno};
-use super::with;
 
 pub(crate) fn host_clock(id: u32) -> Result<libc::clockid_t, Errno> {
     Ok(match id {
-        0 => libc::CLOCK_REALTIME,
-        1 => libc::CLOCK_MONOTONIC,
-        2 => libc::CLOCK_PROCESS_CPUTIME_ID,
-        3 => libc::CLOCK_THREAD_CPUTIME_ID,
+        clockid::REALTIME => libc::CLOCK_REALTIME,
+        clockid::MONOTONIC => libc::CLOCK_MONOTONIC,
+        clockid::PROCESS_CPUTIME_ID => libc::CLOCK_PROCESS_CPUTIME_ID,
+        clockid::THREAD_CPUTIME_ID => libc::CLOCK_THREAD_CPUTIME_ID,
         _ => return Err(errno::invalid("enum", "Clockid")),
     })
 }

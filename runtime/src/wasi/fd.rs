@@ -7,50 +7,10 @@ use std::ffi::CStr;
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::constants::{advice, fdflags, filetype, fstflags, preopentype, rights, whence};
+use super::ctx::{with, Desc, File, WasiCtx};
 use super::errno::{self, Errno};
 use super::guest::Guest;
-use super::{filetype, with, Desc, File, WasiCtx};
-
-pub const RIGHT_FD_DATASYNC: u64 = 1 << 0;
-pub const RIGHT_FD_READ: u64 = 1 << 1;
-pub const RIGHT_FD_SEEK: u64 = 1 << 2;
-pub const RIGHT_FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
-pub const RIGHT_FD_SYNC: u64 = 1 << 4;
-pub const RIGHT_FD_TELL: u64 = 1 << 5;
-pub const RIGHT_FD_WRITE: u64 = 1 << 6;
-pub const RIGHT_FD_ADVISE: u64 = 1 << 7;
-pub const RIGHT_FD_ALLOCATE: u64 = 1 << 8;
-pub const RIGHT_PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
-pub const RIGHT_FD_READDIR: u64 = 1 << 14;
-pub const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
-pub const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
-pub const RIGHT_FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
-pub const RIGHT_POLL_FD_READWRITE: u64 = 1 << 27;
-pub const RIGHT_SOCK_SHUTDOWN: u64 = 1 << 28;
-pub const RIGHT_SOCK_ACCEPT: u64 = 1 << 29;
-/// Every right preview1 defines.
-pub const RIGHTS_ALL: u64 = (1 << 30) - 1;
-
-/// What wasmtime reports for a preopened directory (a fixed set "expected by many
-/// userlands").
-pub const RIGHTS_PREOPEN_BASE: u64 = 0x07b7_fe00;
-pub const RIGHTS_PREOPEN_INHERITING: u64 = 0x0ff7_ffff;
-/// What wasmtime reports for a directory opened with `path_open`.
-pub const RIGHTS_DIR: u64 = RIGHTS_ALL
-    & !(RIGHT_FD_SEEK | RIGHT_FD_FILESTAT_SET_SIZE | RIGHT_PATH_FILESTAT_SET_SIZE)
-    & !RIGHT_FD_WRITE;
-
-const FDFLAGS_APPEND: u32 = 1;
-const FDFLAGS_DSYNC: u32 = 2;
-const FDFLAGS_NONBLOCK: u32 = 4;
-const FDFLAGS_RSYNC: u32 = 8;
-const FDFLAGS_SYNC: u32 = 16;
-pub(crate) const FDFLAGS_ALL: u32 = 31;
-
-const FSTFLAGS_ATIM: u32 = 1;
-const FSTFLAGS_ATIM_NOW: u32 = 2;
-const FSTFLAGS_MTIM: u32 = 4;
-const FSTFLAGS_MTIM_NOW: u32 = 8;
 
 pub(crate) fn mode_filetype(mode: libc::mode_t) -> u8 {
     match mode & libc::S_IFMT {
@@ -308,15 +268,15 @@ pub(crate) extern "C" fn fd_seek(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            if whence > 2 {
+            if whence > whence::END {
                 return Err(errno::invalid("enum", "Whence"));
             }
             let f = seekable(cx, fd)?;
             let offset = offset as i64;
             let pos = match whence {
-                0 if offset >= 0 => offset as u64,
-                0 => return Err(errno::INVAL),
-                1 => f.pos.checked_add_signed(offset).ok_or(errno::INVAL)?,
+                whence::SET if offset >= 0 => offset as u64,
+                whence::SET => return Err(errno::INVAL),
+                whence::CUR => f.pos.checked_add_signed(offset).ok_or(errno::INVAL)?,
                 _ => (fstat(f.fd.0)?.st_size as u64)
                     .checked_add_signed(offset)
                     .ok_or(errno::INVAL)?,
@@ -377,12 +337,12 @@ pub(crate) extern "C" fn fd_advise(
     unsafe {
         with(vmctx, |cx, _| {
             let advice = match advice {
-                0 => libc::POSIX_FADV_NORMAL,
-                1 => libc::POSIX_FADV_SEQUENTIAL,
-                2 => libc::POSIX_FADV_RANDOM,
-                3 => libc::POSIX_FADV_WILLNEED,
-                4 => libc::POSIX_FADV_DONTNEED,
-                5 => libc::POSIX_FADV_NOREUSE,
+                advice::NORMAL => libc::POSIX_FADV_NORMAL,
+                advice::SEQUENTIAL => libc::POSIX_FADV_SEQUENTIAL,
+                advice::RANDOM => libc::POSIX_FADV_RANDOM,
+                advice::WILLNEED => libc::POSIX_FADV_WILLNEED,
+                advice::DONTNEED => libc::POSIX_FADV_DONTNEED,
+                advice::NOREUSE => libc::POSIX_FADV_NOREUSE,
                 _ => return Err(errno::invalid("enum", "Advice")),
             };
             let f = file(cx, fd)?;
@@ -421,19 +381,19 @@ pub(crate) extern "C" fn fd_fdstat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> 
                 }
             };
             let (ft, flags, base, inheriting) = match cx.entry(fd)? {
-                Desc::Stdin { isatty } => (tty(*isatty), 0, RIGHT_FD_READ, RIGHT_FD_READ),
+                Desc::Stdin { isatty } => (tty(*isatty), 0, rights::FD_READ, rights::FD_READ),
                 Desc::Stdout { isatty } | Desc::Stderr { isatty } => {
-                    (tty(*isatty), 0, RIGHT_FD_WRITE, RIGHT_FD_WRITE)
+                    (tty(*isatty), 0, rights::FD_WRITE, rights::FD_WRITE)
                 }
                 Desc::Dir {
                     preopen: Some(_), ..
                 } => (
                     filetype::DIRECTORY,
                     0,
-                    RIGHTS_PREOPEN_BASE,
-                    RIGHTS_PREOPEN_INHERITING,
+                    rights::PREOPEN_BASE,
+                    rights::PREOPEN_INHERITING,
                 ),
-                Desc::Dir { .. } => (filetype::DIRECTORY, 0, RIGHTS_DIR, RIGHTS_DIR),
+                Desc::Dir { .. } => (filetype::DIRECTORY, 0, rights::DIR, rights::DIR),
                 Desc::File(f) => {
                     let st = fstat(f.fd.0)?;
                     let ft = match mode_filetype(st.st_mode) {
@@ -443,41 +403,38 @@ pub(crate) extern "C" fn fd_fdstat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> 
                     let fl = libc::fcntl(f.fd.0, libc::F_GETFL);
                     let mut flags = 0u16;
                     if fl & libc::O_DSYNC != 0 {
-                        flags |= FDFLAGS_DSYNC as u16;
+                        flags |= fdflags::DSYNC as u16;
                     }
                     if fl & libc::O_SYNC == libc::O_SYNC {
-                        flags |= (FDFLAGS_SYNC | FDFLAGS_RSYNC) as u16;
+                        flags |= (fdflags::SYNC | fdflags::RSYNC) as u16;
                     }
                     if f.append {
-                        flags |= FDFLAGS_APPEND as u16;
+                        flags |= fdflags::APPEND as u16;
                     }
                     if f.nonblock {
-                        flags |= FDFLAGS_NONBLOCK as u16;
+                        flags |= fdflags::NONBLOCK as u16;
                     }
-                    let mut r = RIGHTS_ALL;
+                    let mut r = rights::ALL;
                     if !f.read {
-                        r &= !(RIGHT_FD_READ | RIGHT_FD_READDIR);
+                        r &= !(rights::FD_READ | rights::FD_READDIR);
                     }
                     if !f.write {
-                        r &= !RIGHT_FD_WRITE;
+                        r &= !rights::FD_WRITE;
                     }
                     (ft, flags, r, r)
                 }
-                Desc::Listener { .. } => (
-                    filetype::SOCKET_STREAM,
-                    0,
-                    super::sock::RIGHTS_LISTENER,
-                    super::sock::RIGHTS_STREAM,
-                ),
+                Desc::Listener { .. } => {
+                    (filetype::SOCKET_STREAM, 0, rights::LISTENER, rights::STREAM)
+                }
                 Desc::Stream { nonblock, .. } => (
                     filetype::SOCKET_STREAM,
                     if *nonblock {
-                        FDFLAGS_NONBLOCK as u16
+                        fdflags::NONBLOCK as u16
                     } else {
                         0
                     },
-                    super::sock::RIGHTS_STREAM,
-                    super::sock::RIGHTS_STREAM,
+                    rights::STREAM,
+                    rights::STREAM,
                 ),
             };
             let mut b = [0u8; 24];
@@ -495,18 +452,18 @@ pub(crate) extern "C" fn fd_fdstat_set_flags(vmctx: *mut VmCtx, fd: u32, flags: 
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, _| {
-            if flags & !FDFLAGS_ALL != 0 {
+            if flags & !fdflags::ALL != 0 {
                 return Err(errno::invalid("flag", "Fdflags"));
             }
             if let Desc::Stream { nonblock, fd: h } = cx.entry_mut(fd)? {
-                return super::sock::set_nonblock(h.0, nonblock, flags & FDFLAGS_NONBLOCK != 0);
+                return super::sock::set_nonblock(h.0, nonblock, flags & fdflags::NONBLOCK != 0);
             }
             let f = file_mut(cx, fd)?;
-            if flags & (FDFLAGS_DSYNC | FDFLAGS_SYNC | FDFLAGS_RSYNC) != 0 {
+            if flags & (fdflags::DSYNC | fdflags::SYNC | fdflags::RSYNC) != 0 {
                 return Err(errno::INVAL);
             }
-            f.append = flags & FDFLAGS_APPEND != 0;
-            f.nonblock = flags & FDFLAGS_NONBLOCK != 0;
+            f.append = flags & fdflags::APPEND != 0;
+            f.nonblock = flags & fdflags::NONBLOCK != 0;
             Ok(())
         })
     }
@@ -523,7 +480,7 @@ pub(crate) extern "C" fn fd_fdstat_set_rights(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, _| {
-            if (base | inheriting) & !RIGHTS_ALL != 0 {
+            if (base | inheriting) & !rights::ALL != 0 {
                 return Err(errno::invalid("flag", "Rights"));
             }
             fs_fd(cx, fd)?;
@@ -544,7 +501,7 @@ pub(crate) extern "C" fn fd_prestat_get(vmctx: *mut VmCtx, fd: u32, out: u32) ->
                 return Err(errno::BADF);
             };
             mem.check_struct(out, 8, 4)?;
-            mem.write_u32(out, 0)?;
+            mem.write_u32(out, u32::from(preopentype::DIR))?;
             mem.write_u32(out + 4, count(name.len()))
         })
     }
@@ -636,7 +593,7 @@ pub(crate) extern "C" fn fd_filestat_set_size(vmctx: *mut VmCtx, fd: u32, size: 
 
 /// The two `timespec`s of `utimensat` for WASI times and `fstflags`.
 pub(crate) fn timespecs(atim: u64, mtim: u64, flags: u32) -> Result<[libc::timespec; 2], Errno> {
-    if flags & !0xf != 0 {
+    if flags & !fstflags::ALL != 0 {
         return Err(errno::invalid("flag", "Fstflags"));
     }
     let one = |t: u64, set: bool, now: bool| {
@@ -662,13 +619,13 @@ pub(crate) fn timespecs(atim: u64, mtim: u64, flags: u32) -> Result<[libc::times
     Ok([
         one(
             atim,
-            flags & FSTFLAGS_ATIM != 0,
-            flags & FSTFLAGS_ATIM_NOW != 0,
+            flags & fstflags::ATIM != 0,
+            flags & fstflags::ATIM_NOW != 0,
         )?,
         one(
             mtim,
-            flags & FSTFLAGS_MTIM != 0,
-            flags & FSTFLAGS_MTIM_NOW != 0,
+            flags & fstflags::MTIM != 0,
+            flags & fstflags::MTIM_NOW != 0,
         )?,
     ])
 }

@@ -11,10 +11,11 @@ use std::ffi::{CStr, CString};
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::constants::{fdflags, lookupflags, oflags, rights};
+use super::ctx::{with, Desc, File, HostFd, WasiCtx};
 use super::errno::{self, Errno};
 use super::fd::{filestat_bytes, write_filestat};
 use super::guest::Guest;
-use super::{with, Desc, File, WasiCtx};
 
 #[repr(C)]
 struct OpenHow {
@@ -155,12 +156,6 @@ fn check(r: libc::c_int) -> Result<(), Errno> {
     Ok(())
 }
 
-const OFLAGS_CREAT: u32 = 1;
-const OFLAGS_DIRECTORY: u32 = 2;
-const OFLAGS_EXCL: u32 = 4;
-const OFLAGS_TRUNC: u32 = 8;
-const LOOKUP_SYMLINK_FOLLOW: u32 = 1;
-
 #[allow(clippy::too_many_arguments, reason = "the WASI signature")]
 pub(crate) extern "C" fn path_open(
     vmctx: *mut VmCtx,
@@ -174,20 +169,19 @@ pub(crate) extern "C" fn path_open(
     fdflags: u32,
     opened: u32,
 ) -> u32 {
-    use super::fd::{FDFLAGS_ALL, RIGHTS_ALL, RIGHT_FD_READ, RIGHT_FD_WRITE};
     // SAFETY: called by compiled code with its vmctx.
     unsafe {
         with(vmctx, |cx, mem| {
-            if dirflags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+            if dirflags & !lookupflags::SYMLINK_FOLLOW != 0 {
                 return Err(errno::invalid("flag", "Lookupflags"));
             }
-            if oflags & !0xf != 0 {
+            if oflags & !oflags::ALL != 0 {
                 return Err(errno::invalid("flag", "Oflags"));
             }
-            if (rights_base | rights_inheriting) & !RIGHTS_ALL != 0 {
+            if (rights_base | rights_inheriting) & !rights::ALL != 0 {
                 return Err(errno::invalid("flag", "Rights"));
             }
-            if fdflags & !FDFLAGS_ALL != 0 {
+            if fdflags & !fdflags::ALL != 0 {
                 return Err(errno::invalid("flag", "Fdflags"));
             }
             let path = read_path(mem, path, path_len)?;
@@ -196,38 +190,37 @@ pub(crate) extern "C" fn path_open(
                 Desc::File(_) => return Err(errno::NOTDIR),
                 _ => return Err(errno::BADF),
             };
-            // DSYNC, RSYNC, SYNC.
-            if fdflags & (2 | 8 | 16) != 0 {
+            if fdflags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
                 return Err(errno::NOTSUP);
             }
-            if oflags & OFLAGS_DIRECTORY != 0
-                && oflags & (OFLAGS_CREAT | OFLAGS_EXCL | OFLAGS_TRUNC) != 0
+            if oflags & oflags::DIRECTORY != 0
+                && oflags & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0
             {
                 return Err(errno::INVAL);
             }
             // As wasmtime: creating or truncating opens for writing; without the write
             // right a file is opened for reading.
-            let want_write = rights_base & RIGHT_FD_WRITE != 0;
-            let write = want_write || oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) != 0;
-            let read = rights_base & RIGHT_FD_READ != 0 || !want_write;
+            let want_write = rights_base & rights::FD_WRITE != 0;
+            let write = want_write || oflags & (oflags::CREAT | oflags::TRUNC) != 0;
+            let read = rights_base & rights::FD_READ != 0 || !want_write;
             let mut flags = match (read, write) {
                 (true, true) => libc::O_RDWR,
                 (false, true) => libc::O_WRONLY,
                 _ => libc::O_RDONLY,
             };
-            if oflags & OFLAGS_CREAT != 0 {
+            if oflags & oflags::CREAT != 0 {
                 flags |= libc::O_CREAT;
-                if oflags & OFLAGS_EXCL != 0 {
+                if oflags & oflags::EXCL != 0 {
                     flags |= libc::O_EXCL;
                 }
             }
-            if oflags & OFLAGS_DIRECTORY != 0 {
+            if oflags & oflags::DIRECTORY != 0 {
                 flags |= libc::O_DIRECTORY;
             }
-            if oflags & OFLAGS_TRUNC != 0 {
+            if oflags & oflags::TRUNC != 0 {
                 flags |= libc::O_TRUNC;
             }
-            if dirflags & LOOKUP_SYMLINK_FOLLOW == 0 {
+            if dirflags & lookupflags::SYMLINK_FOLLOW == 0 {
                 flags |= libc::O_NOFOLLOW;
             }
             if path.first() == Some(&b'/') {
@@ -247,7 +240,7 @@ pub(crate) extern "C" fn path_open(
             };
             let st = super::fd::fstat(host.0)?;
             let is_dir = st.st_mode & libc::S_IFMT == libc::S_IFDIR;
-            let h = super::HostFd(host.0);
+            let h = HostFd(host.0);
             std::mem::forget(host);
             let d = if is_dir {
                 Desc::Dir {
@@ -258,9 +251,9 @@ pub(crate) extern "C" fn path_open(
                 Desc::File(File {
                     fd: h,
                     pos: 0,
-                    append: fdflags & 1 != 0,
-                    nonblock: fdflags & 4 != 0,
-                    read: rights_base & RIGHT_FD_READ != 0 || !want_write,
+                    append: fdflags & fdflags::APPEND != 0,
+                    nonblock: fdflags & fdflags::NONBLOCK != 0,
+                    read: rights_base & rights::FD_READ != 0 || !want_write,
                     write,
                 })
             };
@@ -282,12 +275,12 @@ pub(crate) extern "C" fn path_filestat_get(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            if flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+            if flags & !lookupflags::SYMLINK_FOLLOW != 0 {
                 return Err(errno::invalid("flag", "Lookupflags"));
             }
             let dir = dir_entry(cx, fd)?;
             let path = read_path(mem, path, path_len)?;
-            let st = stat_at(dir, &path, flags & LOOKUP_SYMLINK_FOLLOW != 0)?;
+            let st = stat_at(dir, &path, flags & lookupflags::SYMLINK_FOLLOW != 0)?;
             write_filestat(mem, out, &filestat_bytes(&st))
         })
     }
@@ -436,12 +429,12 @@ pub(crate) extern "C" fn path_link(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            if old_flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+            if old_flags & !lookupflags::SYMLINK_FOLLOW != 0 {
                 return Err(errno::invalid("flag", "Lookupflags"));
             }
             let (d1, d2) = (dir_entry(cx, old_fd)?, dir_entry(cx, new_fd)?);
             let (old, new) = (read_path(mem, old, old_len)?, read_path(mem, new, new_len)?);
-            if old_flags & LOOKUP_SYMLINK_FOLLOW != 0 {
+            if old_flags & lookupflags::SYMLINK_FOLLOW != 0 {
                 return Err(errno::INVAL);
             }
             let (p1, b1) = parent_of(d1, &old)?;
@@ -464,13 +457,13 @@ pub(crate) extern "C" fn path_filestat_set_times(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            if flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+            if flags & !lookupflags::SYMLINK_FOLLOW != 0 {
                 return Err(errno::invalid("flag", "Lookupflags"));
             }
             let ts = super::fd::timespecs(atim, mtim, fst_flags)?;
             let dir = dir_entry(cx, fd)?;
             let path = read_path(mem, path, path_len)?;
-            if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
+            if flags & lookupflags::SYMLINK_FOLLOW != 0 {
                 // Resolve beneath `dir` (the link may point anywhere), then set the times
                 // of what it names through /proc/self/fd, which works on `O_PATH` fds.
                 let f = Owned(open_beneath(dir, &path, libc::O_PATH, 0)?);

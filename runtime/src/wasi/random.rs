@@ -2,8 +2,8 @@
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::ctx::with;
 use super::errno;
-use super::with;
 
 pub(crate) extern "C" fn random_get(vmctx: *mut VmCtx, buf: u32, len: u32) -> u32 {
     // SAFETY: called by compiled code with its vmctx.

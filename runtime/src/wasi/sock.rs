@@ -6,24 +6,10 @@
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::constants::{fdflags, riflags, sdflags};
+use super::ctx::{with, Desc, HostFd, WasiCtx};
 use super::errno::{self, Errno};
-use super::fd::{
-    RIGHT_FD_FDSTAT_SET_FLAGS, RIGHT_FD_FILESTAT_GET, RIGHT_FD_READ, RIGHT_FD_WRITE,
-    RIGHT_POLL_FD_READWRITE, RIGHT_SOCK_ACCEPT, RIGHT_SOCK_SHUTDOWN,
-};
 use super::guest::Guest;
-use super::{with, Desc, HostFd, WasiCtx};
-
-pub const RIGHTS_LISTENER: u64 =
-    RIGHT_SOCK_ACCEPT | RIGHT_POLL_FD_READWRITE | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET;
-pub const RIGHTS_STREAM: u64 = RIGHT_FD_READ
-    | RIGHT_FD_WRITE
-    | RIGHT_SOCK_SHUTDOWN
-    | RIGHT_POLL_FD_READWRITE
-    | RIGHT_FD_FDSTAT_SET_FLAGS
-    | RIGHT_FD_FILESTAT_GET;
-
-const FDFLAGS_NONBLOCK: u32 = 4;
 
 /// The host fd of a socket descriptor; `ENOTSOCK` for anything else.
 fn socket(cx: &WasiCtx, fd: u32) -> Result<(i32, bool), Errno> {
@@ -77,14 +63,14 @@ pub(crate) extern "C" fn sock_accept(vmctx: *mut VmCtx, fd: u32, flags: u32, out
     // SAFETY: called by compiled code with its vmctx.
     unsafe {
         with(vmctx, |cx, mem| {
-            if flags & !super::fd::FDFLAGS_ALL != 0 {
+            if flags & !fdflags::ALL != 0 {
                 return Err(errno::invalid("flag", "Fdflags"));
             }
             let (host, _) = socket(cx, fd)?;
-            if flags & !FDFLAGS_NONBLOCK != 0 {
+            if flags & !fdflags::NONBLOCK != 0 {
                 return Err(errno::INVAL);
             }
-            let nonblock = flags & FDFLAGS_NONBLOCK != 0;
+            let nonblock = flags & fdflags::NONBLOCK != 0;
             let mut kind = libc::SOCK_CLOEXEC;
             if nonblock {
                 kind |= libc::SOCK_NONBLOCK;
@@ -123,16 +109,16 @@ pub(crate) extern "C" fn sock_recv(
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, mem| {
-            if ri_flags & !3 != 0 {
+            if ri_flags & !riflags::ALL != 0 {
                 return Err(errno::invalid("flag", "Riflags"));
             }
             let (host, _) = socket(cx, fd)?;
             let mut v = host_iovecs(mem, iovs, n)?;
             let mut flags = 0;
-            if ri_flags & 1 != 0 {
+            if ri_flags & riflags::RECV_PEEK != 0 {
                 flags |= libc::MSG_PEEK;
             }
-            if ri_flags & 2 != 0 {
+            if ri_flags & riflags::RECV_WAITALL != 0 {
                 flags |= libc::MSG_WAITALL;
             }
             let mut msg: libc::msghdr = std::mem::zeroed();
@@ -184,14 +170,14 @@ pub(crate) extern "C" fn sock_shutdown(vmctx: *mut VmCtx, fd: u32, how: u32) -> 
     // SAFETY: as above.
     unsafe {
         with(vmctx, |cx, _| {
-            if how & !3 != 0 {
+            if how & !sdflags::ALL != 0 {
                 return Err(errno::invalid("flag", "Sdflags"));
             }
             let (host, _) = socket(cx, fd)?;
             let how = match how {
-                1 => libc::SHUT_RD,
-                2 => libc::SHUT_WR,
-                3 => libc::SHUT_RDWR,
+                sdflags::RD => libc::SHUT_RD,
+                sdflags::WR => libc::SHUT_WR,
+                sdflags::ALL => libc::SHUT_RDWR,
                 _ => return Err(errno::INVAL),
             };
             if libc::shutdown(host, how) != 0 {
