@@ -5,7 +5,8 @@
 //! defines and references ([`symbols`]), the runtime builtins compiled code calls and their
 //! signatures ([`builtin`]), trap codes ([`Trap`]), linear-memory constants
 //! ([`memory`]), and the module descriptor the compiler emits for the runtime to
-//! instantiate from ([`descriptor`], [`info`]).
+//! instantiate from ([`descriptor`], [`info`]), and how grants are spelled on the command
+//! line and in the run-time grant variables ([`grant`]).
 //!
 //! # Calling convention
 //!
@@ -33,6 +34,7 @@ extern crate alloc;
 pub mod builtin;
 pub mod cpu;
 pub mod descriptor;
+pub mod grant;
 pub mod info;
 pub mod memory;
 pub mod symbols;
