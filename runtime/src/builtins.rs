@@ -37,7 +37,7 @@ kiln_abi::foreach_builtin!(check_and_address_builtins);
 /// # Safety
 /// Called by compiled code with its own live vmctx.
 unsafe fn inst<'a>(vmctx: *mut VmCtx) -> &'a InstanceInner {
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller's contract: compiled code passes its own live vmctx.
     unsafe { from_vmctx(vmctx) }
 }
 

@@ -117,7 +117,7 @@ impl Module {
     /// `desc` points to a valid descriptor whose code and data stay mapped for the
     /// program's life.
     pub unsafe fn from_descriptor(desc: *const ModuleDescriptor) -> Result<Module, Error> {
-        // SAFETY: the caller's contract.
+        // SAFETY: the caller's contract: `desc` is a valid descriptor mapped for good.
         unsafe { crate::module::register(desc) }
             .map(Module)
             .map_err(Error)

@@ -110,7 +110,7 @@ unsafe fn build_ctx(
     let cfg = module.run_config();
     let mut cx = WasiCtx::new();
     for i in 0..usize::try_from(argc).unwrap_or(0) {
-        // SAFETY: the caller's contract.
+        // SAFETY: the caller's contract: `argv[i]`, `i < argc`, is a valid C string.
         let a = unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes();
         match (&cfg.argv0, i) {
             (Some(a0), 0) => cx.args.push(a0.as_bytes().to_vec()),

@@ -57,7 +57,8 @@ impl Drop for InstanceInner {
 /// # Safety
 /// `vmctx` is the context of a live instance (set up by `instantiate`).
 pub(crate) unsafe fn from_vmctx<'a>(vmctx: *mut VmCtx) -> &'a InstanceInner {
-    // SAFETY: the caller's contract; `host` is set before any code runs.
+    // SAFETY: the caller's contract: `vmctx` is live, and its `host` (set before any code
+    // runs) points at the instance, which outlives the vmctx.
     unsafe { &*((*vmctx).host as *const InstanceInner) }
 }
 
@@ -411,7 +412,7 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
             inst.module.data.get(d.start as usize..end).unwrap_or(&[])
         })
         .collect();
-    // SAFETY: as above.
+    // SAFETY: no wasm has run yet; nothing else borrows the data segments.
     unsafe { *inst.data_segments.get() = data };
     let me = inst.as_any();
     for (i, seg) in info.elements.iter().enumerate() {
@@ -440,7 +441,8 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
         }
         if let SegmentMode::Active { offset, .. } = &seg.mode {
             let dst = inst.eval_u32(offset);
-            // SAFETY: as above.
+            // SAFETY: single-threaded, and the borrow of the data segments ends before any
+            // wasm runs.
             let bytes = unsafe { std::mem::take(&mut (&mut *inst.data_segments.get())[i]) };
             let Some(mem) = &inst.memory else {
                 return Err(InstantiateError::Trap(Trap::MemoryOutOfBounds));

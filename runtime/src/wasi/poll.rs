@@ -238,11 +238,10 @@ pub(crate) extern "C" fn poll_oneoff(
     n: u32,
     nevents: u32,
 ) -> u32 {
-    // SAFETY: called by compiled code with its vmctx.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let k = poll(cx, mem, input, out, n)?;
-            mem.write_u32(nevents, k)
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let k = poll(cx, mem, input, out, n)?;
+        mem.write_u32(nevents, k)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
