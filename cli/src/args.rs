@@ -4,6 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use kiln_abi::grant;
 use kiln_compiler::{
     Arch, CompileOptions, ModuleKind, OptLevel, RunConfig, Target, TargetCpu, UnknownImports,
     SUPPORTED_TRIPLES,
@@ -214,28 +215,16 @@ fn parse_target_cpu(s: &str) -> Result<String, String> {
     Err(format!("unknown CPU; choose one of {}", names.join("; ")))
 }
 
-/// `HOST[::GUEST]`, as `wasmtime run --dir` spells it.
+/// `HOST[::GUEST]`, as `wasmtime run --dir` spells it (the rules of `KILN_DIR` too).
 pub fn parse_dir(s: &str) -> Result<(String, String), String> {
-    let (host, guest) = match s.split_once("::") {
-        Some((h, g)) => (h, g),
-        None => (s, s),
-    };
-    if host.is_empty() || guest.is_empty() {
-        return Err(format!("`{s}`: expected HOST or HOST::GUEST"));
-    }
+    let (host, guest) = grant::parse_dir(s).map_err(|e| e.to_string())?;
     Ok((host.to_string(), guest.to_string()))
 }
 
-/// `K=V` (fixed) or `K` (read from the host at start-up).
+/// `K=V` (fixed) or `K` (read from the host at start-up); the rules of `KILN_ENV` too.
 pub fn parse_env(s: &str) -> Result<(String, Option<String>), String> {
-    let (key, value) = match s.split_once('=') {
-        Some((k, v)) => (k, Some(v.to_string())),
-        None => (s, None),
-    };
-    if key.is_empty() {
-        return Err(format!("`{s}`: expected K=V or K"));
-    }
-    Ok((key.to_string(), value))
+    let (key, value) = grant::parse_env(s).map_err(|e| e.to_string())?;
+    Ok((key.to_string(), value.map(str::to_string)))
 }
 
 impl BuildArgs {

@@ -1,19 +1,49 @@
-//! The `kiln_rt_*` builtins compiled code calls (names in `kiln_abi::symbols::builtin`).
-//! Fallible ones return nonzero on failure and the compiled code raises the trap; every
-//! bounds check happens before any write (bulk-memory semantics).
+//! The `kiln_rt_*` builtins compiled code calls, one `extern "C" fn` per entry of
+//! `kiln_abi::foreach_builtin!`; a compile-time assertion below checks each one's type
+//! against its entry. Fallible ones return nonzero on failure and the compiled code raises
+//! the trap; every bounds check happens before any write (bulk-memory semantics).
 
 use std::ptr;
 
-use kiln_abi::symbols::builtin;
+use kiln_abi::builtin::Builtin;
 use kiln_abi::vmctx::VmCtx;
 
 use crate::instance::{from_vmctx, InstanceInner};
+use crate::memory::LinearMemory;
+
+/// Asserts that every builtin has the exact type of its `foreach_builtin!` entry: a
+/// parameter or result of another type, one too many or too few, or a missing function
+/// fails to compile. Also gives each builtin's address, for the in-process loader.
+macro_rules! check_and_address_builtins {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $symbol:ident($($param:ident: $ty:ty),* $(,)?) $(-> $result:ty)?;
+    )*) => {
+        $(
+            const _: unsafe extern "C" fn(*mut VmCtx, $($ty),*) $(-> $result)? = $symbol;
+        )*
+
+        /// The address of `builtin`'s definition.
+        pub fn address_of(builtin: Builtin) -> usize {
+            match builtin {
+                $(Builtin::$variant => $symbol as *const () as usize,)*
+            }
+        }
+    };
+}
+
+kiln_abi::foreach_builtin!(check_and_address_builtins);
 
 /// # Safety
 /// Called by compiled code with its own live vmctx.
 unsafe fn inst<'a>(vmctx: *mut VmCtx) -> &'a InstanceInner {
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller's contract: compiled code passes its own live vmctx.
     unsafe { from_vmctx(vmctx) }
+}
+
+/// Memory `index` of the instance (only memory 0 exists until multi-memory).
+fn memory(i: &InstanceInner, index: u32) -> Option<&LinearMemory> {
+    i.memory.as_deref().filter(|_| index == 0)
 }
 
 fn in_bounds(start: u32, len: u32, size: u64) -> bool {
@@ -23,10 +53,10 @@ fn in_bounds(start: u32, len: u32, size: u64) -> bool {
 /// # Safety
 /// Compiled code only.
 #[no_mangle]
-pub unsafe extern "C" fn kiln_rt_memory_grow(vmctx: *mut VmCtx, delta: u32) -> u32 {
+pub unsafe extern "C" fn kiln_rt_memory_grow(vmctx: *mut VmCtx, mem: u32, delta: u32) -> u32 {
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
-    match i.memory.as_ref().and_then(|m| m.grow(u64::from(delta))) {
+    match memory(i, mem).and_then(|m| m.grow(u64::from(delta))) {
         Some(old) => old as u32,
         None => u32::MAX,
     }
@@ -37,13 +67,14 @@ pub unsafe extern "C" fn kiln_rt_memory_grow(vmctx: *mut VmCtx, delta: u32) -> u
 #[no_mangle]
 pub unsafe extern "C" fn kiln_rt_memory_fill(
     vmctx: *mut VmCtx,
+    mem: u32,
     dst: u32,
     val: u32,
     len: u32,
 ) -> u32 {
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
-    let Some(m) = &i.memory else { return 1 };
+    let Some(m) = memory(i, mem) else { return 1 };
     if !in_bounds(dst, len, m.byte_len()) {
         return 1;
     }
@@ -57,22 +88,26 @@ pub unsafe extern "C" fn kiln_rt_memory_fill(
 #[no_mangle]
 pub unsafe extern "C" fn kiln_rt_memory_copy(
     vmctx: *mut VmCtx,
+    dst_mem: u32,
+    src_mem: u32,
     dst: u32,
     src: u32,
     len: u32,
 ) -> u32 {
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
-    let Some(m) = &i.memory else { return 1 };
-    let size = m.byte_len();
-    if !in_bounds(dst, len, size) || !in_bounds(src, len, size) {
+    let (Some(d), Some(s)) = (memory(i, dst_mem), memory(i, src_mem)) else {
+        return 1;
+    };
+    if !in_bounds(dst, len, d.byte_len()) || !in_bounds(src, len, s.byte_len()) {
         return 1;
     }
-    // SAFETY: both ranges are inside the accessible memory; `copy` handles overlap.
+    // SAFETY: both ranges are inside accessible memory; `copy` handles overlap (the two
+    // memories may be one).
     unsafe {
         ptr::copy(
-            m.base().add(src as usize),
-            m.base().add(dst as usize),
+            s.base().add(src as usize),
+            d.base().add(dst as usize),
             len as usize,
         )
     };
@@ -84,6 +119,7 @@ pub unsafe extern "C" fn kiln_rt_memory_copy(
 #[no_mangle]
 pub unsafe extern "C" fn kiln_rt_memory_init(
     vmctx: *mut VmCtx,
+    mem: u32,
     seg: u32,
     dst: u32,
     src: u32,
@@ -98,7 +134,7 @@ pub unsafe extern "C" fn kiln_rt_memory_init(
             .copied()
             .unwrap_or(&[])
     };
-    let Some(m) = &i.memory else { return 1 };
+    let Some(m) = memory(i, mem) else { return 1 };
     if !in_bounds(src, len, data.len() as u64) || !in_bounds(dst, len, m.byte_len()) {
         return 1;
     }
@@ -241,29 +277,23 @@ pub unsafe extern "C" fn kiln_rt_elem_drop(vmctx: *mut VmCtx, seg: u32) {
     }
 }
 
-/// The address of builtin `name`.
+/// The address of the builtin whose symbol is `name`.
 pub fn address(name: &str) -> Option<usize> {
-    Some(match name {
-        builtin::MEMORY_GROW => kiln_rt_memory_grow as *const () as usize,
-        builtin::MEMORY_FILL => kiln_rt_memory_fill as *const () as usize,
-        builtin::MEMORY_COPY => kiln_rt_memory_copy as *const () as usize,
-        builtin::MEMORY_INIT => kiln_rt_memory_init as *const () as usize,
-        builtin::DATA_DROP => kiln_rt_data_drop as *const () as usize,
-        builtin::TABLE_GROW => kiln_rt_table_grow as *const () as usize,
-        builtin::TABLE_FILL => kiln_rt_table_fill as *const () as usize,
-        builtin::TABLE_COPY => kiln_rt_table_copy as *const () as usize,
-        builtin::TABLE_INIT => kiln_rt_table_init as *const () as usize,
-        builtin::ELEM_DROP => kiln_rt_elem_drop as *const () as usize,
-        _ => return None,
-    })
+    Builtin::from_symbol(name).map(address_of)
 }
 
 #[cfg(test)]
 mod tests {
+    use kiln_abi::builtin::Builtin;
+
     #[test]
-    fn every_builtin_has_an_address() {
-        for name in kiln_abi::symbols::builtin::ALL {
-            assert!(super::address(name).is_some(), "{name}");
+    fn every_builtin_has_a_distinct_address() {
+        let mut seen = std::collections::HashSet::new();
+        for b in Builtin::ALL {
+            assert!(
+                seen.insert(super::address(b.symbol()).expect("defined")),
+                "{b:?}"
+            );
         }
     }
 }

@@ -1,11 +1,14 @@
 //! The embedding API: load a compiled module, link and instantiate it, call its exports.
 //! Used by the executable's entry, by test harnesses and by the in-process loader.
 //!
+//! A façade over the VM layer (`instance`, `externs`, `memory`, `table`, `traps`, ...):
+//! each public type wraps its VM counterpart and adds the checks and conversions a host
+//! needs ([`Val`], argument types); the VM layer never names these types.
+//!
 //! Objects are reference counted and single-threaded (`!Send`): an [`Instance`] stays alive
 //! while any extern exported from it does, and a table keeps alive the instances whose
 //! functions the runtime wrote into it.
 
-use std::cell::UnsafeCell;
 use std::fmt;
 use std::rc::Rc;
 
@@ -15,11 +18,13 @@ pub use kiln_abi::vmctx::VmFuncRef;
 pub use kiln_abi::Trap;
 use kiln_abi::ValRaw;
 
+use crate::externs::{VmExtern, VmFunc, VmGlobal};
+pub use crate::instance::InstantiateError;
 use crate::instance::{self, InstanceInner};
 use crate::memory::LinearMemory;
 use crate::module::ModuleInner;
 use crate::table::WasmTable;
-use crate::traps::{self, ArrayCall, Caught};
+use crate::traps::{self, Caught};
 pub use crate::wasi::WasiCtx;
 
 /// An error outside wasm execution (bad descriptor, resource limits, ...).
@@ -112,7 +117,7 @@ impl Module {
     /// `desc` points to a valid descriptor whose code and data stay mapped for the
     /// program's life.
     pub unsafe fn from_descriptor(desc: *const ModuleDescriptor) -> Result<Module, Error> {
-        // SAFETY: the caller's contract.
+        // SAFETY: the caller's contract: `desc` is a valid descriptor mapped for good.
         unsafe { crate::module::register(desc) }
             .map(Module)
             .map_err(Error)
@@ -137,138 +142,73 @@ pub enum Extern {
     Global(Global),
 }
 
+impl Extern {
+    pub(crate) fn from_vm(e: VmExtern) -> Extern {
+        match e {
+            VmExtern::Func(f) => Extern::Func(Func(f)),
+            VmExtern::Table(t) => Extern::Table(Table(t)),
+            VmExtern::Memory(m) => Extern::Memory(Memory(m)),
+            VmExtern::Global(g) => Extern::Global(Global(g)),
+        }
+    }
+
+    fn to_vm(&self) -> VmExtern {
+        match self {
+            Extern::Func(f) => VmExtern::Func(f.0.clone()),
+            Extern::Table(t) => VmExtern::Table(t.0.clone()),
+            Extern::Memory(m) => VmExtern::Memory(m.0.clone()),
+            Extern::Global(g) => VmExtern::Global(g.0.clone()),
+        }
+    }
+}
+
 /// A function with its type; keeps its instance alive.
 #[derive(Clone)]
-pub struct Func(Rc<FuncData>);
-
-struct FuncData {
-    ty: FuncType,
-    type_id: u32,
-    kind: FuncKind,
-}
-
-enum FuncKind {
-    /// Host code with the wasm ABI; receives the importing instance's vmctx.
-    Host(*const u8),
-    /// Defined function `index` of an instance.
-    Wasm(Rc<InstanceInner>, u32),
-}
+pub struct Func(VmFunc);
 
 impl Func {
     /// A host function: `code` is an `extern "C" fn(vmctx, params...) -> results` that
     /// receives the vmctx of the instance that imports it.
     pub fn host(ty: FuncType, code: *const u8) -> Func {
-        let type_id = crate::types::intern(&ty);
-        Func(Rc::new(FuncData {
-            ty,
-            type_id,
-            kind: FuncKind::Host(code),
-        }))
-    }
-
-    pub(crate) fn wasm(inst: Rc<InstanceInner>, index: u32) -> Func {
-        let info = &inst.module.info;
-        let ty_index = info.funcs[index as usize] as usize;
-        let ty = info.types[ty_index].clone();
-        let type_id = inst.module.type_ids[ty_index];
-        Func(Rc::new(FuncData {
-            ty,
-            type_id,
-            kind: FuncKind::Wasm(inst, index),
-        }))
+        Func(VmFunc::host(ty, code))
     }
 
     pub fn ty(&self) -> &FuncType {
-        &self.0.ty
+        self.0.ty()
     }
 
     /// The function's funcref, when it is a wasm function (host functions get one per
     /// importing instance).
     pub fn funcref(&self) -> Option<*const VmFuncRef> {
-        match &self.0.kind {
-            FuncKind::Wasm(..) => Some(self.wasm_funcref()),
-            FuncKind::Host(_) => None,
-        }
-    }
-
-    pub(crate) fn host_parts(&self) -> Option<(*const u8, u32)> {
-        match self.0.kind {
-            FuncKind::Host(code) => Some((code, self.0.type_id)),
-            FuncKind::Wasm(..) => None,
-        }
-    }
-
-    pub(crate) fn wasm_funcref(&self) -> *const VmFuncRef {
-        match &self.0.kind {
-            FuncKind::Wasm(inst, index) => inst.func_refs[*index as usize],
-            FuncKind::Host(_) => std::ptr::null(),
-        }
-    }
-
-    /// The array-call entry (trampoline) and the vmctx to pass it. Host functions of type
-    /// `[] -> []` are callable directly (the extra argument is harmless in the C ABI).
-    pub(crate) fn array_call(&self) -> (Option<ArrayCall>, *mut kiln_abi::vmctx::VmCtx) {
-        match &self.0.kind {
-            FuncKind::Wasm(inst, index) => {
-                let def = (*index - inst.module.info.num_imported_funcs) as usize;
-                let t = inst.module.funcs[def].trampoline;
-                let code = if t.is_null() {
-                    None
-                } else {
-                    // SAFETY: a trampoline pointer from the descriptor.
-                    Some(unsafe { std::mem::transmute::<*const u8, ArrayCall>(t) })
-                };
-                (code, inst.vmctx)
-            }
-            FuncKind::Host(code) => {
-                let ok = self.0.ty.params.is_empty() && self.0.ty.results.is_empty();
-                // SAFETY: host code with the wasm ABI, type `[] -> []`.
-                let f = ok.then(|| unsafe { std::mem::transmute::<*const u8, ArrayCall>(*code) });
-                (f, std::ptr::null_mut())
-            }
+        match self.0.host_parts() {
+            None => Some(self.0.wasm_funcref()),
+            Some(_) => None,
         }
     }
 
     /// Calls the function with `args`, catching traps and `proc_exit`.
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Unwind> {
-        let ty = &self.0.ty;
+        let ty = self.0.ty();
         if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| a.ty() != *t) {
             return Err(Unwind::Error(format!(
                 "wrong arguments: expected {:?}, got {args:?}",
                 ty.params
             )));
         }
-        let (Some(code), vmctx) = self.array_call() else {
-            return Err(Unwind::Error(
-                "this function cannot be called from the host".into(),
-            ));
-        };
-        if vmctx.is_null() {
-            return Err(Unwind::Error(
-                "host functions are called from wasm only".into(),
-            ));
-        }
         let mut values = vec![[0u8; 16]; ty.params.len().max(ty.results.len()).max(1)];
         for (slot, a) in values.iter_mut().zip(args) {
             *slot = a.to_raw();
         }
-        let FuncKind::Wasm(inst, _) = &self.0.kind else {
-            unreachable!("checked above")
-        };
-        let max = inst.module.config.max_wasm_stack as usize;
-        let vp = values.as_mut_ptr();
-        // SAFETY: `code` is the function's trampoline, `values` is big enough.
-        let r =
-            crate::stack::with_wasm_stack(vmctx, max, || unsafe { traps::call(code, vmctx, vp) });
-        match r {
-            Ok(()) => Ok(ty
+        match self.0.call_raw(&mut values) {
+            Err(why) => Err(Unwind::Error(why.into())),
+            Ok(Ok(())) => Ok(ty
                 .results
                 .iter()
                 .zip(&values)
                 .map(|(t, v)| Val::from_raw(*t, v))
                 .collect()),
-            Err(Caught::Exit(code)) => Err(Unwind::Exit(code)),
-            Err(Caught::Trap { trap, frames }) => Err(Unwind::Trap {
+            Ok(Err(Caught::Exit(code))) => Err(Unwind::Exit(code)),
+            Ok(Err(Caught::Trap { trap, frames })) => Err(Unwind::Trap {
                 trap,
                 message: traps::report(trap, &frames),
             }),
@@ -360,80 +300,31 @@ impl Memory {
 
 /// A global variable.
 #[derive(Clone)]
-pub struct Global(Rc<GlobalData>);
-
-struct GlobalData {
-    ty: GlobalType,
-    ptr: *mut ValRaw,
-    _own: Option<Box<UnsafeCell<ValRaw>>>,
-    _instance: Option<Rc<InstanceInner>>,
-}
+pub struct Global(VmGlobal);
 
 impl Global {
     pub fn new(ty: GlobalType, val: Val) -> Global {
-        let cell = Box::new(UnsafeCell::new(val.to_raw()));
-        let ptr = cell.get();
-        Global(Rc::new(GlobalData {
-            ty,
-            ptr,
-            _own: Some(cell),
-            _instance: None,
-        }))
-    }
-
-    pub(crate) fn from_instance(
-        ty: GlobalType,
-        ptr: *mut ValRaw,
-        inst: Rc<InstanceInner>,
-    ) -> Global {
-        Global(Rc::new(GlobalData {
-            ty,
-            ptr,
-            _own: None,
-            _instance: Some(inst),
-        }))
-    }
-
-    pub(crate) fn ptr(&self) -> *mut ValRaw {
-        self.0.ptr
+        Global(VmGlobal::new(ty, val.to_raw()))
     }
 
     pub fn get(&self) -> Val {
-        // SAFETY: the slot is alive as long as `self`.
-        Val::from_raw(self.0.ty.ty, unsafe { &*self.0.ptr })
+        // SAFETY: the slot is alive as long as `self`, and no wasm runs during the read.
+        Val::from_raw(self.0.ty().ty, unsafe { &*self.0.ptr() })
     }
 
     /// Sets a mutable global; refuses immutable ones and values of the wrong type.
     pub fn set(&self, val: Val) -> Result<(), Error> {
-        if !self.0.ty.mutable || val.ty() != self.0.ty.ty {
+        let ty = self.0.ty();
+        if !ty.mutable || val.ty() != ty.ty {
             return Err(Error("global is immutable or of another type".into()));
         }
-        // SAFETY: as in `get`.
-        unsafe { *self.0.ptr = val.to_raw() };
+        // SAFETY: the slot is alive as long as `self`, and no wasm runs during the write.
+        unsafe { *self.0.ptr() = val.to_raw() };
         Ok(())
     }
 
     pub fn ty(&self) -> GlobalType {
-        self.0.ty
-    }
-}
-
-/// Why instantiation failed.
-#[derive(Debug)]
-pub enum InstantiateError {
-    /// An import is missing or of the wrong type (spec `assert_unlinkable`).
-    Link(String),
-    /// A trap in segment initialisation or the start function (`assert_uninstantiable`).
-    Trap(Trap),
-    Other(String),
-}
-
-impl fmt::Display for InstantiateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InstantiateError::Link(s) | InstantiateError::Other(s) => f.write_str(s),
-            InstantiateError::Trap(t) => write!(f, "wasm trap: {}", t.message()),
-        }
+        self.0.ty()
     }
 }
 
@@ -467,13 +358,14 @@ pub struct Instance(Rc<InstanceInner>);
 impl Instance {
     /// Instantiates `module` with `imports` given in the module's import order.
     pub fn new(module: &Module, imports: &[Extern]) -> Result<Instance, InstantiateError> {
-        instance::instantiate(module.0, imports, None).map(Instance)
+        let imports: Vec<VmExtern> = imports.iter().map(Extern::to_vm).collect();
+        instance::instantiate(module.0, &imports, None).map(Instance)
     }
 
     /// Instantiates a WASI module: every import must be a `wasi_snapshot_preview1` function.
     pub fn new_wasi(module: &Module, wasi: WasiCtx) -> Result<Instance, InstantiateError> {
         let imports = crate::wasi::imports_for(module.info())?;
-        instance::instantiate(module.0, &imports, Some(wasi)).map(Instance)
+        instance::instantiate(module.0, &imports, Some(Box::new(wasi))).map(Instance)
     }
 
     /// As [`Instance::new_wasi`], with the imports given explicitly (host functions that
@@ -483,7 +375,8 @@ impl Instance {
         imports: &[Extern],
         wasi: WasiCtx,
     ) -> Result<Instance, InstantiateError> {
-        instance::instantiate(module.0, imports, Some(wasi)).map(Instance)
+        let imports: Vec<VmExtern> = imports.iter().map(Extern::to_vm).collect();
+        instance::instantiate(module.0, &imports, Some(Box::new(wasi))).map(Instance)
     }
 
     pub fn module(&self) -> Module {
@@ -496,7 +389,7 @@ impl Instance {
     }
 
     pub fn export(&self, name: &str) -> Option<Extern> {
-        self.0.export(name)
+        self.0.export(name).map(Extern::from_vm)
     }
 
     /// Calls the exported function `name`.

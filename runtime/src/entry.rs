@@ -13,6 +13,9 @@
 //! - `KILN_ENV`, `KILN_ENV_1`, `KILN_ENV_2`, ... : `KEY=VALUE` (fixed) or `KEY` (the host's
 //!   value, if any), applied after the compile-time environment.
 //!
+//! Both are parsed by `kiln_abi::grant`, as `--dir` and `--env` are: a grant `kiln compile`
+//! refuses (an empty `HOST`, `GUEST` or `KEY`) stops the program with status 1 here.
+//!
 //! - `KILN_TCPLISTEN`, `KILN_TCPLISTEN_1`, ... : `HOST:PORT` (e.g. `127.0.0.1:8080`); the
 //!   runtime binds and listens there and hands the listening socket to the guest as the
 //!   next fd after the preopens (in order), as `wasmtime run --tcplisten` did. The guest
@@ -32,8 +35,9 @@ use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 
 use kiln_abi::descriptor::ModuleDescriptor;
+use kiln_abi::grant;
 
-use crate::embed::{Instance, InstantiateError, Module, Unwind};
+use crate::embed::{Extern, Func, Instance, InstantiateError, Module, Unwind};
 use crate::wasi::WasiCtx;
 
 extern "C" {
@@ -96,13 +100,6 @@ fn apply_env_grant(env: &mut Vec<Vec<u8>>, key: &[u8], value: Option<&[u8]>) {
     }
 }
 
-fn split_dir(spec: &[u8]) -> (&[u8], &[u8]) {
-    match spec.windows(2).position(|w| w == b"::") {
-        Some(i) => (&spec[..i], &spec[i + 2..]),
-        None => (spec, spec),
-    }
-}
-
 /// # Safety
 /// `argv` holds `argc` valid C strings (the C runtime's arguments).
 unsafe fn build_ctx(
@@ -113,7 +110,7 @@ unsafe fn build_ctx(
     let cfg = module.run_config();
     let mut cx = WasiCtx::new();
     for i in 0..usize::try_from(argc).unwrap_or(0) {
-        // SAFETY: the caller's contract.
+        // SAFETY: the caller's contract: `argv[i]`, `i < argc`, is a valid C string.
         let a = unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes();
         match (&cfg.argv0, i) {
             (Some(a0), 0) => cx.args.push(a0.as_bytes().to_vec()),
@@ -140,13 +137,12 @@ unsafe fn build_ctx(
     }
     if cfg.runtime_grants {
         for spec in numbered("KILN_ENV") {
-            match spec.iter().position(|&b| b == b'=') {
-                Some(i) => apply_env_grant(&mut cx.env, &spec[..i], Some(&spec[i + 1..])),
-                None => apply_env_grant(&mut cx.env, &spec, None),
-            }
+            let (key, value) = grant::parse_env(&spec[..]).map_err(|e| format!("KILN_ENV: {e}"))?;
+            apply_env_grant(&mut cx.env, key, value);
         }
         for spec in numbered("KILN_DIR") {
-            let (host, guest) = split_dir(&spec);
+            let (host, guest) =
+                grant::parse_dir(&spec[..]).map_err(|e| format!("KILN_DIR: {e}"))?;
             let host = String::from_utf8_lossy(host);
             let guest = String::from_utf8_lossy(guest);
             cx.preopen_dir(&host, &guest)?;
@@ -180,9 +176,7 @@ fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateErro
             ImportKind::Func(t) if unknown(import) => {
                 let ty = info.types[t as usize].clone();
                 let stub = crate::traps::unknown_import as *const () as *const u8;
-                imports.push(crate::embed::Extern::Func(crate::embed::Func::host(
-                    ty, stub,
-                )));
+                imports.push(Extern::Func(Func::host(ty, stub)));
             }
             _ => {
                 let one = ModuleInfo {
@@ -190,7 +184,11 @@ fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateErro
                     imports: vec![import.clone()],
                     ..ModuleInfo::default()
                 };
-                imports.extend(crate::wasi::imports_for(&one)?);
+                imports.extend(
+                    crate::wasi::imports_for(&one)?
+                        .into_iter()
+                        .map(Extern::from_vm),
+                );
             }
         }
     }
@@ -279,8 +277,6 @@ mod tests {
         assert!(!is_grant_var(b"PATH"));
         assert!(is_grant_var(b"KILN_TCPLISTEN"));
         assert!(is_grant_var(b"KILN_TCPLISTEN_1"));
-        assert_eq!(split_dir(b"/a/b::/data"), (&b"/a/b"[..], &b"/data"[..]));
-        assert_eq!(split_dir(b"dir"), (&b"dir"[..], &b"dir"[..]));
         let mut env = vec![b"A=1".to_vec()];
         set_env(&mut env, b"A", b"2");
         set_env(&mut env, b"B", b"3");

@@ -1,6 +1,7 @@
 //! Instantiation: building a vmctx and everything it points to, following the spec's
 //! instantiation order (imports, globals, tables and memory, element then data segments,
-//! start function).
+//! start function). Part of the VM layer: imports and exports are [`VmExtern`]s, and the
+//! host state an instance carries (WASI's context) is opaque here.
 
 use std::alloc::{self, Layout};
 use std::any::Any;
@@ -12,12 +13,11 @@ use kiln_abi::info::{ConstExpr, ExportKind, ImportKind, SegmentMode, ValType};
 use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmImportedFunc, VmTable};
 use kiln_abi::{Trap, ValRaw};
 
-use crate::embed::{Extern, Func, Global, InstantiateError, Memory, Table};
+use crate::externs::{VmExtern, VmFunc, VmGlobal};
 use crate::memory::LinearMemory;
 use crate::module::ModuleInner;
 use crate::table::WasmTable;
 use crate::traps::{self, ArrayCall, Caught};
-use crate::wasi::WasiCtx;
 use crate::{stack, GLOBAL_SLOT};
 
 /// A live instance. `vmctx.host` points here.
@@ -33,13 +33,15 @@ pub struct InstanceInner {
     _own_funcrefs: Box<[VmFuncRef]>,
     pub(crate) func_refs: Box<[*const VmFuncRef]>,
     _imported_globals: Box<[*mut ValRaw]>,
-    /// Imported externs by kind, in import order (they also keep exporters alive).
-    pub(crate) import_funcs: Vec<Func>,
-    _import_tables: Vec<Table>,
-    pub(crate) import_globals: Vec<Global>,
+    /// Imported functions and globals, in import order (they also keep exporters alive;
+    /// imported tables are kept by `tables`, an imported memory by `memory`).
+    pub(crate) import_funcs: Vec<VmFunc>,
+    pub(crate) import_globals: Vec<VmGlobal>,
     pub(crate) elem_segments: UnsafeCell<Vec<Vec<u64>>>,
     pub(crate) data_segments: UnsafeCell<Vec<&'static [u8]>>,
-    pub(crate) wasi: UnsafeCell<Option<WasiCtx>>,
+    /// What host functions need beside the instance (WASI's context), if any; only they
+    /// know its type.
+    pub(crate) host_state: UnsafeCell<Option<Box<dyn Any>>>,
     pub(crate) started: Cell<bool>,
     pub(crate) me: Weak<InstanceInner>,
 }
@@ -55,7 +57,8 @@ impl Drop for InstanceInner {
 /// # Safety
 /// `vmctx` is the context of a live instance (set up by `instantiate`).
 pub(crate) unsafe fn from_vmctx<'a>(vmctx: *mut VmCtx) -> &'a InstanceInner {
-    // SAFETY: the caller's contract; `host` is set before any code runs.
+    // SAFETY: the caller's contract: `vmctx` is live, and its `host` (set before any code
+    // runs) points at the instance, which outlives the vmctx.
     unsafe { &*((*vmctx).host as *const InstanceInner) }
 }
 
@@ -149,27 +152,41 @@ impl InstanceInner {
         )
     }
 
-    pub(crate) fn export(&self, name: &str) -> Option<Extern> {
+    /// Defined function `index` as an extern that keeps this instance alive.
+    fn defined_func(&self, index: u32, me: Rc<dyn Any>) -> VmFunc {
+        let info = &self.module.info;
+        let ty = info.types[info.funcs[index as usize] as usize].clone();
+        let def = (index - info.num_imported_funcs) as usize;
+        VmFunc::wasm(
+            ty,
+            self.func_refs[index as usize],
+            self.module.funcs[def].trampoline,
+            self.module.config.max_wasm_stack as usize,
+            me,
+        )
+    }
+
+    pub(crate) fn export(&self, name: &str) -> Option<VmExtern> {
         let e = self.module.info.export(name)?;
-        let me = self.me.upgrade()?;
+        let me: Rc<dyn Any> = self.me.upgrade()?;
         let info = &self.module.info;
         Some(match e.kind {
             ExportKind::Func => {
                 if e.index < info.num_imported_funcs {
-                    Extern::Func(self.import_funcs[e.index as usize].clone())
+                    VmExtern::Func(self.import_funcs[e.index as usize].clone())
                 } else {
-                    Extern::Func(Func::wasm(me, e.index))
+                    VmExtern::Func(self.defined_func(e.index, me))
                 }
             }
-            ExportKind::Table => Extern::Table(Table(self.tables[e.index as usize].clone())),
-            ExportKind::Memory => Extern::Memory(Memory(self.memory.clone()?)),
+            ExportKind::Table => VmExtern::Table(self.tables[e.index as usize].clone()),
+            ExportKind::Memory => VmExtern::Memory(self.memory.clone()?),
             ExportKind::Global => {
                 if e.index < info.num_imported_globals {
-                    Extern::Global(self.import_globals[e.index as usize].clone())
+                    VmExtern::Global(self.import_globals[e.index as usize].clone())
                 } else {
                     let ty = info.globals[e.index as usize].ty;
                     let def = (e.index - info.num_imported_globals) as usize;
-                    Extern::Global(Global::from_instance(ty, self.defined_global(def), me))
+                    VmExtern::Global(VmGlobal::from_instance(ty, self.defined_global(def), me))
                 }
             }
         })
@@ -191,12 +208,31 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, want: &kiln_abi::info:
         }
 }
 
-/// Builds an instance of `module` with `imports` (in import order) and an optional WASI
-/// context, then runs segment initialisation and the start function.
+/// Why instantiation failed.
+#[derive(Debug)]
+pub enum InstantiateError {
+    /// An import is missing or of the wrong type (spec `assert_unlinkable`).
+    Link(String),
+    /// A trap in segment initialisation or the start function (`assert_uninstantiable`).
+    Trap(Trap),
+    Other(String),
+}
+
+impl std::fmt::Display for InstantiateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InstantiateError::Link(s) | InstantiateError::Other(s) => f.write_str(s),
+            InstantiateError::Trap(t) => write!(f, "wasm trap: {}", t.message()),
+        }
+    }
+}
+
+/// Builds an instance of `module` with `imports` (in import order) and the state its host
+/// functions need (WASI's context), then runs segment initialisation and the start function.
 pub(crate) fn instantiate(
     module: &'static ModuleInner,
-    imports: &[Extern],
-    wasi: Option<WasiCtx>,
+    imports: &[VmExtern],
+    host_state: Option<Box<dyn Any>>,
 ) -> Result<Rc<InstanceInner>, InstantiateError> {
     let info = &module.info;
     if imports.len() != info.imports.len() {
@@ -209,34 +245,31 @@ pub(crate) fn instantiate(
     // 1. Imports, type-checked.
     let mut import_funcs = Vec::new();
     let mut tables = Vec::new();
-    let mut import_tables = Vec::new();
     let mut import_globals = Vec::new();
     let mut memory = None;
     for (imp, ext) in info.imports.iter().zip(imports) {
         match (&imp.kind, ext) {
-            (ImportKind::Func(t), Extern::Func(f)) => {
+            (ImportKind::Func(t), VmExtern::Func(f)) => {
                 if f.ty() != &info.types[*t as usize] {
                     return Err(link_err(imp, "function types differ"));
                 }
                 import_funcs.push(f.clone());
             }
-            (ImportKind::Table(tt), Extern::Table(t)) => {
-                let actual = &t.0;
-                if actual.ty.elem != tt.elem
-                    || !limits_match(u64::from(actual.len()), actual.ty.limits.max, &tt.limits)
+            (ImportKind::Table(tt), VmExtern::Table(t)) => {
+                if t.ty.elem != tt.elem
+                    || !limits_match(u64::from(t.len()), t.ty.limits.max, &tt.limits)
                 {
                     return Err(link_err(imp, "table types differ"));
                 }
-                tables.push(actual.clone());
-                import_tables.push(t.clone());
+                tables.push(t.clone());
             }
-            (ImportKind::Memory(l), Extern::Memory(m)) => {
-                if !limits_match(m.0.pages(), m.0.declared_max(), l) {
+            (ImportKind::Memory(l), VmExtern::Memory(m)) => {
+                if !limits_match(m.pages(), m.declared_max(), l) {
                     return Err(link_err(imp, "memory limits differ"));
                 }
-                memory = Some(m.0.clone());
+                memory = Some(m.clone());
             }
-            (ImportKind::Global(gt), Extern::Global(g)) => {
+            (ImportKind::Global(gt), VmExtern::Global(g)) => {
                 if g.ty() != *gt {
                     return Err(link_err(imp, "global types differ"));
                 }
@@ -338,11 +371,10 @@ pub(crate) fn instantiate(
         func_refs,
         _imported_globals: imported_globals,
         import_funcs,
-        _import_tables: import_tables,
         import_globals,
         elem_segments: UnsafeCell::new(Vec::new()),
         data_segments: UnsafeCell::new(Vec::new()),
-        wasi: UnsafeCell::new(wasi),
+        host_state: UnsafeCell::new(host_state),
         started: Cell::new(false),
         me: me.clone(),
     });
@@ -380,7 +412,7 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
             inst.module.data.get(d.start as usize..end).unwrap_or(&[])
         })
         .collect();
-    // SAFETY: as above.
+    // SAFETY: no wasm has run yet; nothing else borrows the data segments.
     unsafe { *inst.data_segments.get() = data };
     let me = inst.as_any();
     for (i, seg) in info.elements.iter().enumerate() {
@@ -409,7 +441,8 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
         }
         if let SegmentMode::Active { offset, .. } = &seg.mode {
             let dst = inst.eval_u32(offset);
-            // SAFETY: as above.
+            // SAFETY: single-threaded, and the borrow of the data segments ends before any
+            // wasm runs.
             let bytes = unsafe { std::mem::take(&mut (&mut *inst.data_segments.get())[i]) };
             let Some(mem) = &inst.memory else {
                 return Err(InstantiateError::Trap(Trap::MemoryOutOfBounds));

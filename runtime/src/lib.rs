@@ -1,15 +1,30 @@
 //! Kiln's runtime: linked into every executable Kiln produces (staticlib) and used by test
 //! harnesses through the embedding API (rlib).
 //!
-//! Everything specific to the CPU architecture is in `arch`, one module per architecture.
-//! It owns linear memory ([`memory`]), tables, instantiation ([`instance`]), the builtins
-//! compiled code calls ([`builtins`]), trap handling and reports ([`traps`]), the native
-//! stack budget ([`stack`]), WASI preview1 ([`wasi`]) and, with the `exe` feature, the
-//! process entry (`entry`).
+//! It is built in layers; each uses only the layers below it:
+//!
+//! Everything specific to the CPU architecture is in `arch`, one module per architecture
+//! (part of the VM layer).
+//!
+//! 1. **The VM layer**: linear memory ([`memory`]), tables ([`table`]), functions and
+//!    globals as instances hold them (`externs`), decoded modules (`module`), canonical
+//!    type ids (`types`), instantiation (`instance`), the builtins compiled code calls
+//!    ([`builtins`]), trap handling and reports ([`traps`]) and the native stack budget
+//!    ([`stack`]). It knows nothing of WASI or of the public API: the state host functions
+//!    need is opaque to it.
+//! 2. **WASI preview1** ([`wasi`]): host functions bound as VM host functions, reaching
+//!    their context through the calling instance's vmctx.
+//! 3. **The embedding API** ([`embed`]): the public façade (modules, instances, externs,
+//!    values) over the VM layer, with WASI instantiation as one of its constructors.
+//! 4. With the `exe` feature, **the process entry** (`entry`): grants, instantiation and
+//!    `_start` through the embedding API.
+//!
+//! A test below keeps the VM layer from importing the layers above it.
 
 mod arch;
 pub mod builtins;
 pub mod embed;
+mod externs;
 mod instance;
 pub mod memory;
 mod module;
@@ -34,3 +49,98 @@ pub use wasi::WasiCtx;
 
 #[cfg(test)]
 mod mock_tests;
+
+#[cfg(test)]
+mod layering_tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The top-level modules of this crate a source file names through `crate::`
+    /// (`crate::a::...` and `crate::{a, b::c}`), comments excluded.
+    fn crate_modules_used(source: &str) -> BTreeSet<String> {
+        let code: String = source
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let ident = |s: &str| -> String {
+            s.trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        };
+        let mut used = BTreeSet::new();
+        for (i, _) in code.match_indices("crate::") {
+            let rest = &code[i + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let mut depth = 0;
+                let mut start = 0;
+                for (j, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => {
+                            used.insert(ident(&group[start..j]));
+                            break;
+                        }
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            used.insert(ident(&group[start..j]));
+                            start = j + 1;
+                        }
+                        _ => {}
+                    }
+                }
+            } else {
+                used.insert(ident(rest));
+            }
+        }
+        used.remove("");
+        used
+    }
+
+    fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("the source directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let src = std::fs::read_to_string(&path).expect("a source file");
+                out.push((path.display().to_string(), src));
+            }
+        }
+    }
+
+    #[test]
+    fn each_layer_uses_only_the_layers_below() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&src, &mut files);
+        assert!(files.len() > 10, "found the sources");
+        let above_vm = ["embed", "wasi", "entry", "mock_tests"];
+        for (path, source) in &files {
+            let file = path
+                .strip_prefix(&*src.display().to_string())
+                .unwrap_or(path);
+            let file = file.trim_start_matches('/');
+            let forbidden: &[&str] = match file {
+                "lib.rs" | "mock_tests.rs" | "entry.rs" => &[],
+                "embed.rs" => &["entry", "mock_tests"],
+                f if f.starts_with("wasi/") => &["embed", "entry", "mock_tests"],
+                _ => &above_vm,
+            };
+            let used = crate_modules_used(source);
+            for m in forbidden {
+                assert!(!used.contains(*m), "{file} (a lower layer) uses crate::{m}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_check_sees_every_spelling() {
+        let used = crate_modules_used(
+            "use crate::a::B;\nuse crate::{c, d::{E, F}, g};\n// crate::h\nfn f() { crate::i::j() }",
+        );
+        let want: BTreeSet<String> = ["a", "c", "d", "g", "i"].map(String::from).into();
+        assert_eq!(used, want);
+    }
+}

@@ -6,6 +6,7 @@ use cranelift_codegen::ir::{types, AbiParam, Signature};
 use cranelift_codegen::isa::CallConv;
 use cranelift_module::{FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
+use kiln_abi::builtin::Builtin;
 use kiln_abi::info::{ExportKind, ModuleInfo};
 use kiln_abi::symbols;
 
@@ -16,8 +17,8 @@ use crate::{translate, CompileError};
 pub(super) struct Declarations {
     /// The Cranelift function of each function index (None for imports).
     pub funcs: Vec<Option<FuncId>>,
-    /// Runtime builtins, by symbol name.
-    pub builtins: Vec<(&'static str, FuncId)>,
+    /// Each runtime builtin's id and native signature, by [`Builtin::index`].
+    pub builtins: Vec<(FuncId, Signature)>,
     /// Array-call trampolines, by the function index they call, sorted by it.
     pub trampolines: Vec<(u32, FuncId)>,
 }
@@ -65,19 +66,19 @@ pub(super) fn declare(
     })
 }
 
-/// The runtime builtins (`kiln_rt_*`), imported from the runtime library.
+/// The runtime builtins (`kiln_rt_*`), imported from the runtime library with the
+/// signatures of their entries in the ABI's list.
 fn declare_builtins(
     module: &mut ObjectModule,
     call_conv: CallConv,
-) -> Result<Vec<(&'static str, FuncId)>, CompileError> {
-    let mut builtins = Vec::new();
-    for name in symbols::builtin::ALL {
-        // Builtins are declared with a placeholder signature; calls import their own.
-        let sig = Signature::new(call_conv);
+) -> Result<Vec<(FuncId, Signature)>, CompileError> {
+    let mut builtins = Vec::with_capacity(Builtin::ALL.len());
+    for &builtin in Builtin::ALL {
+        let sig = translate::builtin_signature(builtin, call_conv);
         let id = module
-            .declare_function(name, Linkage::Import, &sig)
+            .declare_function(builtin.symbol(), Linkage::Import, &sig)
             .map_err(internal)?;
-        builtins.push((name, id));
+        builtins.push((id, sig));
     }
     Ok(builtins)
 }

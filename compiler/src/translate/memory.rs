@@ -7,7 +7,7 @@
 //! zero-extended (never sign-extended) and on the offset being added in 64 bits.
 
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, TrapCode, Type, Value};
-use kiln_abi::symbols::builtin;
+use kiln_abi::builtin::Builtin;
 use kiln_abi::{vmctx, Trap};
 use wasmparser::{MemArg, Operator};
 
@@ -68,8 +68,8 @@ impl FuncCx<'_, '_> {
     }
 
     /// Calls a builtin that returns nonzero on failure, and traps with `trap` if it did.
-    fn fallible_builtin(&mut self, name: &str, args: &[Value], trap: Trap) {
-        let failed = self.call_builtin(name, args, &[types::I32])[0];
+    fn fallible_builtin(&mut self, builtin: Builtin, args: &[Value], trap: Trap) {
+        let failed = self.call_builtin(builtin, args)[0];
         self.trapnz(failed, trap);
     }
 
@@ -114,39 +114,44 @@ impl FuncCx<'_, '_> {
                 let pages = self.bcx.ins().ireduce(I32, pages);
                 self.push(pages);
             }
-            Operator::MemoryGrow { .. } => {
+            Operator::MemoryGrow { mem } => {
                 let delta = self.pop();
-                let old = self.call_builtin(builtin::MEMORY_GROW, &[delta], &[I32])[0];
+                let mem = self.bcx.ins().iconst(I32, i64::from(*mem));
+                let old = self.call_builtin(Builtin::MemoryGrow, &[mem, delta])[0];
                 self.push(old);
             }
-            Operator::MemoryFill { .. } => {
+            Operator::MemoryFill { mem } => {
                 let (dst, val, len) = self.pop3();
+                let mem = self.bcx.ins().iconst(I32, i64::from(*mem));
                 self.fallible_builtin(
-                    builtin::MEMORY_FILL,
-                    &[dst, val, len],
+                    Builtin::MemoryFill,
+                    &[mem, dst, val, len],
                     Trap::MemoryOutOfBounds,
                 );
             }
-            Operator::MemoryCopy { .. } => {
+            Operator::MemoryCopy { dst_mem, src_mem } => {
                 let (dst, src, len) = self.pop3();
+                let dst_mem = self.bcx.ins().iconst(I32, i64::from(*dst_mem));
+                let src_mem = self.bcx.ins().iconst(I32, i64::from(*src_mem));
                 self.fallible_builtin(
-                    builtin::MEMORY_COPY,
-                    &[dst, src, len],
+                    Builtin::MemoryCopy,
+                    &[dst_mem, src_mem, dst, src, len],
                     Trap::MemoryOutOfBounds,
                 );
             }
-            Operator::MemoryInit { data_index, .. } => {
+            Operator::MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
+                let mem = self.bcx.ins().iconst(I32, i64::from(*mem));
                 let seg = self.bcx.ins().iconst(I32, i64::from(*data_index));
                 self.fallible_builtin(
-                    builtin::MEMORY_INIT,
-                    &[seg, dst, src, len],
+                    Builtin::MemoryInit,
+                    &[mem, seg, dst, src, len],
                     Trap::MemoryOutOfBounds,
                 );
             }
             Operator::DataDrop { data_index } => {
                 let seg = self.bcx.ins().iconst(I32, i64::from(*data_index));
-                self.call_builtin(builtin::DATA_DROP, &[seg], &[]);
+                self.call_builtin(Builtin::DataDrop, &[seg]);
             }
             _ => return false,
         }

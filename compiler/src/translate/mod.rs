@@ -20,6 +20,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::FuncId;
+use kiln_abi::builtin::{AbiType, Builtin};
 use kiln_abi::info::{FuncType, ModuleInfo, ValType};
 use kiln_abi::{vmctx, Trap};
 use wasmparser::{FuncValidatorAllocations, Operator};
@@ -35,8 +36,8 @@ pub struct ModuleCtx<'a> {
     pub call_conv: CallConv,
     /// The Cranelift function declared for each function index (None for imports).
     pub func_ids: &'a [Option<FuncId>],
-    /// Declared runtime builtins, by symbol name.
-    pub builtins: &'a [(&'static str, FuncId)],
+    /// Each runtime builtin's declaration and native signature, by [`Builtin::index`].
+    pub builtins: &'a [(FuncId, Signature)],
     pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
     /// Per imported function: calling it traps (`--unknown-imports=trap`).
     pub trapping_imports: &'a [bool],
@@ -46,14 +47,22 @@ impl ModuleCtx<'_> {
     pub fn signature(&self, ty: &FuncType) -> Signature {
         wasm_signature(ty, self.call_conv)
     }
+}
 
-    fn builtin(&self, name: &str) -> FuncId {
-        self.builtins
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, id)| *id)
-            .expect("every builtin is declared")
-    }
+/// The native signature of a runtime builtin: `(vmctx, params...) -> results`, from its
+/// entry in the ABI's list.
+pub fn builtin_signature(builtin: Builtin, call_conv: CallConv) -> Signature {
+    let abi = |t: &AbiType| {
+        AbiParam::new(match t {
+            AbiType::I32 => types::I32,
+            AbiType::I64 => types::I64,
+        })
+    };
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.extend(builtin.params().iter().map(abi));
+    sig.returns.extend(builtin.results().iter().map(abi));
+    sig
 }
 
 /// The native signature of a wasm function type: `(vmctx, params...) -> results`.
@@ -202,6 +211,7 @@ pub fn translate_function(
         control: vec![Frame::function_body(exit, ty.results.len())],
         reachable: true,
         unreachable_depth: 0,
+        builtin_refs: [None; Builtin::ALL.len()],
     };
 
     let mut ops = wasmparser::OperatorsReader::new(reader.get_binary_reader());
@@ -244,6 +254,8 @@ pub struct FuncCx<'m, 'f> {
     reachable: bool,
     /// While unreachable: how many skipped blocks are open.
     unreachable_depth: u32,
+    /// Each builtin's reference in this function, imported at its first call.
+    builtin_refs: [Option<ir::FuncRef>; Builtin::ALL.len()],
 }
 
 impl FuncCx<'_, '_> {
@@ -289,18 +301,25 @@ impl FuncCx<'_, '_> {
         self.bcx.ins().load(types::I64, readonly(), base, offset)
     }
 
-    /// Calls a runtime builtin with `(vmctx, args...)`.
-    fn call_builtin(&mut self, name: &str, args: &[Value], results: &[ir::Type]) -> Vec<Value> {
-        let id = self.m.builtin(name);
-        let mut sig = Signature::new(self.m.call_conv);
-        sig.params.push(AbiParam::new(types::I64));
-        for a in args {
-            let t = self.bcx.func.dfg.value_type(*a);
-            sig.params.push(AbiParam::new(t));
-        }
-        sig.returns
-            .extend(results.iter().map(|t| AbiParam::new(*t)));
-        let callee = import_func(&mut self.bcx, id, sig, false);
+    /// Calls a runtime builtin with `(vmctx, args...)`; its results (none or one).
+    fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Vec<Value> {
+        let callee = match self.builtin_refs[builtin.index()] {
+            Some(callee) => callee,
+            None => {
+                let (id, sig) = &self.m.builtins[builtin.index()];
+                let callee = import_func(&mut self.bcx, *id, sig.clone(), false);
+                self.builtin_refs[builtin.index()] = Some(callee);
+                callee
+            }
+        };
+        debug_assert!(
+            args.len() == builtin.params().len()
+                && args
+                    .iter()
+                    .zip(&self.m.builtins[builtin.index()].1.params[1..])
+                    .all(|(a, p)| self.bcx.func.dfg.value_type(*a) == p.value_type),
+            "arguments of {builtin:?} differ from its signature"
+        );
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);
         all.extend_from_slice(args);

@@ -1,7 +1,7 @@
 //! Globals, tables and references.
 
 use cranelift_codegen::ir::{condcodes::IntCC, types, InstBuilder, MemFlagsData, Value};
-use kiln_abi::symbols::builtin;
+use kiln_abi::builtin::Builtin;
 use kiln_abi::{vmctx, Trap};
 use wasmparser::Operator;
 
@@ -126,15 +126,13 @@ impl FuncCx<'_, '_> {
             Operator::TableGrow { table } => {
                 let (init, delta) = self.pop2();
                 let t = self.table_const(table);
-                let old =
-                    self.call_builtin(builtin::TABLE_GROW, &[t, init, delta], &[types::I32])[0];
+                let old = self.call_builtin(Builtin::TableGrow, &[t, init, delta])[0];
                 self.push(old);
             }
             Operator::TableFill { table } => {
                 let (dst, val, len) = self.pop3();
                 let t = self.table_const(table);
-                let failed =
-                    self.call_builtin(builtin::TABLE_FILL, &[t, dst, val, len], &[types::I32])[0];
+                let failed = self.call_builtin(Builtin::TableFill, &[t, dst, val, len])[0];
                 self.trapnz(failed, Trap::TableOutOfBounds);
             }
             Operator::TableCopy {
@@ -144,23 +142,19 @@ impl FuncCx<'_, '_> {
                 let (dst, src, len) = self.pop3();
                 let dt = self.table_const(dst_table);
                 let st = self.table_const(src_table);
-                let failed =
-                    self.call_builtin(builtin::TABLE_COPY, &[dt, st, dst, src, len], &[types::I32])
-                        [0];
+                let failed = self.call_builtin(Builtin::TableCopy, &[dt, st, dst, src, len])[0];
                 self.trapnz(failed, Trap::TableOutOfBounds);
             }
             Operator::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
                 let t = self.table_const(table);
                 let seg = self.table_const(elem_index);
-                let failed =
-                    self.call_builtin(builtin::TABLE_INIT, &[t, seg, dst, src, len], &[types::I32])
-                        [0];
+                let failed = self.call_builtin(Builtin::TableInit, &[t, seg, dst, src, len])[0];
                 self.trapnz(failed, Trap::TableOutOfBounds);
             }
             Operator::ElemDrop { elem_index } => {
                 let seg = self.table_const(elem_index);
-                self.call_builtin(builtin::ELEM_DROP, &[seg], &[]);
+                self.call_builtin(Builtin::ElemDrop, &[seg]);
             }
             _ => return false,
         }

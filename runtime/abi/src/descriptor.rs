@@ -39,8 +39,9 @@ const _: () = assert!(
     "the descriptor layout is that of a 64-bit little-endian target"
 );
 
-/// "KILN" + ABI version; bumped whenever any layout in this crate changes.
-pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x03");
+/// "KILN" + ABI version; bumped whenever any layout or builtin signature in this crate
+/// changes.
+pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x04");
 
 #[repr(C)]
 pub struct ModuleDescriptor {
@@ -573,7 +574,7 @@ mod tests {
         ] {
             assert!(align as u64 <= RECORD_ALIGN);
         }
-        assert_eq!(MAGIC, 0x0300_0000_4e4c_494b);
+        assert_eq!(MAGIC, 0x0400_0000_4e4c_494b);
     }
 
     #[test]

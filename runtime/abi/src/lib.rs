@@ -2,9 +2,11 @@
 //!
 //! Everything both sides must agree on lives here and nowhere else: the layout of the
 //! context every compiled function receives ([`vmctx`]), the symbols the object file
-//! defines and references ([`symbols`]), trap codes ([`Trap`]), linear-memory constants
+//! defines and references ([`symbols`]), the runtime builtins compiled code calls and their
+//! signatures ([`builtin`]), trap codes ([`Trap`]), linear-memory constants
 //! ([`memory`]), the module descriptor the compiler emits for the runtime to
-//! instantiate from ([`descriptor`], [`info`]), and the facts about each target
+//! instantiate from ([`descriptor`], [`info`]), how grants are spelled on the command
+//! line and in the run-time grant variables ([`grant`]), and the facts about each target
 //! architecture both sides rely on ([`target`], [`cpu`]).
 //!
 //! # Calling convention
@@ -30,8 +32,10 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
 
+pub mod builtin;
 pub mod cpu;
 pub mod descriptor;
+pub mod grant;
 pub mod info;
 pub mod memory;
 pub mod symbols;

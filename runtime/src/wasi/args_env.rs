@@ -2,9 +2,9 @@
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::ctx::{with, WasiCtx};
 use super::errno::{Errno, OVERFLOW};
 use super::guest::Guest;
-use super::with;
 
 /// Writes a list of NUL-terminated strings: pointers to `ptrs`, bytes to `buf`.
 /// Writes a list of NUL-terminated strings: pointers to `ptrs`, bytes to `buf`, one
@@ -33,21 +33,30 @@ fn sizes(mem: &Guest, list: &[Vec<u8>], count_ptr: u32, size_ptr: u32) -> Result
 }
 
 pub(crate) extern "C" fn args_get(vmctx: *mut VmCtx, argv: u32, buf: u32) -> u32 {
-    // SAFETY: called by compiled code with its vmctx.
-    unsafe { with(vmctx, |cx, mem| write_list(mem, &cx.args, argv, buf)) }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        write_list(mem, &cx.args, argv, buf)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn args_sizes_get(vmctx: *mut VmCtx, argc: u32, size: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe { with(vmctx, |cx, mem| sizes(mem, &cx.args, argc, size)) }
+    let call =
+        |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> { sizes(mem, &cx.args, argc, size) };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn environ_get(vmctx: *mut VmCtx, env: u32, buf: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe { with(vmctx, |cx, mem| write_list(mem, &cx.env, env, buf)) }
+    let call =
+        |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> { write_list(mem, &cx.env, env, buf) };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn environ_sizes_get(vmctx: *mut VmCtx, count: u32, size: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe { with(vmctx, |cx, mem| sizes(mem, &cx.env, count, size)) }
+    let call =
+        |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> { sizes(mem, &cx.env, count, size) };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }

@@ -5,15 +5,17 @@
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::constants::clockid;
+use super::ctx::{with, WasiCtx};
 use super::errno::{self, Errno};
-use super::with;
+use super::guest::Guest;
 
 pub(crate) fn host_clock(id: u32) -> Result<libc::clockid_t, Errno> {
     Ok(match id {
-        0 => libc::CLOCK_REALTIME,
-        1 => libc::CLOCK_MONOTONIC,
-        2 => libc::CLOCK_PROCESS_CPUTIME_ID,
-        3 => libc::CLOCK_THREAD_CPUTIME_ID,
+        clockid::REALTIME => libc::CLOCK_REALTIME,
+        clockid::MONOTONIC => libc::CLOCK_MONOTONIC,
+        clockid::PROCESS_CPUTIME_ID => libc::CLOCK_PROCESS_CPUTIME_ID,
+        clockid::THREAD_CPUTIME_ID => libc::CLOCK_THREAD_CPUTIME_ID,
         _ => return Err(errno::invalid("enum", "Clockid")),
     })
 }
@@ -33,21 +35,21 @@ pub(crate) fn now(clock: libc::clockid_t) -> Result<u64, Errno> {
 }
 
 pub(crate) extern "C" fn clock_res_get(vmctx: *mut VmCtx, id: u32, out: u32) -> u32 {
-    // SAFETY: called by compiled code with its vmctx.
-    unsafe {
-        with(vmctx, |_, mem| {
-            let clock = host_clock(id)?;
-            mem.check_struct(out, 8, 8)?;
-            let mut ts = libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            if libc::clock_getres(clock, &mut ts) != 0 {
-                return Err(errno::last());
-            }
-            mem.write_u64(out, ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
-        })
-    }
+    let call = |_: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let clock = host_clock(id)?;
+        mem.check_struct(out, 8, 8)?;
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: writes the resolution into the local `ts`.
+        if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
+            return Err(errno::last());
+        }
+        mem.write_u64(out, ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn clock_time_get(
@@ -56,6 +58,9 @@ pub(crate) extern "C" fn clock_time_get(
     _precision: u64,
     out: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe { with(vmctx, |_, mem| mem.write_u64(out, now(host_clock(id)?)?)) }
+    let call = |_: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        mem.write_u64(out, now(host_clock(id)?)?)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }

@@ -7,50 +7,10 @@ use std::ffi::CStr;
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::constants::{advice, fdflags, filetype, fstflags, preopentype, rights, whence};
+use super::ctx::{with, Desc, File, WasiCtx};
 use super::errno::{self, Errno};
 use super::guest::Guest;
-use super::{filetype, with, Desc, File, WasiCtx};
-
-pub const RIGHT_FD_DATASYNC: u64 = 1 << 0;
-pub const RIGHT_FD_READ: u64 = 1 << 1;
-pub const RIGHT_FD_SEEK: u64 = 1 << 2;
-pub const RIGHT_FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
-pub const RIGHT_FD_SYNC: u64 = 1 << 4;
-pub const RIGHT_FD_TELL: u64 = 1 << 5;
-pub const RIGHT_FD_WRITE: u64 = 1 << 6;
-pub const RIGHT_FD_ADVISE: u64 = 1 << 7;
-pub const RIGHT_FD_ALLOCATE: u64 = 1 << 8;
-pub const RIGHT_PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
-pub const RIGHT_FD_READDIR: u64 = 1 << 14;
-pub const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
-pub const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
-pub const RIGHT_FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
-pub const RIGHT_POLL_FD_READWRITE: u64 = 1 << 27;
-pub const RIGHT_SOCK_SHUTDOWN: u64 = 1 << 28;
-pub const RIGHT_SOCK_ACCEPT: u64 = 1 << 29;
-/// Every right preview1 defines.
-pub const RIGHTS_ALL: u64 = (1 << 30) - 1;
-
-/// What wasmtime reports for a preopened directory (a fixed set "expected by many
-/// userlands").
-pub const RIGHTS_PREOPEN_BASE: u64 = 0x07b7_fe00;
-pub const RIGHTS_PREOPEN_INHERITING: u64 = 0x0ff7_ffff;
-/// What wasmtime reports for a directory opened with `path_open`.
-pub const RIGHTS_DIR: u64 = RIGHTS_ALL
-    & !(RIGHT_FD_SEEK | RIGHT_FD_FILESTAT_SET_SIZE | RIGHT_PATH_FILESTAT_SET_SIZE)
-    & !RIGHT_FD_WRITE;
-
-const FDFLAGS_APPEND: u32 = 1;
-const FDFLAGS_DSYNC: u32 = 2;
-const FDFLAGS_NONBLOCK: u32 = 4;
-const FDFLAGS_RSYNC: u32 = 8;
-const FDFLAGS_SYNC: u32 = 16;
-pub(crate) const FDFLAGS_ALL: u32 = 31;
-
-const FSTFLAGS_ATIM: u32 = 1;
-const FSTFLAGS_ATIM_NOW: u32 = 2;
-const FSTFLAGS_MTIM: u32 = 4;
-const FSTFLAGS_MTIM_NOW: u32 = 8;
 
 pub(crate) fn mode_filetype(mode: libc::mode_t) -> u8 {
     match mode & libc::S_IFMT {
@@ -152,7 +112,7 @@ fn pwrite(fd: i32, buf: &[u8], off: u64, append: bool) -> Result<usize, Errno> {
         return retry(|| unsafe { libc::pwritev2(fd, &iov, 1, -1, libc::RWF_APPEND) });
     }
     let off = i64::try_from(off).map_err(|_| errno::INVAL)?;
-    // SAFETY: as above.
+    // SAFETY: writes from `buf` (the iovec's one buffer), valid for reads.
     retry(|| unsafe { libc::pwrite(fd, iov.iov_base, iov.iov_len, off) })
 }
 
@@ -218,13 +178,12 @@ pub(crate) extern "C" fn fd_write(
     n: u32,
     nwritten: u32,
 ) -> u32 {
-    // SAFETY: called by compiled code with its vmctx.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let w = write_impl(cx, mem, fd, iovs, n, None)?;
-            mem.write_u32(nwritten, w)
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let w = write_impl(cx, mem, fd, iovs, n, None)?;
+        mem.write_u32(nwritten, w)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_pwrite(
@@ -235,40 +194,38 @@ pub(crate) extern "C" fn fd_pwrite(
     off: u64,
     nw: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let w = write_impl(cx, mem, fd, iovs, n, Some(off))?;
-            mem.write_u32(nw, w)
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let w = write_impl(cx, mem, fd, iovs, n, Some(off))?;
+        mem.write_u32(nw, w)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_read(vmctx: *mut VmCtx, fd: u32, iovs: u32, n: u32, nread: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let (buf, len) = mem.first_iovec(iovs, n)?;
-            let r = match cx.entry_mut(fd)? {
-                Desc::File(f) => {
-                    let out = mem.bytes(buf, len)?;
-                    let r = pread(f.fd.0, out, f.pos)?;
-                    f.pos = f.pos.checked_add(r as u64).ok_or(errno::OVERFLOW)?;
-                    r
-                }
-                d @ (Desc::Stdin { .. } | Desc::Stream { .. }) => {
-                    let h = d.host();
-                    let mut tmp = vec![0u8; len as usize];
-                    // SAFETY: `tmp` is valid for writes.
-                    let r = retry(|| libc::read(h, tmp.as_mut_ptr().cast(), tmp.len()))?;
-                    mem.write_bytes(buf, &tmp[..r])?;
-                    r
-                }
-                _ => return Err(errno::BADF),
-            };
-            mem.write_u32(nread, count(r))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let (buf, len) = mem.first_iovec(iovs, n)?;
+        let r = match cx.entry_mut(fd)? {
+            Desc::File(f) => {
+                let out = mem.bytes(buf, len)?;
+                let r = pread(f.fd.0, out, f.pos)?;
+                f.pos = f.pos.checked_add(r as u64).ok_or(errno::OVERFLOW)?;
+                r
+            }
+            d @ (Desc::Stdin { .. } | Desc::Stream { .. }) => {
+                let h = d.host();
+                let mut tmp = vec![0u8; len as usize];
+                // SAFETY: reads at most `tmp.len()` bytes into `tmp`, valid for writes.
+                let r = retry(|| unsafe { libc::read(h, tmp.as_mut_ptr().cast(), tmp.len()) })?;
+                mem.write_bytes(buf, &tmp[..r])?;
+                r
+            }
+            _ => return Err(errno::BADF),
+        };
+        mem.write_u32(nread, count(r))
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_pread(
@@ -279,23 +236,22 @@ pub(crate) extern "C" fn fd_pread(
     off: u64,
     nr: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let (buf, len) = mem.first_iovec(iovs, n)?;
-            let r = match cx.entry(fd)? {
-                Desc::File(f) => {
-                    let mut tmp = vec![0u8; len as usize];
-                    let r = pread(f.fd.0, &mut tmp, off)?;
-                    mem.write_bytes(buf, &tmp[..r])?;
-                    r
-                }
-                Desc::Stdin { .. } => return Err(errno::SPIPE),
-                _ => return Err(errno::BADF),
-            };
-            mem.write_u32(nr, count(r))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let (buf, len) = mem.first_iovec(iovs, n)?;
+        let r = match cx.entry(fd)? {
+            Desc::File(f) => {
+                let mut tmp = vec![0u8; len as usize];
+                let r = pread(f.fd.0, &mut tmp, off)?;
+                mem.write_bytes(buf, &tmp[..r])?;
+                r
+            }
+            Desc::Stdin { .. } => return Err(errno::SPIPE),
+            _ => return Err(errno::BADF),
+        };
+        mem.write_u32(nr, count(r))
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_seek(
@@ -305,65 +261,66 @@ pub(crate) extern "C" fn fd_seek(
     whence: u32,
     out: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            if whence > 2 {
-                return Err(errno::invalid("enum", "Whence"));
-            }
-            let f = seekable(cx, fd)?;
-            let offset = offset as i64;
-            let pos = match whence {
-                0 if offset >= 0 => offset as u64,
-                0 => return Err(errno::INVAL),
-                1 => f.pos.checked_add_signed(offset).ok_or(errno::INVAL)?,
-                _ => (fstat(f.fd.0)?.st_size as u64)
-                    .checked_add_signed(offset)
-                    .ok_or(errno::INVAL)?,
-            };
-            f.pos = pos;
-            mem.write_u64(out, pos)
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        if whence > whence::END {
+            return Err(errno::invalid("enum", "Whence"));
+        }
+        let f = seekable(cx, fd)?;
+        let offset = offset as i64;
+        let pos = match whence {
+            whence::SET if offset >= 0 => offset as u64,
+            whence::SET => return Err(errno::INVAL),
+            whence::CUR => f.pos.checked_add_signed(offset).ok_or(errno::INVAL)?,
+            _ => (fstat(f.fd.0)?.st_size as u64)
+                .checked_add_signed(offset)
+                .ok_or(errno::INVAL)?,
+        };
+        f.pos = pos;
+        mem.write_u64(out, pos)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_tell(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let pos = seekable(cx, fd)?.pos;
-            mem.write_u64(out, pos)
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let pos = seekable(cx, fd)?.pos;
+        mem.write_u64(out, pos)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_close(vmctx: *mut VmCtx, fd: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe { with(vmctx, |cx, _| cx.remove(fd).map(drop)) }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> { cx.remove(fd).map(drop) };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_sync(vmctx: *mut VmCtx, fd: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            if libc::fsync(file(cx, fd)?.fd.0) != 0 {
-                return Err(errno::last());
-            }
-            Ok(())
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        let host = file(cx, fd)?.fd.0;
+        // SAFETY: syncs an fd the context owns; no memory is passed.
+        if unsafe { libc::fsync(host) } != 0 {
+            return Err(errno::last());
+        }
+        Ok(())
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_datasync(vmctx: *mut VmCtx, fd: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            if libc::fdatasync(file(cx, fd)?.fd.0) != 0 {
-                return Err(errno::last());
-            }
-            Ok(())
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        let host = file(cx, fd)?.fd.0;
+        // SAFETY: syncs an fd the context owns; no memory is passed.
+        if unsafe { libc::fdatasync(host) } != 0 {
+            return Err(errno::last());
+        }
+        Ok(())
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_advise(
@@ -373,143 +330,136 @@ pub(crate) extern "C" fn fd_advise(
     len: u64,
     advice: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            let advice = match advice {
-                0 => libc::POSIX_FADV_NORMAL,
-                1 => libc::POSIX_FADV_SEQUENTIAL,
-                2 => libc::POSIX_FADV_RANDOM,
-                3 => libc::POSIX_FADV_WILLNEED,
-                4 => libc::POSIX_FADV_DONTNEED,
-                5 => libc::POSIX_FADV_NOREUSE,
-                _ => return Err(errno::invalid("enum", "Advice")),
-            };
-            let f = file(cx, fd)?;
-            // Advice is a hint: ranges the host cannot express are ignored (as wasmtime).
-            let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
-                return Ok(());
-            };
-            match libc::posix_fadvise(f.fd.0, offset, len, advice) {
-                0 => Ok(()),
-                e => Err(errno::from_host(e)),
-            }
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        let advice = match advice {
+            advice::NORMAL => libc::POSIX_FADV_NORMAL,
+            advice::SEQUENTIAL => libc::POSIX_FADV_SEQUENTIAL,
+            advice::RANDOM => libc::POSIX_FADV_RANDOM,
+            advice::WILLNEED => libc::POSIX_FADV_WILLNEED,
+            advice::DONTNEED => libc::POSIX_FADV_DONTNEED,
+            advice::NOREUSE => libc::POSIX_FADV_NOREUSE,
+            _ => return Err(errno::invalid("enum", "Advice")),
+        };
+        let f = file(cx, fd)?;
+        // Advice is a hint: ranges the host cannot express are ignored (as wasmtime).
+        let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+            return Ok(());
+        };
+        // SAFETY: advice on an fd the context owns; no memory is passed.
+        match unsafe { libc::posix_fadvise(f.fd.0, offset, len, advice) } {
+            0 => Ok(()),
+            e => Err(errno::from_host(e)),
+        }
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 /// Not supported, as in wasmtime: `ENOTSUP` for a file, `EBADF` otherwise.
 pub(crate) extern "C" fn fd_allocate(vmctx: *mut VmCtx, fd: u32, _offset: u64, _len: u64) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            file(cx, fd)?;
-            Err(errno::NOTSUP)
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        file(cx, fd)?;
+        Err(errno::NOTSUP)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_fdstat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let tty = |t: bool| {
-                if t {
-                    filetype::CHARACTER_DEVICE
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let tty = |t: bool| {
+            if t {
+                filetype::CHARACTER_DEVICE
+            } else {
+                filetype::UNKNOWN
+            }
+        };
+        let (ft, flags, base, inheriting) = match cx.entry(fd)? {
+            Desc::Stdin { isatty } => (tty(*isatty), 0, rights::FD_READ, rights::FD_READ),
+            Desc::Stdout { isatty } | Desc::Stderr { isatty } => {
+                (tty(*isatty), 0, rights::FD_WRITE, rights::FD_WRITE)
+            }
+            Desc::Dir {
+                preopen: Some(_), ..
+            } => (
+                filetype::DIRECTORY,
+                0,
+                rights::PREOPEN_BASE,
+                rights::PREOPEN_INHERITING,
+            ),
+            Desc::Dir { .. } => (filetype::DIRECTORY, 0, rights::DIR, rights::DIR),
+            Desc::File(f) => {
+                let st = fstat(f.fd.0)?;
+                let ft = match mode_filetype(st.st_mode) {
+                    filetype::SOCKET_STREAM => filetype::UNKNOWN,
+                    t => t,
+                };
+                // SAFETY: reads the status flags of an fd the context owns.
+                let fl = unsafe { libc::fcntl(f.fd.0, libc::F_GETFL) };
+                let mut flags = 0u16;
+                if fl & libc::O_DSYNC != 0 {
+                    flags |= fdflags::DSYNC as u16;
+                }
+                if fl & libc::O_SYNC == libc::O_SYNC {
+                    flags |= (fdflags::SYNC | fdflags::RSYNC) as u16;
+                }
+                if f.append {
+                    flags |= fdflags::APPEND as u16;
+                }
+                if f.nonblock {
+                    flags |= fdflags::NONBLOCK as u16;
+                }
+                let mut r = rights::ALL;
+                if !f.read {
+                    r &= !(rights::FD_READ | rights::FD_READDIR);
+                }
+                if !f.write {
+                    r &= !rights::FD_WRITE;
+                }
+                (ft, flags, r, r)
+            }
+            Desc::Listener { .. } => (filetype::SOCKET_STREAM, 0, rights::LISTENER, rights::STREAM),
+            Desc::Stream { nonblock, .. } => (
+                filetype::SOCKET_STREAM,
+                if *nonblock {
+                    fdflags::NONBLOCK as u16
                 } else {
-                    filetype::UNKNOWN
-                }
-            };
-            let (ft, flags, base, inheriting) = match cx.entry(fd)? {
-                Desc::Stdin { isatty } => (tty(*isatty), 0, RIGHT_FD_READ, RIGHT_FD_READ),
-                Desc::Stdout { isatty } | Desc::Stderr { isatty } => {
-                    (tty(*isatty), 0, RIGHT_FD_WRITE, RIGHT_FD_WRITE)
-                }
-                Desc::Dir {
-                    preopen: Some(_), ..
-                } => (
-                    filetype::DIRECTORY,
-                    0,
-                    RIGHTS_PREOPEN_BASE,
-                    RIGHTS_PREOPEN_INHERITING,
-                ),
-                Desc::Dir { .. } => (filetype::DIRECTORY, 0, RIGHTS_DIR, RIGHTS_DIR),
-                Desc::File(f) => {
-                    let st = fstat(f.fd.0)?;
-                    let ft = match mode_filetype(st.st_mode) {
-                        filetype::SOCKET_STREAM => filetype::UNKNOWN,
-                        t => t,
-                    };
-                    let fl = libc::fcntl(f.fd.0, libc::F_GETFL);
-                    let mut flags = 0u16;
-                    if fl & libc::O_DSYNC != 0 {
-                        flags |= FDFLAGS_DSYNC as u16;
-                    }
-                    if fl & libc::O_SYNC == libc::O_SYNC {
-                        flags |= (FDFLAGS_SYNC | FDFLAGS_RSYNC) as u16;
-                    }
-                    if f.append {
-                        flags |= FDFLAGS_APPEND as u16;
-                    }
-                    if f.nonblock {
-                        flags |= FDFLAGS_NONBLOCK as u16;
-                    }
-                    let mut r = RIGHTS_ALL;
-                    if !f.read {
-                        r &= !(RIGHT_FD_READ | RIGHT_FD_READDIR);
-                    }
-                    if !f.write {
-                        r &= !RIGHT_FD_WRITE;
-                    }
-                    (ft, flags, r, r)
-                }
-                Desc::Listener { .. } => (
-                    filetype::SOCKET_STREAM,
-                    0,
-                    super::sock::RIGHTS_LISTENER,
-                    super::sock::RIGHTS_STREAM,
-                ),
-                Desc::Stream { nonblock, .. } => (
-                    filetype::SOCKET_STREAM,
-                    if *nonblock {
-                        FDFLAGS_NONBLOCK as u16
-                    } else {
-                        0
-                    },
-                    super::sock::RIGHTS_STREAM,
-                    super::sock::RIGHTS_STREAM,
-                ),
-            };
-            let mut b = [0u8; 24];
-            b[0] = ft;
-            b[2..4].copy_from_slice(&flags.to_le_bytes());
-            b[8..16].copy_from_slice(&base.to_le_bytes());
-            b[16..24].copy_from_slice(&inheriting.to_le_bytes());
-            mem.check_struct(out, 24, 8)?;
-            mem.write_bytes(out, &b)
-        })
-    }
+                    0
+                },
+                rights::STREAM,
+                rights::STREAM,
+            ),
+        };
+        let mut b = [0u8; 24];
+        b[0] = ft;
+        b[2..4].copy_from_slice(&flags.to_le_bytes());
+        b[8..16].copy_from_slice(&base.to_le_bytes());
+        b[16..24].copy_from_slice(&inheriting.to_le_bytes());
+        mem.check_struct(out, 24, 8)?;
+        mem.write_bytes(out, &b)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_fdstat_set_flags(vmctx: *mut VmCtx, fd: u32, flags: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            if flags & !FDFLAGS_ALL != 0 {
-                return Err(errno::invalid("flag", "Fdflags"));
-            }
-            if let Desc::Stream { nonblock, fd: h } = cx.entry_mut(fd)? {
-                return super::sock::set_nonblock(h.0, nonblock, flags & FDFLAGS_NONBLOCK != 0);
-            }
-            let f = file_mut(cx, fd)?;
-            if flags & (FDFLAGS_DSYNC | FDFLAGS_SYNC | FDFLAGS_RSYNC) != 0 {
-                return Err(errno::INVAL);
-            }
-            f.append = flags & FDFLAGS_APPEND != 0;
-            f.nonblock = flags & FDFLAGS_NONBLOCK != 0;
-            Ok(())
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        if flags & !fdflags::ALL != 0 {
+            return Err(errno::invalid("flag", "Fdflags"));
+        }
+        if let Desc::Stream { nonblock, fd: h } = cx.entry_mut(fd)? {
+            return super::sock::set_nonblock(h.0, nonblock, flags & fdflags::NONBLOCK != 0);
+        }
+        let f = file_mut(cx, fd)?;
+        if flags & (fdflags::DSYNC | fdflags::SYNC | fdflags::RSYNC) != 0 {
+            return Err(errno::INVAL);
+        }
+        f.append = flags & fdflags::APPEND != 0;
+        f.nonblock = flags & fdflags::NONBLOCK != 0;
+        Ok(())
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 /// Rights are not enforced beyond what the host enforces, and cannot be changed: as in
@@ -520,34 +470,32 @@ pub(crate) extern "C" fn fd_fdstat_set_rights(
     base: u64,
     inheriting: u64,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            if (base | inheriting) & !RIGHTS_ALL != 0 {
-                return Err(errno::invalid("flag", "Rights"));
-            }
-            fs_fd(cx, fd)?;
-            Err(errno::NOTSUP)
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        if (base | inheriting) & !rights::ALL != 0 {
+            return Err(errno::invalid("flag", "Rights"));
+        }
+        fs_fd(cx, fd)?;
+        Err(errno::NOTSUP)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_prestat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let Desc::Dir {
-                preopen: Some(name),
-                ..
-            } = cx.entry(fd)?
-            else {
-                return Err(errno::BADF);
-            };
-            mem.check_struct(out, 8, 4)?;
-            mem.write_u32(out, 0)?;
-            mem.write_u32(out + 4, count(name.len()))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let Desc::Dir {
+            preopen: Some(name),
+            ..
+        } = cx.entry(fd)?
+        else {
+            return Err(errno::BADF);
+        };
+        mem.check_struct(out, 8, 4)?;
+        mem.write_u32(out, u32::from(preopentype::DIR))?;
+        mem.write_u32(out + 4, count(name.len()))
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_prestat_dir_name(
@@ -556,22 +504,21 @@ pub(crate) extern "C" fn fd_prestat_dir_name(
     path: u32,
     len: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let Desc::Dir {
-                preopen: Some(name),
-                ..
-            } = cx.entry(fd)?
-            else {
-                return Err(errno::NOTDIR);
-            };
-            if (len as usize) < name.len() {
-                return Err(errno::NAMETOOLONG);
-            }
-            mem.write_bytes(path, name)
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let Desc::Dir {
+            preopen: Some(name),
+            ..
+        } = cx.entry(fd)?
+        else {
+            return Err(errno::NOTDIR);
+        };
+        if (len as usize) < name.len() {
+            return Err(errno::NAMETOOLONG);
+        }
+        mem.write_bytes(path, name)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 /// A `filestat` (64 bytes) from a host `stat`.
@@ -602,41 +549,40 @@ pub(crate) fn write_filestat(mem: &Guest, out: u32, b: &[u8; 64]) -> Result<(), 
 }
 
 pub(crate) extern "C" fn fd_filestat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let b = match cx.entry(fd)? {
-                Desc::Stdin { isatty } | Desc::Stdout { isatty } | Desc::Stderr { isatty } => {
-                    let mut b = [0u8; 64];
-                    if *isatty {
-                        b[16] = filetype::CHARACTER_DEVICE;
-                    }
-                    b
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let b = match cx.entry(fd)? {
+            Desc::Stdin { isatty } | Desc::Stdout { isatty } | Desc::Stderr { isatty } => {
+                let mut b = [0u8; 64];
+                if *isatty {
+                    b[16] = filetype::CHARACTER_DEVICE;
                 }
-                d => filestat_bytes(&fstat(d.host())?),
-            };
-            write_filestat(mem, out, &b)
-        })
-    }
+                b
+            }
+            d => filestat_bytes(&fstat(d.host())?),
+        };
+        write_filestat(mem, out, &b)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_filestat_set_size(vmctx: *mut VmCtx, fd: u32, size: u64) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            let f = file(cx, fd)?;
-            let size = i64::try_from(size).map_err(|_| errno::INVAL)?;
-            if libc::ftruncate(f.fd.0, size) != 0 {
-                return Err(errno::last());
-            }
-            Ok(())
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        let f = file(cx, fd)?;
+        let size = i64::try_from(size).map_err(|_| errno::INVAL)?;
+        // SAFETY: resizes a file the context owns; no memory is passed.
+        if unsafe { libc::ftruncate(f.fd.0, size) } != 0 {
+            return Err(errno::last());
+        }
+        Ok(())
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 /// The two `timespec`s of `utimensat` for WASI times and `fstflags`.
 pub(crate) fn timespecs(atim: u64, mtim: u64, flags: u32) -> Result<[libc::timespec; 2], Errno> {
-    if flags & !0xf != 0 {
+    if flags & !fstflags::ALL != 0 {
         return Err(errno::invalid("flag", "Fstflags"));
     }
     let one = |t: u64, set: bool, now: bool| {
@@ -662,13 +608,13 @@ pub(crate) fn timespecs(atim: u64, mtim: u64, flags: u32) -> Result<[libc::times
     Ok([
         one(
             atim,
-            flags & FSTFLAGS_ATIM != 0,
-            flags & FSTFLAGS_ATIM_NOW != 0,
+            flags & fstflags::ATIM != 0,
+            flags & fstflags::ATIM_NOW != 0,
         )?,
         one(
             mtim,
-            flags & FSTFLAGS_MTIM != 0,
-            flags & FSTFLAGS_MTIM_NOW != 0,
+            flags & fstflags::MTIM != 0,
+            flags & fstflags::MTIM_NOW != 0,
         )?,
     ])
 }
@@ -680,33 +626,33 @@ pub(crate) extern "C" fn fd_filestat_set_times(
     mtim: u64,
     flags: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            let ts = timespecs(atim, mtim, flags)?;
-            // A preopen is an `O_PATH` fd: `EBADF`, as in wasmtime.
-            if libc::futimens(fs_fd(cx, fd)?.host(), ts.as_ptr()) != 0 {
-                return Err(errno::last());
-            }
-            Ok(())
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        let ts = timespecs(atim, mtim, flags)?;
+        // A preopen is an `O_PATH` fd: `EBADF`, as in wasmtime.
+        let host = fs_fd(cx, fd)?.host();
+        // SAFETY: `ts` is the two timespecs `futimens` reads.
+        if unsafe { libc::futimens(host, ts.as_ptr()) } != 0 {
+            return Err(errno::last());
+        }
+        Ok(())
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_renumber(vmctx: *mut VmCtx, from: u32, to: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            cx.entry(to)?;
-            cx.entry(from)?;
-            if from != to {
-                let d = cx.remove(from)?;
-                cx.free.remove(&to);
-                cx.fds.insert(to, d);
-            }
-            Ok(())
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        cx.entry(to)?;
+        cx.entry(from)?;
+        if from != to {
+            let d = cx.remove(from)?;
+            cx.free.remove(&to);
+            cx.fds.insert(to, d);
+        }
+        Ok(())
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 /// Directory entries of `dir` as (name, inode, WASI file type): `.` and `..` first (both
@@ -777,35 +723,34 @@ pub(crate) extern "C" fn fd_readdir(
     cookie: u64,
     used: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let Desc::Dir { fd: host, .. } = cx.entry(fd)? else {
-                return Err(errno::BADF);
-            };
-            let entries = list_dir(host.0)?;
-            // Entries are written one piece at a time, each truncated to what is left.
-            let mut at = buf;
-            let mut cap = len;
-            let mut put = |src: &[u8], cap: &mut u32| -> Result<bool, Errno> {
-                let k = (*cap).min(count(src.len()));
-                mem.write_bytes(at, &src[..k as usize])?;
-                at = at.wrapping_add(k);
-                *cap -= k;
-                Ok(*cap == 0)
-            };
-            let skip = usize::try_from(cookie).unwrap_or(usize::MAX);
-            for (i, (name, ino, ft)) in entries.iter().enumerate().skip(skip) {
-                let mut d = [0u8; 24];
-                d[0..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
-                d[8..16].copy_from_slice(&ino.to_le_bytes());
-                d[16..20].copy_from_slice(&count(name.len()).to_le_bytes());
-                d[20] = *ft;
-                if put(&d, &mut cap)? || put(name, &mut cap)? {
-                    return mem.write_u32(used, len);
-                }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let Desc::Dir { fd: host, .. } = cx.entry(fd)? else {
+            return Err(errno::BADF);
+        };
+        let entries = list_dir(host.0)?;
+        // Entries are written one piece at a time, each truncated to what is left.
+        let mut at = buf;
+        let mut cap = len;
+        let mut put = |src: &[u8], cap: &mut u32| -> Result<bool, Errno> {
+            let k = (*cap).min(count(src.len()));
+            mem.write_bytes(at, &src[..k as usize])?;
+            at = at.wrapping_add(k);
+            *cap -= k;
+            Ok(*cap == 0)
+        };
+        let skip = usize::try_from(cookie).unwrap_or(usize::MAX);
+        for (i, (name, ino, ft)) in entries.iter().enumerate().skip(skip) {
+            let mut d = [0u8; 24];
+            d[0..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+            d[8..16].copy_from_slice(&ino.to_le_bytes());
+            d[16..20].copy_from_slice(&count(name.len()).to_le_bytes());
+            d[20] = *ft;
+            if put(&d, &mut cap)? || put(name, &mut cap)? {
+                return mem.write_u32(used, len);
             }
-            mem.write_u32(used, len - cap)
-        })
-    }
+        }
+        mem.write_u32(used, len - cap)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }

@@ -11,10 +11,11 @@ use std::ffi::{CStr, CString};
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::constants::{fdflags, lookupflags, oflags, rights};
+use super::ctx::{with, Desc, File, HostFd, WasiCtx};
 use super::errno::{self, Errno};
 use super::fd::{filestat_bytes, write_filestat};
 use super::guest::Guest;
-use super::{with, Desc, File, WasiCtx};
 
 #[repr(C)]
 struct OpenHow {
@@ -155,12 +156,6 @@ fn check(r: libc::c_int) -> Result<(), Errno> {
     Ok(())
 }
 
-const OFLAGS_CREAT: u32 = 1;
-const OFLAGS_DIRECTORY: u32 = 2;
-const OFLAGS_EXCL: u32 = 4;
-const OFLAGS_TRUNC: u32 = 8;
-const LOOKUP_SYMLINK_FOLLOW: u32 = 1;
-
 #[allow(clippy::too_many_arguments, reason = "the WASI signature")]
 pub(crate) extern "C" fn path_open(
     vmctx: *mut VmCtx,
@@ -174,101 +169,98 @@ pub(crate) extern "C" fn path_open(
     fdflags: u32,
     opened: u32,
 ) -> u32 {
-    use super::fd::{FDFLAGS_ALL, RIGHTS_ALL, RIGHT_FD_READ, RIGHT_FD_WRITE};
-    // SAFETY: called by compiled code with its vmctx.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            if dirflags & !LOOKUP_SYMLINK_FOLLOW != 0 {
-                return Err(errno::invalid("flag", "Lookupflags"));
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        if dirflags & !lookupflags::SYMLINK_FOLLOW != 0 {
+            return Err(errno::invalid("flag", "Lookupflags"));
+        }
+        if oflags & !oflags::ALL != 0 {
+            return Err(errno::invalid("flag", "Oflags"));
+        }
+        if (rights_base | rights_inheriting) & !rights::ALL != 0 {
+            return Err(errno::invalid("flag", "Rights"));
+        }
+        if fdflags & !fdflags::ALL != 0 {
+            return Err(errno::invalid("flag", "Fdflags"));
+        }
+        let path = read_path(mem, path, path_len)?;
+        let dir = match cx.entry(fd)? {
+            Desc::Dir { fd, .. } => fd.0,
+            Desc::File(_) => return Err(errno::NOTDIR),
+            _ => return Err(errno::BADF),
+        };
+        if fdflags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
+            return Err(errno::NOTSUP);
+        }
+        if oflags & oflags::DIRECTORY != 0
+            && oflags & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0
+        {
+            return Err(errno::INVAL);
+        }
+        // As wasmtime: creating or truncating opens for writing; without the write
+        // right a file is opened for reading.
+        let want_write = rights_base & rights::FD_WRITE != 0;
+        let write = want_write || oflags & (oflags::CREAT | oflags::TRUNC) != 0;
+        let read = rights_base & rights::FD_READ != 0 || !want_write;
+        let mut flags = match (read, write) {
+            (true, true) => libc::O_RDWR,
+            (false, true) => libc::O_WRONLY,
+            _ => libc::O_RDONLY,
+        };
+        if oflags & oflags::CREAT != 0 {
+            flags |= libc::O_CREAT;
+            if oflags & oflags::EXCL != 0 {
+                flags |= libc::O_EXCL;
             }
-            if oflags & !0xf != 0 {
-                return Err(errno::invalid("flag", "Oflags"));
-            }
-            if (rights_base | rights_inheriting) & !RIGHTS_ALL != 0 {
-                return Err(errno::invalid("flag", "Rights"));
-            }
-            if fdflags & !FDFLAGS_ALL != 0 {
-                return Err(errno::invalid("flag", "Fdflags"));
-            }
-            let path = read_path(mem, path, path_len)?;
-            let dir = match cx.entry(fd)? {
-                Desc::Dir { fd, .. } => fd.0,
-                Desc::File(_) => return Err(errno::NOTDIR),
-                _ => return Err(errno::BADF),
-            };
-            // DSYNC, RSYNC, SYNC.
-            if fdflags & (2 | 8 | 16) != 0 {
-                return Err(errno::NOTSUP);
-            }
-            if oflags & OFLAGS_DIRECTORY != 0
-                && oflags & (OFLAGS_CREAT | OFLAGS_EXCL | OFLAGS_TRUNC) != 0
+        }
+        if oflags & oflags::DIRECTORY != 0 {
+            flags |= libc::O_DIRECTORY;
+        }
+        if oflags & oflags::TRUNC != 0 {
+            flags |= libc::O_TRUNC;
+        }
+        if dirflags & lookupflags::SYMLINK_FOLLOW == 0 {
+            flags |= libc::O_NOFOLLOW;
+        }
+        if path.first() == Some(&b'/') {
+            return Err(errno::PERM);
+        }
+        let host = match open_beneath(dir, &path, flags | libc::O_NOCTTY, 0o666) {
+            // A symlink not followed where a directory is wanted: `ELOOP`, as wasmtime.
+            Err(errno::NOTDIR)
+                if flags & libc::O_NOFOLLOW != 0
+                    && flags & libc::O_DIRECTORY != 0
+                    && stat_at(dir, &path, false)
+                        .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK) =>
             {
-                return Err(errno::INVAL);
+                return Err(errno::LOOP)
             }
-            // As wasmtime: creating or truncating opens for writing; without the write
-            // right a file is opened for reading.
-            let want_write = rights_base & RIGHT_FD_WRITE != 0;
-            let write = want_write || oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) != 0;
-            let read = rights_base & RIGHT_FD_READ != 0 || !want_write;
-            let mut flags = match (read, write) {
-                (true, true) => libc::O_RDWR,
-                (false, true) => libc::O_WRONLY,
-                _ => libc::O_RDONLY,
-            };
-            if oflags & OFLAGS_CREAT != 0 {
-                flags |= libc::O_CREAT;
-                if oflags & OFLAGS_EXCL != 0 {
-                    flags |= libc::O_EXCL;
-                }
+            r => Owned(r?),
+        };
+        let st = super::fd::fstat(host.0)?;
+        let is_dir = st.st_mode & libc::S_IFMT == libc::S_IFDIR;
+        let h = HostFd(host.0);
+        std::mem::forget(host);
+        let d = if is_dir {
+            Desc::Dir {
+                fd: h,
+                preopen: None,
             }
-            if oflags & OFLAGS_DIRECTORY != 0 {
-                flags |= libc::O_DIRECTORY;
-            }
-            if oflags & OFLAGS_TRUNC != 0 {
-                flags |= libc::O_TRUNC;
-            }
-            if dirflags & LOOKUP_SYMLINK_FOLLOW == 0 {
-                flags |= libc::O_NOFOLLOW;
-            }
-            if path.first() == Some(&b'/') {
-                return Err(errno::PERM);
-            }
-            let host = match open_beneath(dir, &path, flags | libc::O_NOCTTY, 0o666) {
-                // A symlink not followed where a directory is wanted: `ELOOP`, as wasmtime.
-                Err(errno::NOTDIR)
-                    if flags & libc::O_NOFOLLOW != 0
-                        && flags & libc::O_DIRECTORY != 0
-                        && stat_at(dir, &path, false)
-                            .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK) =>
-                {
-                    return Err(errno::LOOP)
-                }
-                r => Owned(r?),
-            };
-            let st = super::fd::fstat(host.0)?;
-            let is_dir = st.st_mode & libc::S_IFMT == libc::S_IFDIR;
-            let h = super::HostFd(host.0);
-            std::mem::forget(host);
-            let d = if is_dir {
-                Desc::Dir {
-                    fd: h,
-                    preopen: None,
-                }
-            } else {
-                Desc::File(File {
-                    fd: h,
-                    pos: 0,
-                    append: fdflags & 1 != 0,
-                    nonblock: fdflags & 4 != 0,
-                    read: rights_base & RIGHT_FD_READ != 0 || !want_write,
-                    write,
-                })
-            };
-            mem.check_struct(opened, 4, 4)?;
-            let new = cx.push(d);
-            mem.write_u32(opened, new)
-        })
-    }
+        } else {
+            Desc::File(File {
+                fd: h,
+                pos: 0,
+                append: fdflags & fdflags::APPEND != 0,
+                nonblock: fdflags & fdflags::NONBLOCK != 0,
+                read: rights_base & rights::FD_READ != 0 || !want_write,
+                write,
+            })
+        };
+        mem.check_struct(opened, 4, 4)?;
+        let new = cx.push(d);
+        mem.write_u32(opened, new)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn path_filestat_get(
@@ -279,18 +271,17 @@ pub(crate) extern "C" fn path_filestat_get(
     path_len: u32,
     out: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            if flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
-                return Err(errno::invalid("flag", "Lookupflags"));
-            }
-            let dir = dir_entry(cx, fd)?;
-            let path = read_path(mem, path, path_len)?;
-            let st = stat_at(dir, &path, flags & LOOKUP_SYMLINK_FOLLOW != 0)?;
-            write_filestat(mem, out, &filestat_bytes(&st))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        if flags & !lookupflags::SYMLINK_FOLLOW != 0 {
+            return Err(errno::invalid("flag", "Lookupflags"));
+        }
+        let dir = dir_entry(cx, fd)?;
+        let path = read_path(mem, path, path_len)?;
+        let st = stat_at(dir, &path, flags & lookupflags::SYMLINK_FOLLOW != 0)?;
+        write_filestat(mem, out, &filestat_bytes(&st))
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn path_create_directory(
@@ -299,14 +290,15 @@ pub(crate) extern "C" fn path_create_directory(
     path: u32,
     len: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let dir = dir_entry(cx, fd)?;
-            let (p, base) = parent_of(dir, &read_path(mem, path, len)?)?;
-            check(libc::mkdirat(p.0, base.as_ptr(), 0o777))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let dir = dir_entry(cx, fd)?;
+        let (p, base) = parent_of(dir, &read_path(mem, path, len)?)?;
+        // SAFETY: creates a directory; `p` is the parent opened beneath the directory and `base` its
+        // NUL-terminated last component (never `..`), alive during the call.
+        check(unsafe { libc::mkdirat(p.0, base.as_ptr(), 0o777) })
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn path_remove_directory(
@@ -315,38 +307,40 @@ pub(crate) extern "C" fn path_remove_directory(
     path: u32,
     len: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let dir = dir_entry(cx, fd)?;
-            let path = read_path(mem, path, len)?;
-            let (p, base) = parent_of(dir, &path)?;
-            if base.as_bytes().ends_with(b"/") {
-                // wasmtime removes `x/` as `.` in `x`.
-                let d = Owned(open_beneath(
-                    p.0,
-                    base.as_bytes(),
-                    libc::O_PATH | libc::O_DIRECTORY,
-                    0,
-                )?);
-                drop(d);
-                return Err(errno::INVAL);
-            }
-            check(libc::unlinkat(p.0, base.as_ptr(), libc::AT_REMOVEDIR))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let dir = dir_entry(cx, fd)?;
+        let path = read_path(mem, path, len)?;
+        let (p, base) = parent_of(dir, &path)?;
+        if base.as_bytes().ends_with(b"/") {
+            // wasmtime removes `x/` as `.` in `x`.
+            let d = Owned(open_beneath(
+                p.0,
+                base.as_bytes(),
+                libc::O_PATH | libc::O_DIRECTORY,
+                0,
+            )?);
+            drop(d);
+            return Err(errno::INVAL);
+        }
+        // SAFETY: removes a directory; `p` is the parent opened beneath the directory and `base` its
+        // NUL-terminated last component (never `..`), alive during the call.
+        check(unsafe { libc::unlinkat(p.0, base.as_ptr(), libc::AT_REMOVEDIR) })
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn path_unlink_file(vmctx: *mut VmCtx, fd: u32, path: u32, len: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let dir = dir_entry(cx, fd)?;
-            let path = read_path(mem, path, len)?;
-            let (p, base) = parent_of(dir, &path)?;
-            check(libc::unlinkat(p.0, base.as_ptr(), 0))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let dir = dir_entry(cx, fd)?;
+        let path = read_path(mem, path, len)?;
+        let (p, base) = parent_of(dir, &path)?;
+        // SAFETY: removes a file; `p` is the parent opened beneath the directory and `base` its
+        // NUL-terminated last component (never `..`), alive during the call.
+        check(unsafe { libc::unlinkat(p.0, base.as_ptr(), 0) })
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 #[allow(clippy::too_many_arguments, reason = "the WASI signature")]
@@ -359,16 +353,17 @@ pub(crate) extern "C" fn path_rename(
     new: u32,
     new_len: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let (d1, d2) = (dir_entry(cx, fd)?, dir_entry(cx, new_fd)?);
-            let (old, new) = (read_path(mem, old, old_len)?, read_path(mem, new, new_len)?);
-            let (p1, b1) = parent_of(d1, &old)?;
-            let (p2, b2) = parent_of(d2, &new)?;
-            check(libc::renameat(p1.0, b1.as_ptr(), p2.0, b2.as_ptr()))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let (d1, d2) = (dir_entry(cx, fd)?, dir_entry(cx, new_fd)?);
+        let (old, new) = (read_path(mem, old, old_len)?, read_path(mem, new, new_len)?);
+        let (p1, b1) = parent_of(d1, &old)?;
+        let (p2, b2) = parent_of(d2, &new)?;
+        // SAFETY: renames between two parents opened beneath their directories; `b1` and
+        // `b2` are NUL-terminated last components (never `..`), alive during the call.
+        check(unsafe { libc::renameat(p1.0, b1.as_ptr(), p2.0, b2.as_ptr()) })
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn path_symlink(
@@ -379,21 +374,23 @@ pub(crate) extern "C" fn path_symlink(
     new: u32,
     new_len: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let dir = dir_entry(cx, fd)?;
-            let target = read_path(mem, old, old_len)?;
-            let new = read_path(mem, new, new_len)?;
-            // An absolute target could never resolve inside the sandbox.
-            if target.first() == Some(&b'/') {
-                return Err(errno::PERM);
-            }
-            let target = CString::new(target).map_err(|_| errno::INVAL)?;
-            let (p, base) = parent_of(dir, &new)?;
-            check(libc::symlinkat(target.as_ptr(), p.0, base.as_ptr()))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let dir = dir_entry(cx, fd)?;
+        let target = read_path(mem, old, old_len)?;
+        let new = read_path(mem, new, new_len)?;
+        // An absolute target could never resolve inside the sandbox.
+        if target.first() == Some(&b'/') {
+            return Err(errno::PERM);
+        }
+        let target = CString::new(target).map_err(|_| errno::INVAL)?;
+        let (p, base) = parent_of(dir, &new)?;
+        // SAFETY: creates a symlink (its target is only text: it is never followed here);
+        // `p` is the parent opened beneath the directory, `target` and `base` are
+        // NUL-terminated, alive during the call.
+        check(unsafe { libc::symlinkat(target.as_ptr(), p.0, base.as_ptr()) })
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn path_readlink(
@@ -405,21 +402,22 @@ pub(crate) extern "C" fn path_readlink(
     buf_len: u32,
     used: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let dir = dir_entry(cx, fd)?;
-            let (p, base) = parent_of(dir, &read_path(mem, path, path_len)?)?;
-            let mut tmp = vec![0u8; libc::PATH_MAX as usize + 1];
-            let n = libc::readlinkat(p.0, base.as_ptr(), tmp.as_mut_ptr().cast(), tmp.len());
-            if n < 0 {
-                return Err(errno::last());
-            }
-            let n = (n as usize).min(buf_len as usize);
-            mem.write_bytes(buf, &tmp[..n])?;
-            mem.write_u32(used, n as u32)
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let dir = dir_entry(cx, fd)?;
+        let (p, base) = parent_of(dir, &read_path(mem, path, path_len)?)?;
+        let mut tmp = vec![0u8; libc::PATH_MAX as usize + 1];
+        // SAFETY: reads at most `tmp.len()` bytes into `tmp`, valid for writes; `p` is the
+        // parent opened beneath the directory, `base` its NUL-terminated last component.
+        let n = unsafe { libc::readlinkat(p.0, base.as_ptr(), tmp.as_mut_ptr().cast(), tmp.len()) };
+        if n < 0 {
+            return Err(errno::last());
+        }
+        let n = (n as usize).min(buf_len as usize);
+        mem.write_bytes(buf, &tmp[..n])?;
+        mem.write_u32(used, n as u32)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 #[allow(clippy::too_many_arguments, reason = "the WASI signature")]
@@ -433,22 +431,23 @@ pub(crate) extern "C" fn path_link(
     new: u32,
     new_len: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            if old_flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
-                return Err(errno::invalid("flag", "Lookupflags"));
-            }
-            let (d1, d2) = (dir_entry(cx, old_fd)?, dir_entry(cx, new_fd)?);
-            let (old, new) = (read_path(mem, old, old_len)?, read_path(mem, new, new_len)?);
-            if old_flags & LOOKUP_SYMLINK_FOLLOW != 0 {
-                return Err(errno::INVAL);
-            }
-            let (p1, b1) = parent_of(d1, &old)?;
-            let (p2, b2) = parent_of(d2, &new)?;
-            check(libc::linkat(p1.0, b1.as_ptr(), p2.0, b2.as_ptr(), 0))
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        if old_flags & !lookupflags::SYMLINK_FOLLOW != 0 {
+            return Err(errno::invalid("flag", "Lookupflags"));
+        }
+        let (d1, d2) = (dir_entry(cx, old_fd)?, dir_entry(cx, new_fd)?);
+        let (old, new) = (read_path(mem, old, old_len)?, read_path(mem, new, new_len)?);
+        if old_flags & lookupflags::SYMLINK_FOLLOW != 0 {
+            return Err(errno::INVAL);
+        }
+        let (p1, b1) = parent_of(d1, &old)?;
+        let (p2, b2) = parent_of(d2, &new)?;
+        // SAFETY: links between two parents opened beneath their directories (the source
+        // is not followed: flags 0); `b1` and `b2` are NUL-terminated last components.
+        check(unsafe { libc::linkat(p1.0, b1.as_ptr(), p2.0, b2.as_ptr(), 0) })
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn path_filestat_set_times(
@@ -461,36 +460,33 @@ pub(crate) extern "C" fn path_filestat_set_times(
     mtim: u64,
     fst_flags: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            if flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
-                return Err(errno::invalid("flag", "Lookupflags"));
-            }
-            let ts = super::fd::timespecs(atim, mtim, fst_flags)?;
-            let dir = dir_entry(cx, fd)?;
-            let path = read_path(mem, path, path_len)?;
-            if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
-                // Resolve beneath `dir` (the link may point anywhere), then set the times
-                // of what it names through /proc/self/fd, which works on `O_PATH` fds.
-                let f = Owned(open_beneath(dir, &path, libc::O_PATH, 0)?);
-                let proc = CString::new(format!("/proc/self/fd/{}", f.0)).expect("no NUL");
-                return check(libc::utimensat(
-                    libc::AT_FDCWD,
-                    proc.as_ptr(),
-                    ts.as_ptr(),
-                    0,
-                ));
-            }
-            let (p, base) = parent_of(dir, &path)?;
-            check(libc::utimensat(
-                p.0,
-                base.as_ptr(),
-                ts.as_ptr(),
-                libc::AT_SYMLINK_NOFOLLOW,
-            ))
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        if flags & !lookupflags::SYMLINK_FOLLOW != 0 {
+            return Err(errno::invalid("flag", "Lookupflags"));
+        }
+        let ts = super::fd::timespecs(atim, mtim, fst_flags)?;
+        let dir = dir_entry(cx, fd)?;
+        let path = read_path(mem, path, path_len)?;
+        if flags & lookupflags::SYMLINK_FOLLOW != 0 {
+            // Resolve beneath `dir` (the link may point anywhere), then set the times
+            // of what it names through /proc/self/fd, which works on `O_PATH` fds.
+            let f = Owned(open_beneath(dir, &path, libc::O_PATH, 0)?);
+            let proc = CString::new(format!("/proc/self/fd/{}", f.0)).expect("no NUL");
+            // SAFETY: `proc` is a NUL-terminated path to the fd resolved beneath `dir`,
+            // `ts` the two timespecs `utimensat` reads.
+            return check(unsafe {
+                libc::utimensat(libc::AT_FDCWD, proc.as_ptr(), ts.as_ptr(), 0)
+            });
+        }
+        let (p, base) = parent_of(dir, &path)?;
+        // SAFETY: `p` is the parent opened beneath the directory, `base` its NUL-terminated
+        // last component (not followed), `ts` the two timespecs `utimensat` reads.
+        check(unsafe {
+            libc::utimensat(p.0, base.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW)
         })
-    }
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 #[cfg(test)]

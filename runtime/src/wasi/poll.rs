@@ -5,17 +5,16 @@
 use kiln_abi::vmctx::VmCtx;
 
 use super::clock::now;
+use super::constants::clockid;
+use super::constants::eventrwflags::FD_READWRITE_HANGUP;
+use super::constants::eventtype::{CLOCK, FD_READ, FD_WRITE};
+use super::constants::subclockflags::SUBSCRIPTION_CLOCK_ABSTIME as ABSTIME;
+use super::ctx::{with, Desc, WasiCtx};
 use super::errno::{self, Errno};
 use super::guest::Guest;
-use super::{with, Desc, WasiCtx};
 
 const SUB_SIZE: u32 = 48;
 const EVENT_SIZE: u32 = 32;
-const TAG_CLOCK: u8 = 0;
-const TAG_FD_READ: u8 = 1;
-const TAG_FD_WRITE: u8 = 2;
-const ABSTIME: u16 = 1;
-const HANGUP: u16 = 1;
 
 struct Event {
     userdata: u64,
@@ -55,7 +54,7 @@ fn decode(cx: &WasiCtx, mem: &Guest, s: u32, start: u64) -> Result<(u64, u8, Sub
     let userdata = mem.read_u64(s)?;
     let tag = mem.bytes(s + 8, 1)?[0];
     match tag {
-        TAG_CLOCK => {
+        CLOCK => {
             let id = mem.read_u32(s + 16)?;
             let timeout = mem.read_u64(s + 24)?;
             let flags = u16::from_le_bytes([mem.bytes(s + 40, 1)?[0], mem.bytes(s + 41, 1)?[0]]);
@@ -63,17 +62,17 @@ fn decode(cx: &WasiCtx, mem: &Guest, s: u32, start: u64) -> Result<(u64, u8, Sub
                 return Err(errno::INVAL);
             }
             let rel = match (id, flags & ABSTIME != 0) {
-                (0 | 1, false) => timeout,
-                (1, true) => timeout.saturating_sub(now(libc::CLOCK_MONOTONIC)?),
-                (0, true) => timeout.saturating_sub(now(libc::CLOCK_REALTIME)?),
+                (clockid::REALTIME | clockid::MONOTONIC, false) => timeout,
+                (clockid::MONOTONIC, true) => timeout.saturating_sub(now(libc::CLOCK_MONOTONIC)?),
+                (clockid::REALTIME, true) => timeout.saturating_sub(now(libc::CLOCK_REALTIME)?),
                 // CPU-time clocks (and unknown ids) cannot be waited on, as in wasmtime.
                 _ => return Err(errno::INVAL),
             };
             Ok((userdata, tag, Sub::Clock(start.saturating_add(rel))))
         }
-        TAG_FD_READ | TAG_FD_WRITE => {
+        FD_READ | FD_WRITE => {
             let fd = mem.read_u32(s + 16)?;
-            let read = tag == TAG_FD_READ;
+            let read = tag == FD_READ;
             let sub = match (cx.entry(fd)?, read) {
                 (Desc::Stdin { .. }, true) => Sub::Fd {
                     host: Some(0),
@@ -120,7 +119,7 @@ fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, 
         let tag = mem.bytes(input + 8, 1)?[0];
         let flags = mem.bytes(input + 40, 1)?[0];
         let id = mem.read_u32(input + 16)?;
-        if tag == TAG_CLOCK && flags & 1 == 0 && id <= 3 {
+        if tag == CLOCK && u16::from(flags) & ABSTIME == 0 && id <= clockid::THREAD_CPUTIME_ID {
             let userdata = mem.read_u64(input)?;
             sleep_ns(mem.read_u64(input + 24)?);
             let ev = Event {
@@ -152,7 +151,7 @@ fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, 
                     fd_index[i] = Some(fds.len());
                     fds.push(libc::pollfd {
                         fd: *h,
-                        events: if *tag == TAG_FD_READ {
+                        events: if *tag == FD_READ {
                             libc::POLLIN
                         } else {
                             libc::POLLOUT
@@ -220,7 +219,7 @@ fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, 
                 userdata: *userdata,
                 tag: *tag,
                 nbytes: 1,
-                flags: if *hangup { HANGUP } else { 0 },
+                flags: if *hangup { FD_READWRITE_HANGUP } else { 0 },
             },
         });
     }
@@ -239,11 +238,10 @@ pub(crate) extern "C" fn poll_oneoff(
     n: u32,
     nevents: u32,
 ) -> u32 {
-    // SAFETY: called by compiled code with its vmctx.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            let k = poll(cx, mem, input, out, n)?;
-            mem.write_u32(nevents, k)
-        })
-    }
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let k = poll(cx, mem, input, out, n)?;
+        mem.write_u32(nevents, k)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }

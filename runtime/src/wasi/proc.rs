@@ -2,6 +2,7 @@
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::constants::signal;
 use super::errno;
 
 /// Ends the program (or, in the embedding API, the call into wasm) with `code`.
@@ -13,7 +14,7 @@ pub(crate) extern "C" fn proc_exit(_vmctx: *mut VmCtx, code: u32) {
             format!("proc_exit({code}): exit status outside of [0..126)"),
             errno::INVAL,
         );
-        super::end_program();
+        super::ctx::end_program();
         // Called from the host (outside wasm): still end.
         std::process::exit(1);
     }
@@ -23,9 +24,9 @@ pub(crate) extern "C" fn proc_exit(_vmctx: *mut VmCtx, code: u32) {
 
 /// Raising signals is not supported (as in wasmtime): `ENOTSUP` for a valid signal.
 pub(crate) extern "C" fn proc_raise(_vmctx: *mut VmCtx, sig: u32) -> u32 {
-    if sig > 30 {
+    if sig > signal::SYS {
         errno::invalid("enum", "Signal");
-        return u32::from(super::end_program());
+        return u32::from(super::ctx::end_program());
     }
     u32::from(errno::NOTSUP)
 }

@@ -2,27 +2,30 @@
 
 use kiln_abi::vmctx::VmCtx;
 
-use super::errno;
-use super::with;
+use super::ctx::{with, WasiCtx};
+use super::errno::{self, Errno};
+use super::guest::Guest;
 
 pub(crate) extern "C" fn random_get(vmctx: *mut VmCtx, buf: u32, len: u32) -> u32 {
-    // SAFETY: called by compiled code with its vmctx.
-    unsafe {
-        with(vmctx, |_, mem| {
-            let out = mem.bytes(buf, len)?;
-            let mut done = 0;
-            while done < out.len() {
-                let n = libc::getrandom(out[done..].as_mut_ptr().cast(), out.len() - done, 0);
-                if n < 0 {
-                    let e = errno::last();
-                    if e == errno::from_host(libc::EINTR) {
-                        continue;
-                    }
-                    return Err(e);
+    let call = |_: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        let out = mem.bytes(buf, len)?;
+        let mut done = 0;
+        while done < out.len() {
+            // SAFETY: fills at most `out.len() - done` bytes of `out[done..]`, guest memory
+            // checked by `mem.bytes` and valid for writes.
+            let n =
+                unsafe { libc::getrandom(out[done..].as_mut_ptr().cast(), out.len() - done, 0) };
+            if n < 0 {
+                let e = errno::last();
+                if e == errno::from_host(libc::EINTR) {
+                    continue;
                 }
-                done += n as usize;
+                return Err(e);
             }
-            Ok(())
-        })
-    }
+            done += n as usize;
+        }
+        Ok(())
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }

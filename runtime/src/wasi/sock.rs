@@ -6,24 +6,10 @@
 
 use kiln_abi::vmctx::VmCtx;
 
+use super::constants::{fdflags, riflags, sdflags};
+use super::ctx::{with, Desc, HostFd, WasiCtx};
 use super::errno::{self, Errno};
-use super::fd::{
-    RIGHT_FD_FDSTAT_SET_FLAGS, RIGHT_FD_FILESTAT_GET, RIGHT_FD_READ, RIGHT_FD_WRITE,
-    RIGHT_POLL_FD_READWRITE, RIGHT_SOCK_ACCEPT, RIGHT_SOCK_SHUTDOWN,
-};
 use super::guest::Guest;
-use super::{with, Desc, HostFd, WasiCtx};
-
-pub const RIGHTS_LISTENER: u64 =
-    RIGHT_SOCK_ACCEPT | RIGHT_POLL_FD_READWRITE | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET;
-pub const RIGHTS_STREAM: u64 = RIGHT_FD_READ
-    | RIGHT_FD_WRITE
-    | RIGHT_SOCK_SHUTDOWN
-    | RIGHT_POLL_FD_READWRITE
-    | RIGHT_FD_FDSTAT_SET_FLAGS
-    | RIGHT_FD_FILESTAT_GET;
-
-const FDFLAGS_NONBLOCK: u32 = 4;
 
 /// The host fd of a socket descriptor; `ENOTSOCK` for anything else.
 fn socket(cx: &WasiCtx, fd: u32) -> Result<(i32, bool), Errno> {
@@ -35,17 +21,16 @@ fn socket(cx: &WasiCtx, fd: u32) -> Result<(i32, bool), Errno> {
 }
 
 pub(crate) fn set_nonblock(fd: i32, flag: &mut bool, on: bool) -> Result<(), Errno> {
-    // SAFETY: fcntl on an fd we own.
-    unsafe {
-        let fl = libc::fcntl(fd, libc::F_GETFL);
-        let nfl = if on {
-            fl | libc::O_NONBLOCK
-        } else {
-            fl & !libc::O_NONBLOCK
-        };
-        if fl < 0 || libc::fcntl(fd, libc::F_SETFL, nfl) != 0 {
-            return Err(errno::last());
-        }
+    // SAFETY: reads the status flags of an fd the context owns; no memory is passed.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    let nfl = if on {
+        fl | libc::O_NONBLOCK
+    } else {
+        fl & !libc::O_NONBLOCK
+    };
+    // SAFETY: sets the status flags of the same fd; no memory is passed.
+    if fl < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, nfl) } != 0 {
+        return Err(errno::last());
     }
     *flag = on;
     Ok(())
@@ -74,41 +59,44 @@ fn host_result(r: isize) -> Result<usize, Errno> {
 }
 
 pub(crate) extern "C" fn sock_accept(vmctx: *mut VmCtx, fd: u32, flags: u32, out: u32) -> u32 {
-    // SAFETY: called by compiled code with its vmctx.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            if flags & !super::fd::FDFLAGS_ALL != 0 {
-                return Err(errno::invalid("flag", "Fdflags"));
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        if flags & !fdflags::ALL != 0 {
+            return Err(errno::invalid("flag", "Fdflags"));
+        }
+        let (host, _) = socket(cx, fd)?;
+        if flags & !fdflags::NONBLOCK != 0 {
+            return Err(errno::INVAL);
+        }
+        let nonblock = flags & fdflags::NONBLOCK != 0;
+        let mut kind = libc::SOCK_CLOEXEC;
+        if nonblock {
+            kind |= libc::SOCK_NONBLOCK;
+        }
+        let c = loop {
+            // SAFETY: accepts on a socket fd the context owns; no peer address is asked for
+            // (both pointers null).
+            let c =
+                unsafe { libc::accept4(host, std::ptr::null_mut(), std::ptr::null_mut(), kind) };
+            if c >= 0 {
+                break c;
             }
-            let (host, _) = socket(cx, fd)?;
-            if flags & !FDFLAGS_NONBLOCK != 0 {
-                return Err(errno::INVAL);
+            let e = errno::last();
+            if e != errno::from_host(libc::EINTR) {
+                return Err(e);
             }
-            let nonblock = flags & FDFLAGS_NONBLOCK != 0;
-            let mut kind = libc::SOCK_CLOEXEC;
-            if nonblock {
-                kind |= libc::SOCK_NONBLOCK;
-            }
-            let c = loop {
-                let c = libc::accept4(host, std::ptr::null_mut(), std::ptr::null_mut(), kind);
-                if c >= 0 {
-                    break c;
-                }
-                let e = errno::last();
-                if e != errno::from_host(libc::EINTR) {
-                    return Err(e);
-                }
-            };
-            mem.check_struct(out, 4, 4).inspect_err(|_| {
-                libc::close(c);
-            })?;
-            let new = cx.push(Desc::Stream {
-                fd: HostFd(c),
-                nonblock,
-            });
-            mem.write_u32(out, new)
-        })
-    }
+        };
+        mem.check_struct(out, 4, 4).inspect_err(|_| {
+            // SAFETY: closes the connection just accepted, which nothing else owns.
+            unsafe { libc::close(c) };
+        })?;
+        let new = cx.push(Desc::Stream {
+            fd: HostFd(c),
+            nonblock,
+        });
+        mem.write_u32(out, new)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn sock_recv(
@@ -120,34 +108,36 @@ pub(crate) extern "C" fn sock_recv(
     ro_len: u32,
     ro_flags: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            if ri_flags & !3 != 0 {
-                return Err(errno::invalid("flag", "Riflags"));
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        if ri_flags & !riflags::ALL != 0 {
+            return Err(errno::invalid("flag", "Riflags"));
+        }
+        let (host, _) = socket(cx, fd)?;
+        let mut v = host_iovecs(mem, iovs, n)?;
+        let mut flags = 0;
+        if ri_flags & riflags::RECV_PEEK != 0 {
+            flags |= libc::MSG_PEEK;
+        }
+        if ri_flags & riflags::RECV_WAITALL != 0 {
+            flags |= libc::MSG_WAITALL;
+        }
+        // SAFETY: `msghdr` is plain data; all zeroes is an empty header.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = v.as_mut_ptr();
+        msg.msg_iovlen = v.len();
+        let r = loop {
+            // SAFETY: `msg` points at `v`, host iovecs into checked ranges of linear memory,
+            // all alive during the call.
+            match host_result(unsafe { libc::recvmsg(host, &mut msg, flags) }) {
+                Err(e) if e == errno::from_host(libc::EINTR) => continue,
+                r => break r?,
             }
-            let (host, _) = socket(cx, fd)?;
-            let mut v = host_iovecs(mem, iovs, n)?;
-            let mut flags = 0;
-            if ri_flags & 1 != 0 {
-                flags |= libc::MSG_PEEK;
-            }
-            if ri_flags & 2 != 0 {
-                flags |= libc::MSG_WAITALL;
-            }
-            let mut msg: libc::msghdr = std::mem::zeroed();
-            msg.msg_iov = v.as_mut_ptr();
-            msg.msg_iovlen = v.len();
-            let r = loop {
-                match host_result(libc::recvmsg(host, &mut msg, flags)) {
-                    Err(e) if e == errno::from_host(libc::EINTR) => continue,
-                    r => break r?,
-                }
-            };
-            mem.write_u32(ro_len, r as u32)?;
-            mem.write_u16(ro_flags, 0)
-        })
-    }
+        };
+        mem.write_u32(ro_len, r as u32)?;
+        mem.write_u16(ro_flags, 0)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn sock_send(
@@ -158,48 +148,50 @@ pub(crate) extern "C" fn sock_send(
     si_flags: u32,
     so_len: u32,
 ) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, mem| {
-            if si_flags != 0 {
-                return Err(errno::invalid("flag", "Siflags"));
+    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+        if si_flags != 0 {
+            return Err(errno::invalid("flag", "Siflags"));
+        }
+        let (host, _) = socket(cx, fd)?;
+        let mut v = host_iovecs(mem, iovs, n)?;
+        // SAFETY: `msghdr` is plain data; all zeroes is an empty header.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = v.as_mut_ptr();
+        msg.msg_iovlen = v.len();
+        let r = loop {
+            // SAFETY: `msg` points at `v`, host iovecs into checked ranges of linear memory,
+            // all alive during the call.
+            match host_result(unsafe { libc::sendmsg(host, &msg, libc::MSG_NOSIGNAL) }) {
+                Err(e) if e == errno::from_host(libc::EINTR) => continue,
+                r => break r?,
             }
-            let (host, _) = socket(cx, fd)?;
-            let mut v = host_iovecs(mem, iovs, n)?;
-            let mut msg: libc::msghdr = std::mem::zeroed();
-            msg.msg_iov = v.as_mut_ptr();
-            msg.msg_iovlen = v.len();
-            let r = loop {
-                match host_result(libc::sendmsg(host, &msg, libc::MSG_NOSIGNAL)) {
-                    Err(e) if e == errno::from_host(libc::EINTR) => continue,
-                    r => break r?,
-                }
-            };
-            mem.write_u32(so_len, r as u32)
-        })
-    }
+        };
+        mem.write_u32(so_len, r as u32)
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 pub(crate) extern "C" fn sock_shutdown(vmctx: *mut VmCtx, fd: u32, how: u32) -> u32 {
-    // SAFETY: as above.
-    unsafe {
-        with(vmctx, |cx, _| {
-            if how & !3 != 0 {
-                return Err(errno::invalid("flag", "Sdflags"));
-            }
-            let (host, _) = socket(cx, fd)?;
-            let how = match how {
-                1 => libc::SHUT_RD,
-                2 => libc::SHUT_WR,
-                3 => libc::SHUT_RDWR,
-                _ => return Err(errno::INVAL),
-            };
-            if libc::shutdown(host, how) != 0 {
-                return Err(errno::last());
-            }
-            Ok(())
-        })
-    }
+    let call = |cx: &mut WasiCtx, _: &Guest| -> Result<(), Errno> {
+        if how & !sdflags::ALL != 0 {
+            return Err(errno::invalid("flag", "Sdflags"));
+        }
+        let (host, _) = socket(cx, fd)?;
+        let how = match how {
+            sdflags::RD => libc::SHUT_RD,
+            sdflags::WR => libc::SHUT_WR,
+            sdflags::ALL => libc::SHUT_RDWR,
+            _ => return Err(errno::INVAL),
+        };
+        // SAFETY: shuts down a socket fd the context owns; no memory is passed.
+        if unsafe { libc::shutdown(host, how) } != 0 {
+            return Err(errno::last());
+        }
+        Ok(())
+    };
+    // SAFETY: compiled code calls host functions with its own live vmctx.
+    unsafe { with(vmctx, call) }
 }
 
 /// Binds and listens on `addr` (`HOST:PORT`); the listening fd.

@@ -1,0 +1,174 @@
+//! The runtime builtins compiled code calls, as one typed list.
+//!
+//! [`foreach_builtin!`] is the list: each entry names a builtin, its symbol, and its
+//! parameter and result types as Rust types. From it this crate derives [`Builtin`] (what
+//! the compiler declares and calls, with [`Builtin::params`] and [`Builtin::results`] as
+//! the native signature), and the runtime asserts at compile time that its
+//! `extern "C" fn` of that symbol has exactly the type of its entry. Neither side writes a
+//! builtin signature by hand.
+//!
+//! Every builtin is `extern "C" fn(vmctx, params...) -> results`. Those that can fail
+//! return nonzero (or `u32::MAX` for the `grow`s) and the compiled code raises the trap,
+//! so every trap comes from compiled code. Builtins that touch a memory or a table take its
+//! index, so modules with several memories or tables need no new builtins.
+
+/// A builtin parameter or result type at the native ABI (the leading `vmctx` is implied).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbiType {
+    I32,
+    I64,
+}
+
+/// The Rust types builtin entries are written with, and their native ABI types.
+pub trait NativeType {
+    const ABI: AbiType;
+}
+
+impl NativeType for u32 {
+    const ABI: AbiType = AbiType::I32;
+}
+
+impl NativeType for u64 {
+    const ABI: AbiType = AbiType::I64;
+}
+
+/// Calls `$mac! { ... }` with every builtin, one entry each:
+///
+/// ```text
+/// /// docs
+/// Variant = symbol(param: type, ...) -> result;
+/// ```
+///
+/// Types are `u32` or `u64` (see [`NativeType`]); `-> result` is absent when the builtin
+/// returns nothing. The runtime invokes it to check its definitions against the list.
+#[macro_export]
+macro_rules! foreach_builtin {
+    ($mac:ident) => {
+        $mac! {
+            /// `memory.grow`: the old size in pages, or `u32::MAX` when the memory cannot
+            /// grow by `delta` pages.
+            MemoryGrow = kiln_rt_memory_grow(memory: u32, delta: u32) -> u32;
+            /// `memory.fill`: nonzero when `[dst, dst + len)` is out of bounds.
+            MemoryFill = kiln_rt_memory_fill(memory: u32, dst: u32, val: u32, len: u32) -> u32;
+            /// `memory.copy`: nonzero when either range is out of bounds.
+            MemoryCopy = kiln_rt_memory_copy(
+                dst_memory: u32,
+                src_memory: u32,
+                dst: u32,
+                src: u32,
+                len: u32
+            ) -> u32;
+            /// `memory.init`: nonzero when either range is out of bounds.
+            MemoryInit = kiln_rt_memory_init(
+                memory: u32,
+                segment: u32,
+                dst: u32,
+                src: u32,
+                len: u32
+            ) -> u32;
+            /// `data.drop`.
+            DataDrop = kiln_rt_data_drop(segment: u32);
+            /// `table.grow` (`init` is a reference): the old length, or `u32::MAX`.
+            TableGrow = kiln_rt_table_grow(table: u32, init: u64, delta: u32) -> u32;
+            /// `table.fill` (`val` is a reference): nonzero when out of bounds.
+            TableFill = kiln_rt_table_fill(table: u32, dst: u32, val: u64, len: u32) -> u32;
+            /// `table.copy`: nonzero when either range is out of bounds.
+            TableCopy = kiln_rt_table_copy(
+                dst_table: u32,
+                src_table: u32,
+                dst: u32,
+                src: u32,
+                len: u32
+            ) -> u32;
+            /// `table.init`: nonzero when either range is out of bounds.
+            TableInit = kiln_rt_table_init(
+                table: u32,
+                segment: u32,
+                dst: u32,
+                src: u32,
+                len: u32
+            ) -> u32;
+            /// `elem.drop`.
+            ElemDrop = kiln_rt_elem_drop(segment: u32);
+        }
+    };
+}
+
+macro_rules! declare_builtins {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $symbol:ident($($param:ident: $ty:ty),* $(,)?) $(-> $result:ty)?;
+    )*) => {
+        /// A runtime builtin (see [`foreach_builtin!`] for each one's signature).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Builtin {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Builtin {
+            /// Every builtin, in declaration order ([`Builtin::index`] is the position).
+            pub const ALL: &'static [Builtin] = &[$(Builtin::$variant),*];
+
+            /// The symbol compiled code calls and the runtime defines.
+            pub const fn symbol(self) -> &'static str {
+                match self {
+                    $(Builtin::$variant => stringify!($symbol),)*
+                }
+            }
+
+            /// The parameter types after `vmctx`.
+            pub const fn params(self) -> &'static [AbiType] {
+                match self {
+                    $(Builtin::$variant => &[$(<$ty as NativeType>::ABI),*],)*
+                }
+            }
+
+            /// The result types (none or one).
+            pub const fn results(self) -> &'static [AbiType] {
+                match self {
+                    $(Builtin::$variant => &[$(<$result as NativeType>::ABI)?],)*
+                }
+            }
+        }
+    };
+}
+
+foreach_builtin!(declare_builtins);
+
+impl Builtin {
+    /// The position in [`Builtin::ALL`], for tables indexed by builtin.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The builtin whose symbol is `name`.
+    pub fn from_symbol(name: &str) -> Option<Builtin> {
+        Builtin::ALL.iter().copied().find(|b| b.symbol() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_is_indexed_and_named_once() {
+        for (i, b) in Builtin::ALL.iter().enumerate() {
+            assert_eq!(b.index(), i);
+            assert!(b.symbol().starts_with("kiln_rt_"), "{b:?}");
+            assert_eq!(Builtin::from_symbol(b.symbol()), Some(*b));
+        }
+        assert_eq!(Builtin::from_symbol("kiln_rt_nothing"), None);
+    }
+
+    #[test]
+    fn signatures_follow_the_entries() {
+        use AbiType::{I32, I64};
+        assert_eq!(Builtin::MemoryGrow.params(), &[I32, I32]);
+        assert_eq!(Builtin::MemoryGrow.results(), &[I32]);
+        assert_eq!(Builtin::TableGrow.params(), &[I32, I64, I32]);
+        assert_eq!(Builtin::MemoryCopy.params(), &[I32; 5]);
+        assert_eq!(Builtin::DataDrop.params(), &[I32]);
+        assert_eq!(Builtin::DataDrop.results(), &[]);
+    }
+}
