@@ -15,6 +15,9 @@
 //! may differ from there on); when Kiln exhausts its stack where wasmi did not, that is a
 //! divergence.
 //!
+//! wasmi is not always right: a divergence goes to wasmtime for a second opinion
+//! ([`crate::diff_wasmtime`]) and counts against Kiln only if wasmtime agrees with wasmi.
+//!
 //! A module counts as checked only when at least one call returned normally; [`Stats`]
 //! counts calls, returns, traps and the instructions wasmi executed (its fuel), so a test
 //! can insist that real code ran.
@@ -111,6 +114,9 @@ pub struct Stats {
     pub cut_short: u64,
     /// Instructions wasmi executed (its fuel) over the compared calls and instantiation.
     pub instructions: u64,
+    /// Modules where wasmi disagreed with Kiln and wasmtime sided with Kiln
+    /// ([`crate::diff_wasmtime`]); not compared further.
+    pub wasmi_wrong: u64,
 }
 
 impl Stats {
@@ -123,6 +129,7 @@ impl Stats {
         self.trapped += o.trapped;
         self.cut_short += o.cut_short;
         self.instructions += o.instructions;
+        self.wasmi_wrong += o.wasmi_wrong;
     }
 }
 
@@ -132,7 +139,7 @@ impl std::fmt::Display for Stats {
             f,
             "{} modules ({} define functions, {} checked: a call returned), {} calls \
              ({} returned, {} trapped), {} cut short by wasmi's stack limit, \
-             {} wasm instructions executed",
+             {} wasm instructions executed, {} modules where wasmtime overruled wasmi",
             self.modules,
             self.with_functions,
             self.checked,
@@ -140,7 +147,8 @@ impl std::fmt::Display for Stats {
             self.returned,
             self.trapped,
             self.cut_short,
-            self.instructions
+            self.instructions,
+            self.wasmi_wrong
         )
     }
 }
@@ -591,7 +599,15 @@ fn kiln_type(t: &wasmi::ValType) -> ValType {
 
 /// Compares Kiln's run with wasmi's (the reference): `Err(why)` on the first divergence,
 /// else what was compared.
-pub fn compare(wasmi: &Run, kiln: &Run) -> Result<Stats, String> {
+/// Where and how Kiln's run differs from wasmi's.
+#[derive(Debug)]
+pub struct Divergence {
+    /// The call it shows at; `None`: instantiation.
+    pub call: Option<usize>,
+    pub why: String,
+}
+
+pub fn compare(wasmi: &Run, kiln: &Run) -> Result<Stats, Divergence> {
     let mut stats = Stats {
         modules: 1,
         instructions: wasmi.instructions,
@@ -603,11 +619,14 @@ pub fn compare(wasmi: &Run, kiln: &Run) -> Result<Stats, String> {
             return Ok(stats);
         }
         (w, k) if w != k => {
-            return Err(format!(
-                "instantiation: wasmi {}, Kiln {}",
-                show_instantiation(w),
-                show_instantiation(k)
-            ))
+            return Err(Divergence {
+                call: None,
+                why: format!(
+                    "instantiation: wasmi {}, Kiln {}",
+                    show_instantiation(w),
+                    show_instantiation(k)
+                ),
+            })
         }
         (Err(_), _) => return Ok(stats),
         _ => {}
@@ -618,25 +637,37 @@ pub fn compare(wasmi: &Run, kiln: &Run) -> Result<Stats, String> {
             break;
         }
         let Some(k) = kiln.calls.get(i) else {
-            return Err(format!("call {i} ({}): Kiln stopped before it", w.export));
+            return Err(Divergence {
+                call: Some(i),
+                why: format!("call {i} ({}): Kiln stopped before it", w.export),
+            });
         };
         if k.outcome == Outcome::Exhausted {
-            return Err(format!(
-                "call {i}: {}({:?}): Kiln exhausted its stack, wasmi {:?}",
-                w.export, w.args, w.outcome
-            ));
+            return Err(Divergence {
+                call: Some(i),
+                why: format!(
+                    "call {i}: {}({:?}): Kiln exhausted its stack, wasmi {:?}",
+                    w.export, w.args, w.outcome
+                ),
+            });
         }
         if w.outcome != k.outcome {
-            return Err(format!(
-                "call {i}: {}({:?}): wasmi {:?}, Kiln {:?}",
-                w.export, w.args, w.outcome, k.outcome
-            ));
+            return Err(Divergence {
+                call: Some(i),
+                why: format!(
+                    "call {i}: {}({:?}): wasmi {:?}, Kiln {:?}",
+                    w.export, w.args, w.outcome, k.outcome
+                ),
+            });
         }
         if w.after != k.after {
-            return Err(format!(
-                "after call {i}: {}({:?}) ({:?}): state differs\nwasmi: {:?}\nKiln:  {:?}",
-                w.export, w.args, w.outcome, w.after, k.after
-            ));
+            return Err(Divergence {
+                call: Some(i),
+                why: format!(
+                    "after call {i}: {}({:?}) ({:?}): state differs\nwasmi: {:?}\nKiln:  {:?}",
+                    w.export, w.args, w.outcome, w.after, k.after
+                ),
+            });
         }
         stats.calls += 1;
         match w.outcome {
@@ -645,11 +676,14 @@ pub fn compare(wasmi: &Run, kiln: &Run) -> Result<Stats, String> {
         }
     }
     if stats.cut_short == 0 && kiln.calls.len() != wasmi.calls.len() {
-        return Err(format!(
-            "Kiln made {} calls, wasmi {}",
-            kiln.calls.len(),
-            wasmi.calls.len()
-        ));
+        return Err(Divergence {
+            call: Some(kiln.calls.len().min(wasmi.calls.len())),
+            why: format!(
+                "Kiln made {} calls, wasmi {}",
+                kiln.calls.len(),
+                wasmi.calls.len()
+            ),
+        });
     }
     stats.checked = u64::from(stats.returned > 0);
     Ok(stats)
@@ -681,13 +715,27 @@ pub fn check(data: &[u8]) -> anyhow::Result<Option<Stats>> {
             stats.with_functions = u64::from(!plan.is_empty());
             Ok(Some(stats))
         }
-        Err(why) => {
-            let path = std::env::temp_dir().join(format!("kiln-diff-{}.wasm", std::process::id()));
-            std::fs::write(&path, &wasm)?;
-            anyhow::bail!(
-                "Kiln and wasmi disagree (module saved to {}): {why}",
-                path.display()
-            )
+        Err(d) => {
+            use crate::diff_wasmtime::{second_opinion, Verdict};
+            match second_opinion(&wasm, &module, &actual, &expected, d.call) {
+                // Counted, and the rest of the module is not compared.
+                Verdict::KilnRight => Ok(Some(Stats {
+                    modules: 1,
+                    with_functions: u64::from(!plan.is_empty()),
+                    wasmi_wrong: 1,
+                    ..Stats::default()
+                })),
+                verdict => {
+                    let path =
+                        std::env::temp_dir().join(format!("kiln-diff-{}.wasm", std::process::id()));
+                    std::fs::write(&path, &wasm)?;
+                    anyhow::bail!(
+                        "Kiln and wasmi disagree (module saved to {}): {}\nwasmtime: {verdict:?}",
+                        path.display(),
+                        d.why
+                    )
+                }
+            }
         }
     }
 }
