@@ -25,8 +25,16 @@
   (func $ok)
   (func (export "call-at") (param i32) (call_indirect (local.get 0)))
   (func (export "get-at") (param i32) (drop (table.get $t (local.get 0))))
+  ;; Controls a compiler bug fails: a constant computation and a narrow store.
+  (memory 1)
+  (func (export "sub") (result i32) (i32.sub (i32.const 10) (i32.const 3)))
+  (func (export "store8") (result i32)
+    (i32.store8 (i32.const 8) (i32.const 0x1ff))
+    (i32.load (i32.const 8)))
 )
 (assert_return (invoke "one") (i32.const 1))
+(assert_return (invoke "sub") (i32.const 7))
+(assert_return (invoke "store8") (i32.const 255))
 (assert_return (invoke "one") (i32.const 2)) ;; FAILS: expected [i32:2], got [i32:1]
 (assert_return (invoke "one")) ;; FAILS: expected [], got [i32:1]
 (assert_return (invoke "nan") (f32.const nan:arithmetic)) ;; FAILS: expected [f32:nan:arithmetic], got [f32:NaN (0x7fa00000)]
