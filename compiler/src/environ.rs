@@ -93,7 +93,12 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleEnv<'_>, CompileError> {
     let mut next_func = 0u32;
     let mut debug = crate::dwarf::DebugSections::default();
     let mut code_section = (0, 0);
-    for payload in Parser::new(0).parse_all(wasm) {
+    // The binary is decoded with the same features it is validated with: with all of them
+    // (the parser's default), 3.0 encodings such as a memory index where 2.0 has a zero
+    // byte would be accepted.
+    let mut parser = Parser::new(0);
+    parser.set_features(features());
+    for payload in parser.parse_all(wasm) {
         let payload = payload.map_err(invalid)?;
         match &payload {
             Payload::CodeSectionStart {

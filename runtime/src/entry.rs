@@ -31,13 +31,23 @@
 //! 0 when `_start` returns, the code given to `proc_exit`, 134 after a trap (as
 //! `wasmtime run`), 1 when the module cannot be instantiated.
 
+// Unit tests compile this module without `main` (the test harness has its own), which
+// leaves the context builders only `main` calls unused there.
+#![cfg_attr(
+    test,
+    allow(
+        dead_code,
+        reason = "unit tests build entry without `main`, their only caller"
+    )
+)]
+
 use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 
 use kiln_abi::descriptor::ModuleDescriptor;
 use kiln_abi::grant;
 
-use crate::embed::{Extern, Func, Instance, InstantiateError, Module, Unwind};
+use crate::embed::{Extern, Func, Instance, InstantiateError, Module};
 use crate::wasi::WasiCtx;
 
 extern "C" {
@@ -215,8 +225,10 @@ fn sanitize_stdio() {
 ///
 /// # Safety
 /// Called by the C runtime with the process's arguments.
+#[cfg(not(test))]
 #[no_mangle]
 pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    use crate::embed::Unwind;
     // As wasmtime (and every Rust program): a write to a closed pipe is EPIPE, not death.
     // SAFETY: setting a signal disposition.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };

@@ -34,7 +34,8 @@ pub mod traps;
 mod types;
 pub mod wasi;
 
-#[cfg(feature = "exe")]
+// Also in unit tests (without `main`), so `cargo test` runs entry's own tests.
+#[cfg(any(feature = "exe", test))]
 pub mod entry;
 
 /// Size of a global slot and of the vmctx header unit (`kiln_abi::vmctx`).

@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -29,7 +28,7 @@ pub fn wasi_c(name: &str) -> PathBuf {
         return wasm;
     }
     let tmp = out_dir.join(format!("{name}.wasm.{}.tmp", std::process::id()));
-    let out = Command::new("clang-16")
+    let out = crate::programs::clang()
         .args(["--target=wasm32-wasi", "-O2", "-Wno-unused-result"])
         .arg(&src)
         .arg("-o")
@@ -60,7 +59,8 @@ pub fn run_in(
     run_clean(program, args, &env, cwd)
 }
 
-/// A listing of everything under `root`: type, relative path, contents or link target.
+/// A listing of everything under `root`: type, relative path, contents (every byte,
+/// escaped) or link target.
 pub fn tree(root: &Path) -> String {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         let Ok(rd) = std::fs::read_dir(dir) else {
@@ -77,11 +77,12 @@ pub fn tree(root: &Path) -> String {
                 out.push(format!("dir  {rel}"));
                 walk(root, &p, out);
             } else {
+                // Every byte, escaped: binary files that differ must list differently.
                 let data = std::fs::read(&p).unwrap_or_default();
                 out.push(format!(
-                    "file {rel} ({} bytes) {:?}",
+                    "file {rel} ({} bytes) \"{}\"",
                     data.len(),
-                    String::from_utf8_lossy(&data)
+                    data.escape_ascii()
                 ));
             }
         }

@@ -4,5 +4,6 @@ pub mod programs;
 pub mod real;
 
 pub mod diff;
+pub mod diff_wasmtime;
 pub mod loader;
 pub mod spec;

@@ -42,6 +42,30 @@ pub fn wasmtime() -> PathBuf {
     p
 }
 
+/// `clang-16`, ready to build a test program the same way whatever else is installed.
+///
+/// clang's WebAssembly driver runs binaryen's `wasm-opt` after a link that has an `-O`
+/// flag whenever it finds one (in its own directory or on PATH), and `wasm-opt` drops the
+/// name section the trap tests read. clang 16 has no flag to stop it, so clang runs with
+/// a PATH from which every directory holding a `wasm-opt` is left out.
+pub fn clang() -> Command {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+    // Found on the caller's PATH, before the PATH is filtered.
+    let clang = dirs
+        .iter()
+        .map(|d| d.join("clang-16"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("clang-16"));
+    let kept = dirs.iter().filter(|d| !d.join("wasm-opt").exists());
+    let mut cmd = Command::new(clang);
+    cmd.env(
+        "PATH",
+        std::env::join_paths(kept).expect("PATH entries were split from PATH"),
+    );
+    cmd
+}
+
 fn mtime(p: &Path) -> Option<SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
@@ -94,7 +118,7 @@ pub fn c_program(name: &str) -> PathBuf {
     }
     let tmp = dir.join(format!("{name}.wasm.{}.tmp", std::process::id()));
     run_checked(
-        Command::new("clang-16")
+        clang()
             .args(["--target=wasm32-wasi", "-O2"])
             .arg(&src)
             .arg("-o")
@@ -274,6 +298,13 @@ pub fn kiln_compile(wasm: &Path, dir: &Path, grants: &[String]) -> PathBuf {
 /// Runs `wasm` compiled by kiln and under `wasmtime run` with the same invocation; returns both
 /// outcomes (kiln's first).
 pub fn run_both(wasm: &Path, inv: &Invocation) -> (Outcome, Outcome) {
+    let (native, oracle) = run_both_with_files(wasm, inv);
+    (native.0, oracle.0)
+}
+
+/// [`run_both`], each outcome with the [`crate::conformance::tree`] of the working directory
+/// the program ran in, as it left it.
+fn run_both_with_files(wasm: &Path, inv: &Invocation) -> ((Outcome, String), (Outcome, String)) {
     // Each side runs in its own fresh working directory, prepared the same way.
     let workdir = || {
         let dir = tempfile::Builder::new()
@@ -291,29 +322,35 @@ pub fn run_both(wasm: &Path, inv: &Invocation) -> (Outcome, Outcome) {
         .unwrap();
     let kiln_grants = [&inv.kiln_only[..], &inv.grants[..]].concat();
     let exe = kiln_compile(wasm, exe_dir.path(), &kiln_grants);
-    let native = run_clean(&exe, &inv.args, &inv.host_env, workdir().path());
+    let native_dir = workdir();
+    let native = run_clean(&exe, &inv.args, &inv.host_env, native_dir.path());
 
     let mut wt_args: Vec<OsString> = vec!["run".into()];
     wt_args.extend(inv.wasmtime_only.iter().map(OsString::from));
     wt_args.extend(inv.grants.iter().map(OsString::from));
     wt_args.push(wasm.into());
     wt_args.extend(inv.args.iter().map(OsString::from));
-    let oracle = run_clean(&wasmtime(), &wt_args, &inv.host_env, workdir().path());
-    (native, oracle)
+    let oracle_dir = workdir();
+    let oracle = run_clean(&wasmtime(), &wt_args, &inv.host_env, oracle_dir.path());
+    (
+        (native, crate::conformance::tree(native_dir.path())),
+        (oracle, crate::conformance::tree(oracle_dir.path())),
+    )
 }
 
-/// Asserts that kiln's executable behaved exactly like `wasmtime run`, byte for byte.
+/// Asserts that kiln's executable behaved exactly like `wasmtime run`, byte for byte: exit
+/// status, stdout, stderr and the files left in the working directory.
 pub fn assert_same_as_wasmtime(wasm: &Path, inv: &Invocation) -> Outcome {
-    let (native, oracle) = run_both(wasm, inv);
-    if native != oracle {
+    let ((native, native_files), (oracle, oracle_files)) = run_both_with_files(wasm, inv);
+    if native != oracle || native_files != oracle_files {
         let mut msg = format!(
             "{} {:?}: kiln and wasmtime differ\n",
             wasm.display(),
             inv.args
         );
-        let show = |o: &Outcome| {
+        let show = |o: &Outcome, files: &str| {
             format!(
-                "status {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
+                "status {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n--- files ---\n{files}\n",
                 o.status,
                 String::from_utf8_lossy(&o.stdout),
                 String::from_utf8_lossy(&o.stderr)
@@ -322,8 +359,8 @@ pub fn assert_same_as_wasmtime(wasm: &Path, inv: &Invocation) -> Outcome {
         let _ = write!(
             msg,
             "===== kiln =====\n{}===== wasmtime =====\n{}",
-            show(&native),
-            show(&oracle)
+            show(&native, &native_files),
+            show(&oracle, &oracle_files)
         );
         panic!("{msg}");
     }

