@@ -1,4 +1,5 @@
-//! Compiles every module of the spec test suite's core-2.0 tier (without running it):
+//! Compiles every module of the spec test suite's core-2.0 and SIMD tiers (`simd/`,
+//! `wasm-3.0/relaxed-simd/`) without running them:
 //! valid modules must compile, `assert_invalid`/`assert_malformed` ones must be rejected.
 //! A fast check of the translator and validator wiring; running them is the testsuite's job.
 
@@ -7,8 +8,13 @@ use std::path::{Path, PathBuf};
 use kiln_compiler::{compile, CompileError, CompileOptions, ModuleKind};
 use wast::{parser, QuoteWat, Wast, WastDirective};
 
-fn spec_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec-testsuite/core-2.0")
+/// The tiers whose every module Kiln must handle.
+const TIERS: &[&str] = &["core-2.0", "simd", "wasm-3.0/relaxed-simd"];
+
+fn spec_dir(tier: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/spec-testsuite")
+        .join(tier)
 }
 
 fn opts() -> CompileOptions {
@@ -26,17 +32,18 @@ fn encode(module: &mut QuoteWat<'_>) -> Option<Vec<u8>> {
 fn every_spec_module_compiles_or_is_rejected() {
     let mut failures = Vec::new();
     let mut count = 0;
-    let mut files: Vec<_> = std::fs::read_dir(spec_dir())
-        .expect("spec tests at ../shared/spec-testsuite/core-2.0")
-        .map(|e| e.unwrap().path())
+    let mut files: Vec<_> = TIERS
+        .iter()
+        .flat_map(|tier| {
+            std::fs::read_dir(spec_dir(tier))
+                .unwrap_or_else(|e| panic!("spec tests at ../shared/spec-testsuite/{tier}: {e}"))
+                .map(|e| e.unwrap().path())
+        })
         .filter(|p| p.extension().is_some_and(|e| e == "wast"))
         .collect();
     files.sort();
     for path in files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.starts_with("simd") {
-            continue; // SIMD has its own issue; see the testsuite's expected failures.
-        }
         let text = std::fs::read_to_string(&path).unwrap();
         let mut lexer = wast::lexer::Lexer::new(&text);
         lexer.allow_confusing_unicode(true);
