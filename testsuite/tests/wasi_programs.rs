@@ -132,6 +132,18 @@ fn relaxed_simd_matches_wasmtime() {
     assert!(text(&out.stdout).contains("round 23\n"));
 }
 
+/// `core::arch::wasm32` intrinsics and vectorised loops in `simd128` functions.
+#[test]
+fn rust_simd_intrinsics() {
+    let out = assert_same_as_wasmtime(&rust_program(), &Invocation::new().args(&["simd"]));
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("shuffles ") && stdout.contains("stats "),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn rust_args_env_hashmap_floats() {
     let inv = Invocation::new()
