@@ -30,6 +30,7 @@ pub enum Value {
     I64(i64),
     F32(u32),
     F64(u64),
+    V128(u128),
     NullRef,
     NonNullRef,
 }
@@ -47,7 +48,9 @@ pub struct Run {
     pub memories: Vec<(String, Vec<u8>)>,
 }
 
-/// The wasm-smith configuration: WebAssembly 2.0 without SIMD, no imports.
+/// The wasm-smith configuration: WebAssembly 2.0 (SIMD included), no imports. Relaxed SIMD
+/// stays off: its results may differ between engines (Kiln makes wasmtime's x86-64
+/// choices, wasmi its own), and the SIMD programs compare it with wasmtime instead.
 pub fn smith_config() -> wasm_smith::Config {
     wasm_smith::Config {
         max_imports: 0,
@@ -59,7 +62,7 @@ pub fn smith_config() -> wasm_smith::Config {
         max_table_elements: 1000,
         export_everything: true,
         canonicalize_nans: true,
-        simd_enabled: false,
+        simd_enabled: true,
         relaxed_simd_enabled: false,
         threads_enabled: false,
         shared_everything_threads_enabled: false,
@@ -97,6 +100,7 @@ pub fn arguments(u: &mut Unstructured<'_>, params: &[ValType]) -> Vec<Value> {
             ValType::I64 => Value::I64(u.arbitrary().unwrap_or(0)),
             ValType::F32 => Value::F32(u.arbitrary().unwrap_or(0)),
             ValType::F64 => Value::F64(u.arbitrary().unwrap_or(0)),
+            ValType::V128 => Value::V128(u.arbitrary().unwrap_or(0)),
             _ => Value::NullRef,
         })
         .collect()
@@ -122,7 +126,7 @@ fn from_kiln(v: &Val) -> Value {
         Val::I64(x) => Value::I64(x),
         Val::F32(x) => Value::F32(x),
         Val::F64(x) => Value::F64(x),
-        Val::V128(_) => unreachable!("SIMD is disabled in generated modules"),
+        Val::V128(x) => Value::V128(x),
         Val::FuncRef(p) if p.is_null() => Value::NullRef,
         Val::ExternRef(0) => Value::NullRef,
         Val::FuncRef(_) | Val::ExternRef(_) => Value::NonNullRef,
@@ -135,6 +139,7 @@ fn to_kiln(v: Value, t: ValType) -> Val {
         (Value::I64(x), _) => Val::I64(x),
         (Value::F32(x), _) => Val::F32(x),
         (Value::F64(x), _) => Val::F64(x),
+        (Value::V128(x), _) => Val::V128(x),
         (_, ValType::FuncRef) => Val::FuncRef(std::ptr::null()),
         _ => Val::ExternRef(0),
     }
@@ -244,6 +249,7 @@ fn from_wasmi(v: &wasmi::Val) -> Value {
         wasmi::Val::I64(x) => Value::I64(*x),
         wasmi::Val::F32(x) => Value::F32(x.to_bits()),
         wasmi::Val::F64(x) => Value::F64(x.to_bits()),
+        wasmi::Val::V128(x) => Value::V128(x.as_u128()),
         wasmi::Val::FuncRef(r) if r.is_null() => Value::NullRef,
         wasmi::Val::ExternRef(r) if r.is_null() => Value::NullRef,
         _ => Value::NonNullRef,
@@ -256,6 +262,7 @@ fn to_wasmi(v: Value, t: &wasmi::ValType) -> wasmi::Val {
         (Value::I64(x), _) => wasmi::Val::I64(x),
         (Value::F32(x), _) => wasmi::Val::F32(f32::from_bits(x).into()),
         (Value::F64(x), _) => wasmi::Val::F64(f64::from_bits(x).into()),
+        (Value::V128(x), _) => wasmi::Val::V128(wasmi::V128::from(x)),
         (_, wasmi::ValType::FuncRef) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
         _ => wasmi::Val::ExternRef(wasmi::Nullable::Null),
     }
