@@ -14,10 +14,10 @@ use wasmparser::{
 
 use crate::CompileError;
 
-/// The features Kiln compiles: WebAssembly 2.0. SIMD validates (so that its use is
-/// reported as unsupported at the first SIMD instruction, not as a parse error).
+/// The features Kiln compiles: WebAssembly 2.0 (128-bit SIMD included) and WebAssembly
+/// 3.0's relaxed SIMD.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2
+    WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD
 }
 
 /// A function body waiting for translation.

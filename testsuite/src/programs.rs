@@ -106,6 +106,11 @@ static BUILD_LOCK: Mutex<()> = Mutex::new(());
 /// Builds `testsuite/programs/c/<name>.c` with `clang-16 --target=wasm32-wasi -O2` unless the
 /// `.wasm` is newer than the source.
 pub fn c_program(name: &str) -> PathBuf {
+    c_program_with(name, &[])
+}
+
+/// [`c_program`] with extra clang flags (e.g. `-msimd128`); each program has one set.
+pub fn c_program_with(name: &str, flags: &[&str]) -> PathBuf {
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let src = repo_root()
         .join("testsuite/programs/c")
@@ -120,6 +125,7 @@ pub fn c_program(name: &str) -> PathBuf {
     run_checked(
         clang()
             .args(["--target=wasm32-wasi", "-O2"])
+            .args(flags)
             .arg(&src)
             .arg("-o")
             .arg(&tmp)

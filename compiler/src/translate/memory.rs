@@ -15,7 +15,7 @@ use super::FuncCx;
 
 /// Flags of a wasm memory access: may trap (out of bounds, via the guard region), and
 /// little-endian regardless of host.
-fn heap_flags() -> MemFlagsData {
+pub(super) fn heap_flags() -> MemFlagsData {
     MemFlagsData::new()
         .with_endianness(cranelift_codegen::ir::Endianness::Little)
         .with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS))
@@ -23,7 +23,7 @@ fn heap_flags() -> MemFlagsData {
 
 impl FuncCx<'_, '_> {
     /// The native address of `index + memarg.offset` and the immediate offset to use.
-    fn heap_address(&mut self, index: Value, memarg: &MemArg) -> (Value, i32) {
+    pub(super) fn heap_address(&mut self, index: Value, memarg: &MemArg) -> (Value, i32) {
         let base = self.memory_base.expect("validated: module has a memory");
         let index = self.bcx.ins().uextend(types::I64, index);
         let addr = self.bcx.ins().iadd(base, index);
@@ -91,10 +91,12 @@ impl FuncCx<'_, '_> {
             Operator::I64Load16U { memarg } => self.load(memarg, I64, LoadKind::U16),
             Operator::I64Load32S { memarg } => self.load(memarg, I64, LoadKind::S32),
             Operator::I64Load32U { memarg } => self.load(memarg, I64, LoadKind::U32),
+            Operator::V128Load { memarg } => self.load(memarg, types::I8X16, LoadKind::Plain),
             Operator::I32Store { memarg }
             | Operator::I64Store { memarg }
             | Operator::F32Store { memarg }
-            | Operator::F64Store { memarg } => self.store(memarg, 0),
+            | Operator::F64Store { memarg }
+            | Operator::V128Store { memarg } => self.store(memarg, 0),
             Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
                 self.store(memarg, 8)
             }

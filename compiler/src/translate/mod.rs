@@ -11,6 +11,7 @@
 mod control;
 mod memory;
 mod numeric;
+mod simd;
 mod tables;
 
 use cranelift_codegen::ir::{
@@ -343,24 +344,14 @@ impl FuncCx<'_, '_> {
         if self.translate_table_or_global(op) {
             return Ok(());
         }
-        let name = operator_name(op);
-        let feature = if is_simd(&name) {
-            format!("the WebAssembly SIMD proposal (128-bit vector instruction `{name}`)")
-        } else {
-            format!("the `{name}` instruction")
-        };
+        if self.translate_simd(op) {
+            return Ok(());
+        }
         Err(CompileError::Unsupported {
-            feature,
+            feature: format!("the `{}` instruction", operator_name(op)),
             offset: Some(offset),
         })
     }
-}
-
-/// Whether an operator (by its wasmparser name) is a 128-bit SIMD instruction.
-fn is_simd(name: &str) -> bool {
-    ["V128", "I8x16", "I16x8", "I32x4", "I64x2", "F32x4", "F64x2"]
-        .iter()
-        .any(|p| name.starts_with(p))
 }
 
 fn operator_name(op: &Operator<'_>) -> String {

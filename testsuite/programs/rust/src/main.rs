@@ -1,9 +1,11 @@
 //! Kiln test program: args, env, a HashMap, float formatting, and `exit(5)` when the first
 //! argument is `exit5` (a panic when it is `panic`). With `fs` as the first argument it
-//! exercises `std::fs` in the preopened `/data` instead.
+//! exercises `std::fs` in the preopened `/data` instead; with `simd`, 128-bit SIMD.
 
 use std::collections::HashMap;
 use std::io::Write;
+
+mod simd;
 
 /// `std::fs` on top of WASI: directories, files, metadata, links, errors. Prints only what is
 /// deterministic (no timestamps, no inode numbers).
@@ -59,6 +61,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("fs") {
         fs_ops();
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("simd") {
+        simd::run();
         return;
     }
     println!("args: {args:?}");
