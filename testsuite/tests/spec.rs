@@ -68,7 +68,7 @@ fn simd() {
 /// Relaxed SIMD (WebAssembly 3.0), with the results wasmtime gives on x86-64.
 #[test]
 fn relaxed_simd() {
-    run_tier("wasm-3.0/relaxed-simd", 7, 80);
+    run_tier("wasm-3.0/relaxed-simd", 7, 77);
 }
 
 /// `kiln-spec` refuses to call nothing a pass.
