@@ -320,13 +320,6 @@ fn unsupported_features_are_named() {
                  (func (export "_start") (drop (struct.new $s (i32.const 1)))))"#,
             "gc",
         ),
-        (
-            "simd.wat",
-            r#"(module (memory (export "memory") 1)
-                 (func $f (result i32) (i32x4.extract_lane 0 (i32x4.splat (i32.const 1))))
-                 (func (export "_start") (drop (call $f))))"#,
-            "SIMD proposal (128-bit vector instruction `I32x4Splat`)",
-        ),
     ];
     for (name, text, feature) in cases {
         let c = case(name, text.as_bytes());
