@@ -7,7 +7,7 @@ use kiln_abi::wasi;
 use crate::environ::ModuleEnv;
 use crate::{CompileError, UnknownImports};
 
-pub fn check(env: &ModuleEnv<'_>, unknown: UnknownImports) -> Result<(), CompileError> {
+pub(crate) fn check(env: &ModuleEnv<'_>, unknown: UnknownImports) -> Result<(), CompileError> {
     let info = &env.info;
     let exported = |name: &str, kind: ExportKind| {
         info.exports
@@ -44,7 +44,7 @@ pub fn check(env: &ModuleEnv<'_>, unknown: UnknownImports) -> Result<(), Compile
 }
 
 /// Whether the runtime provides `import`: a WASI preview1 function of the right type.
-pub fn is_wasi_import(import: &Import, types: &[FuncType]) -> bool {
+pub(crate) fn is_wasi_import(import: &Import, types: &[FuncType]) -> bool {
     let ImportKind::Func(t) = import.kind else {
         return false;
     };

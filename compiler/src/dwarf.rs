@@ -17,12 +17,12 @@ type Reader<'a> = EndianSlice<'a, LittleEndian>;
 
 /// The `.debug_*` custom sections of a module, by name.
 #[derive(Default)]
-pub struct DebugSections<'a> {
+pub(crate) struct DebugSections<'a> {
     pub sections: HashMap<&'a str, &'a [u8]>,
 }
 
 impl<'a> DebugSections<'a> {
-    pub fn add(&mut self, name: &'a str, data: &'a [u8]) {
+    pub(crate) fn add(&mut self, name: &'a str, data: &'a [u8]) {
         if name.starts_with(".debug_") {
             self.sections.insert(name, data);
         }
@@ -31,7 +31,7 @@ impl<'a> DebugSections<'a> {
 
 /// The module's line table, or `None` when it has no (usable) `.debug_line`. Malformed DWARF
 /// is never an error: a trap report simply goes without source lines.
-pub fn source_lines(
+pub(crate) fn source_lines(
     debug: &DebugSections<'_>,
     code_start: usize,
     code_len: usize,

@@ -16,19 +16,19 @@ use crate::CompileError;
 
 /// The features Kiln compiles: WebAssembly 2.0 (128-bit SIMD included) and WebAssembly
 /// 3.0's relaxed SIMD.
-pub fn features() -> WasmFeatures {
+pub(crate) fn features() -> WasmFeatures {
     WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD
 }
 
 /// A function body waiting for translation.
-pub struct FunctionInput<'a> {
+pub(crate) struct FunctionInput<'a> {
     pub index: u32,
     pub body: FunctionBody<'a>,
     pub validator: FuncToValidate<ValidatorResources>,
 }
 
 /// Everything the translation pass needs to know about the module.
-pub struct ModuleEnv<'a> {
+pub(crate) struct ModuleEnv<'a> {
     pub info: ModuleInfo,
     /// Bytes of every data segment, back to back.
     pub data: Vec<u8>,
@@ -37,7 +37,7 @@ pub struct ModuleEnv<'a> {
     pub import_offsets: Vec<usize>,
 }
 
-pub fn invalid(e: BinaryReaderError) -> CompileError {
+pub(crate) fn invalid(e: BinaryReaderError) -> CompileError {
     let message = e.message().to_string();
     let offset = e.offset() as usize;
     // A feature wasmparser knows but Kiln does not enable: name it.
@@ -65,7 +65,7 @@ pub fn invalid(e: BinaryReaderError) -> CompileError {
 /// (Itanium `_Z...`) names demangled, anything else as it is. Done here, at compile time,
 /// rather than in the runtime's trap report: a C++ demangler linked into every executable
 /// costs about 500 KB of code, for a report that is printed at most once.
-pub fn demangle(name: &str) -> String {
+pub(crate) fn demangle(name: &str) -> String {
     if let Ok(d) = rustc_demangle::try_demangle(name) {
         // `{:#}` leaves out the hash suffix (`::h0123456789abcdef`), as wasmtime does.
         return format!("{d:#}");
@@ -82,7 +82,7 @@ pub fn demangle(name: &str) -> String {
     name.to_string()
 }
 
-pub fn translate_module(wasm: &[u8]) -> Result<ModuleEnv<'_>, CompileError> {
+pub(crate) fn translate_module(wasm: &[u8]) -> Result<ModuleEnv<'_>, CompileError> {
     let mut validator = Validator::new_with_features(features());
     let mut env = ModuleEnv {
         info: ModuleInfo::default(),
@@ -322,7 +322,7 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
     Ok(())
 }
 
-pub fn val_type(t: wasmparser::ValType) -> ValType {
+pub(crate) fn val_type(t: wasmparser::ValType) -> ValType {
     match t {
         wasmparser::ValType::I32 => ValType::I32,
         wasmparser::ValType::I64 => ValType::I64,
@@ -378,7 +378,7 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, CompileErro
     Ok(value)
 }
 
-pub fn is_func_heap_type(hty: wasmparser::HeapType) -> bool {
+pub(crate) fn is_func_heap_type(hty: wasmparser::HeapType) -> bool {
     matches!(
         hty,
         wasmparser::HeapType::Abstract {

@@ -10,7 +10,7 @@ use kiln_abi::memory::WASM_PAGE_SIZE;
 /// it (a sparse layout would bloat the executable with zeros).
 const MAX_EXTRA_ZEROS: u64 = 1 << 20;
 
-pub struct Image {
+pub(crate) struct Image {
     /// Where the image starts in linear memory (a multiple of the alignment).
     pub offset: u64,
     /// Whole pages of the alignment.
@@ -23,7 +23,7 @@ pub struct Image {
 /// computed offsets, a segment that would trap, or a too sparse layout). `align` is the
 /// target's [`kiln_abi::target::Arch::image_align`]: the image's offset and length are
 /// multiples of it.
-pub fn build(info: &ModuleInfo, data: &[u8], align: u64) -> Option<Image> {
+pub(crate) fn build(info: &ModuleInfo, data: &[u8], align: u64) -> Option<Image> {
     let limits = info.memory?;
     if info.memory_imported {
         return None;

@@ -22,14 +22,14 @@ const MAX_CALLEE_INSTS: usize = 40;
 const MAX_CALLER_INSTS: usize = 20_000;
 
 /// What the inliner needs to know about each translated function.
-pub struct Candidates<'a> {
+pub(crate) struct Candidates<'a> {
     /// Function id (`cranelift_module::FuncId` number) → its CLIF, for inlinable ones.
     by_id: HashMap<u32, &'a Function>,
 }
 
 impl<'a> Candidates<'a> {
     /// `funcs` are the translated functions with their module-level ids.
-    pub fn new(funcs: impl IntoIterator<Item = (u32, &'a Function)>) -> Self {
+    pub(crate) fn new(funcs: impl IntoIterator<Item = (u32, &'a Function)>) -> Self {
         let by_id = funcs
             .into_iter()
             .filter(|(_, f)| is_small_leaf(f))
@@ -37,7 +37,7 @@ impl<'a> Candidates<'a> {
         Candidates { by_id }
     }
 
-    pub fn inliner(&self) -> Inliner<'_, 'a> {
+    pub(crate) fn inliner(&self) -> Inliner<'_, 'a> {
         Inliner { candidates: self }
     }
 }
@@ -68,7 +68,7 @@ fn inst_count(f: &Function) -> usize {
         .sum()
 }
 
-pub struct Inliner<'c, 'a> {
+pub(crate) struct Inliner<'c, 'a> {
     candidates: &'c Candidates<'a>,
 }
 

@@ -30,7 +30,11 @@ fn every_spec_module_compiles_or_is_rejected() {
         .filter(|f| f.name().ends_with(".wast"))
         .collect();
     files.sort_by(|a, b| a.name().cmp(b.name()));
-    assert!(files.len() >= 90 + 58 + 7, "only {} spec scripts", files.len());
+    assert!(
+        files.len() >= 90 + 58 + 7,
+        "only {} spec scripts",
+        files.len()
+    );
     for file in files {
         let name = file.name().to_string();
         let text = file.contents;

@@ -21,7 +21,7 @@ use crate::traps::{self, ArrayCall, Caught};
 use crate::{stack, GLOBAL_SLOT};
 
 /// A live instance. `vmctx.host` points here.
-pub struct InstanceInner {
+pub(crate) struct InstanceInner {
     pub(crate) module: &'static ModuleInner,
     pub(crate) vmctx: *mut VmCtx,
     vmctx_layout: Layout,

@@ -13,7 +13,7 @@ use kiln_abi::descriptor::{FuncEntry, FuncTable, ModuleDescriptor, TrapSite};
 use kiln_abi::info::{ModuleInfo, RunConfig};
 
 /// Everything the runtime knows about one compiled module.
-pub struct ModuleInner {
+pub(crate) struct ModuleInner {
     pub desc: *const ModuleDescriptor,
     pub info: ModuleInfo,
     pub config: RunConfig,
@@ -108,7 +108,7 @@ impl ModuleInner {
     }
 
     /// The defined function whose code contains `pc`.
-    pub fn func_at(&self, pc: usize) -> Option<u32> {
+    pub(crate) fn func_at(&self, pc: usize) -> Option<u32> {
         let i = match self.by_addr.binary_search_by(|(a, _)| a.cmp(&pc)) {
             Ok(i) => i,
             Err(0) => return None,
@@ -120,17 +120,17 @@ impl ModuleInner {
     }
 
     /// The trap site at exactly `code_offset` in defined function `def`.
-    pub fn trap_site(&self, def: u32, code_offset: u32) -> Option<TrapSite> {
+    pub(crate) fn trap_site(&self, def: u32, code_offset: u32) -> Option<TrapSite> {
         self.table.trap_site(def, code_offset)
     }
 
     /// The wasm offset of the instruction containing `code_offset` in function `def`.
-    pub fn wasm_offset(&self, def: u32, code_offset: u32) -> Option<u32> {
+    pub(crate) fn wasm_offset(&self, def: u32, code_offset: u32) -> Option<u32> {
         self.table.wasm_offset(def, code_offset)
     }
 
     /// Function index (module index space) of defined function `def`.
-    pub fn func_index(&self, def: u32) -> u32 {
+    pub(crate) fn func_index(&self, def: u32) -> u32 {
         self.info.num_imported_funcs + def
     }
 }
@@ -148,7 +148,9 @@ static REGISTRY_WRITE: Mutex<()> = Mutex::new(());
 ///
 /// # Safety
 /// As [`crate::embed::Module::from_descriptor`].
-pub unsafe fn register(desc: *const ModuleDescriptor) -> Result<&'static ModuleInner, String> {
+pub(crate) unsafe fn register(
+    desc: *const ModuleDescriptor,
+) -> Result<&'static ModuleInner, String> {
     let _guard = REGISTRY_WRITE.lock().unwrap_or_else(|e| e.into_inner());
     let cur = REGISTRY.load(Ordering::Acquire);
     // SAFETY: published registries are never freed.
@@ -179,7 +181,7 @@ pub unsafe fn register(desc: *const ModuleDescriptor) -> Result<&'static ModuleI
 }
 
 /// The module and defined function containing `pc`. Async-signal-safe.
-pub fn lookup_pc(pc: usize) -> Option<(&'static ModuleInner, u32)> {
+pub(crate) fn lookup_pc(pc: usize) -> Option<(&'static ModuleInner, u32)> {
     let cur = REGISTRY.load(Ordering::Acquire);
     if cur.is_null() {
         return None;

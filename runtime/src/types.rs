@@ -13,7 +13,7 @@ fn table() -> &'static Mutex<HashMap<FuncType, u32>> {
 
 /// The process-wide id of `ty`: equal types get equal ids. Ids start at 1 (0 is never used,
 /// so a zeroed funcref can never match a signature).
-pub fn intern(ty: &FuncType) -> u32 {
+pub(crate) fn intern(ty: &FuncType) -> u32 {
     let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
     if let Some(&id) = t.get(ty) {
         return id;

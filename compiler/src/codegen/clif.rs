@@ -78,7 +78,7 @@ pub(super) struct WatText {
 }
 
 impl WatText {
-    pub fn new(wasm: &[u8]) -> Result<WatText, CompileError> {
+    pub(crate) fn new(wasm: &[u8]) -> Result<WatText, CompileError> {
         let mut storage = String::new();
         let lines = wasmprinter::Config::new()
             .offsets_and_lines(wasm, &mut storage)
@@ -97,7 +97,7 @@ impl WatText {
 
     /// `func` as CLIF text, with wasm instructions as comments. `body_offset` is where the
     /// function's body starts in the wasm binary (None for code with no wasm of its own).
-    pub fn write_clif(&self, func: &Function, body_offset: Option<u32>) -> String {
+    pub(crate) fn write_clif(&self, func: &Function, body_offset: Option<u32>) -> String {
         let mut text = String::new();
         let mut writer = WasmComments {
             wat: self,

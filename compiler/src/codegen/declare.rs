@@ -25,7 +25,7 @@ pub(super) struct Declarations {
 
 impl Declarations {
     /// The trampoline of function `index`, if it has one.
-    pub fn trampoline(&self, index: u32) -> Option<FuncId> {
+    pub(crate) fn trampoline(&self, index: u32) -> Option<FuncId> {
         let i = self
             .trampolines
             .binary_search_by_key(&index, |(f, _)| *f)

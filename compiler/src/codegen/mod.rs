@@ -62,7 +62,7 @@ fn internal(e: impl std::fmt::Display) -> CompileError {
 }
 
 /// What to keep of each function besides the object.
-pub enum Dump<'a> {
+pub(crate) enum Dump<'a> {
     /// Nothing: `kiln compile`.
     None,
     /// The CLIF text and the machine code of every function; `wasm` is the module's binary,
@@ -119,7 +119,7 @@ impl FunctionDump {
 
 /// Generates the object for `env`; with [`Dump::Functions`], also every function's dump,
 /// in function index order (trampolines after the functions).
-pub fn emit(
+pub(crate) fn emit(
     env: ModuleEnv<'_>,
     opts: &CompileOptions,
     dump: Dump<'_>,

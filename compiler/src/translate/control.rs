@@ -10,7 +10,7 @@ use super::{clif_type, FuncCx};
 use crate::CompileError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FrameKind {
+pub(crate) enum FrameKind {
     Block,
     Loop {
         header: Block,
@@ -24,7 +24,7 @@ pub enum FrameKind {
 }
 
 /// One open wasm block.
-pub struct Frame {
+pub(crate) struct Frame {
     kind: FrameKind,
     /// Where control continues after `end`; its parameters are the block's results.
     dest: Block,
@@ -37,7 +37,7 @@ pub struct Frame {
 }
 
 impl Frame {
-    pub fn function_body(exit: Block, num_results: usize) -> Frame {
+    pub(crate) fn function_body(exit: Block, num_results: usize) -> Frame {
         Frame {
             kind: FrameKind::Block,
             dest: exit,

@@ -32,7 +32,7 @@ use crate::CompileError;
 use control::Frame;
 
 /// What every function translation needs to know about the module; shared by all threads.
-pub struct ModuleCtx<'a> {
+pub(crate) struct ModuleCtx<'a> {
     pub info: &'a ModuleInfo,
     pub call_conv: CallConv,
     /// The Cranelift function declared for each function index (None for imports).
@@ -45,14 +45,14 @@ pub struct ModuleCtx<'a> {
 }
 
 impl ModuleCtx<'_> {
-    pub fn signature(&self, ty: &FuncType) -> Signature {
+    pub(crate) fn signature(&self, ty: &FuncType) -> Signature {
         wasm_signature(ty, self.call_conv)
     }
 }
 
 /// The native signature of a runtime builtin: `(vmctx, params...) -> results`, from its
 /// entry in the ABI's list.
-pub fn builtin_signature(builtin: Builtin, call_conv: CallConv) -> Signature {
+pub(crate) fn builtin_signature(builtin: Builtin, call_conv: CallConv) -> Signature {
     let abi = |t: &AbiType| {
         AbiParam::new(match t {
             AbiType::I32 => types::I32,
@@ -67,7 +67,7 @@ pub fn builtin_signature(builtin: Builtin, call_conv: CallConv) -> Signature {
 }
 
 /// The native signature of a wasm function type: `(vmctx, params...) -> results`.
-pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
+pub(crate) fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
     sig.params
         .push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
@@ -78,7 +78,7 @@ pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
     sig
 }
 
-pub fn clif_type(t: ValType) -> ir::Type {
+pub(crate) fn clif_type(t: ValType) -> ir::Type {
     match t {
         ValType::I32 => types::I32,
         ValType::I64 => types::I64,
@@ -90,7 +90,7 @@ pub fn clif_type(t: ValType) -> ir::Type {
 }
 
 /// The Cranelift trap code for a Kiln trap.
-pub fn trap_code(trap: Trap) -> TrapCode {
+pub(crate) fn trap_code(trap: Trap) -> TrapCode {
     match trap {
         Trap::StackOverflow => TrapCode::STACK_OVERFLOW,
         Trap::MemoryOutOfBounds => TrapCode::HEAP_OUT_OF_BOUNDS,
@@ -102,18 +102,18 @@ pub fn trap_code(trap: Trap) -> TrapCode {
 }
 
 /// The Kiln trap for a Cranelift trap code (inverse of [`trap_code`]).
-pub fn trap_from_code(code: TrapCode) -> Option<Trap> {
+pub(crate) fn trap_from_code(code: TrapCode) -> Option<Trap> {
     Trap::ALL.into_iter().find(|t| trap_code(*t) == code)
 }
 
 /// Name of a module-level function in CLIF (namespace 0 = `cranelift_module` functions).
-pub fn func_name(id: FuncId) -> UserExternalName {
+pub(crate) fn func_name(id: FuncId) -> UserExternalName {
     UserExternalName::new(0, id.as_u32())
 }
 
 /// Declares the module function `id` in `bcx`'s function, for direct calls. `colocated`:
 /// defined in the same object (a PC-relative call); otherwise reached through the GOT.
-pub fn import_func(
+pub(crate) fn import_func(
     bcx: &mut FunctionBuilder<'_>,
     id: FuncId,
     sig: Signature,
@@ -136,7 +136,7 @@ fn readonly() -> MemFlagsData {
 }
 
 /// Translates one function body. Returns the CLIF function.
-pub fn translate_function(
+pub(crate) fn translate_function(
     m: &ModuleCtx<'_>,
     input: FunctionInput<'_>,
     fctx: &mut FunctionBuilderContext,
@@ -242,7 +242,7 @@ fn zero_value(bcx: &mut FunctionBuilder<'_>, t: ValType) -> Value {
 }
 
 /// The state of one function's translation.
-pub struct FuncCx<'m, 'f> {
+pub(crate) struct FuncCx<'m, 'f> {
     m: &'m ModuleCtx<'m>,
     bcx: FunctionBuilder<'f>,
     vmctx: Value,

@@ -18,14 +18,14 @@ compile_error!(
 );
 
 /// The architecture this runtime runs on; its facts are in `kiln_abi`.
-pub const ARCH: kiln_abi::target::Arch = imp::ARCH;
+pub(crate) const ARCH: kiln_abi::target::Arch = imp::ARCH;
 
 /// The program counter and frame pointer of the context a signal interrupted.
 ///
 /// # Safety
 /// `ucontext` is the third argument the kernel passed to an `SA_SIGINFO` handler.
 #[inline(always)]
-pub unsafe fn signal_pc_fp(ucontext: *const libc::c_void) -> (usize, usize) {
+pub(crate) unsafe fn signal_pc_fp(ucontext: *const libc::c_void) -> (usize, usize) {
     // SAFETY: the caller's contract.
     unsafe { imp::signal_pc_fp(ucontext) }
 }
@@ -36,14 +36,14 @@ pub unsafe fn signal_pc_fp(ucontext: *const libc::c_void) -> (usize, usize) {
 /// # Safety
 /// `fp` is the frame pointer of a live frame that keeps a frame record (all wasm code does).
 #[inline(always)]
-pub unsafe fn frame_record(fp: usize) -> (usize, usize) {
+pub(crate) unsafe fn frame_record(fp: usize) -> (usize, usize) {
     // SAFETY: the caller's contract.
     unsafe { imp::frame_record(fp) }
 }
 
 /// The current stack pointer.
 #[inline(always)]
-pub fn stack_pointer() -> usize {
+pub(crate) fn stack_pointer() -> usize {
     imp::stack_pointer()
 }
 
@@ -55,4 +55,4 @@ pub use imp::unknown_import;
 
 /// Hand-assembled code for the runtime's tests, the same functions on every architecture.
 #[cfg(test)]
-pub use imp::test_code;
+pub(crate) use imp::test_code;

@@ -5,14 +5,14 @@
 
 use std::arch::{asm, naked_asm};
 
-pub const ARCH: kiln_abi::target::Arch = kiln_abi::target::Arch::X86_64;
+pub(crate) const ARCH: kiln_abi::target::Arch = kiln_abi::target::Arch::X86_64;
 
 /// RIP and RBP of the interrupted context.
 ///
 /// # Safety
 /// `ucontext` is a kernel-provided `ucontext_t` of an `SA_SIGINFO` handler.
 #[inline(always)]
-pub unsafe fn signal_pc_fp(ucontext: *const libc::c_void) -> (usize, usize) {
+pub(crate) unsafe fn signal_pc_fp(ucontext: *const libc::c_void) -> (usize, usize) {
     // SAFETY: the caller's contract.
     let uc = unsafe { &*(ucontext as *const libc::ucontext_t) };
     let gregs = &uc.uc_mcontext.gregs;
@@ -28,14 +28,14 @@ pub unsafe fn signal_pc_fp(ucontext: *const libc::c_void) -> (usize, usize) {
 /// # Safety
 /// `fp` is the frame pointer of a live frame with such a record.
 #[inline(always)]
-pub unsafe fn frame_record(fp: usize) -> (usize, usize) {
+pub(crate) unsafe fn frame_record(fp: usize) -> (usize, usize) {
     let p = fp as *const usize;
     // SAFETY: the caller's contract: two words of a live frame.
     unsafe { (*p, *p.add(1)) }
 }
 
 #[inline(always)]
-pub fn stack_pointer() -> usize {
+pub(crate) fn stack_pointer() -> usize {
     let sp: usize;
     // SAFETY: copies rsp into a register; touches no memory.
     unsafe { asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
@@ -64,9 +64,9 @@ pub unsafe extern "C" fn unknown_import() {
 /// Hand-assembled x86-64 code for the runtime's tests: a few functions at fixed places in
 /// one page, each described by a [`Func`].
 #[cfg(test)]
-pub mod test_code {
+pub(crate) mod test_code {
     /// A function of [`page`].
-    pub struct Func {
+    pub(crate) struct Func {
         /// Where it starts in the page.
         pub offset: usize,
         pub len: u32,
@@ -76,13 +76,13 @@ pub mod test_code {
 
     /// `fn()`: keeps a frame record and executes a trap instruction (`push rbp;
     /// mov rbp, rsp; ud2`).
-    pub const TRAP: Func = Func {
+    pub(crate) const TRAP: Func = Func {
         offset: 0,
         len: 6,
         trap_at: Some(4),
     };
     /// An array-call trampoline writing i32 42 to `values[0]` (`mov dword [rsi], 42; ret`).
-    pub const ANSWER: Func = Func {
+    pub(crate) const ANSWER: Func = Func {
         offset: 16,
         len: 7,
         trap_at: None,
@@ -90,21 +90,21 @@ pub mod test_code {
     /// `fn(vmctx)`: loads from linear memory address 0x20000 (`push rbp; mov rbp, rsp;
     /// mov rax, [rdi]; mov eax, [rax + 0x20000]; pop rbp; ret`; vmctx starts with the
     /// memory base).
-    pub const LOAD_0X20000: Func = Func {
+    pub(crate) const LOAD_0X20000: Func = Func {
         offset: 32,
         len: 15,
         trap_at: Some(7),
     };
     /// `fn()`: keeps a frame record and calls [`TRAP`] (`push rbp; mov rbp, rsp; call;
     /// pop rbp; ret`).
-    pub const CALL_TRAP: Func = Func {
+    pub(crate) const CALL_TRAP: Func = Func {
         offset: 64,
         len: 11,
         trap_at: None,
     };
 
     /// The page: the functions above, `int3` everywhere else.
-    pub fn page() -> Vec<u8> {
+    pub(crate) fn page() -> Vec<u8> {
         let mut code = vec![0xccu8; 4096];
         let mut put = |f: &Func, bytes: &[u8]| {
             assert_eq!(bytes.len(), f.len as usize);

@@ -60,7 +60,7 @@ fn global(ty: ValType, val: Val) -> Extern {
 
 /// The exports of `spectest`, created once per script (the reference interpreter has one
 /// instance, so its memory and table are shared by every importer).
-pub fn exports() -> Result<HashMap<&'static str, Extern>, String> {
+pub(crate) fn exports() -> Result<HashMap<&'static str, Extern>, String> {
     use ValType::*;
     let mut m = HashMap::new();
     m.insert(

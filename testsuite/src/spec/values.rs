@@ -6,11 +6,11 @@ use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCor
 use wast::{WastArg, WastRet};
 
 /// `ref.extern N` is the runtime handle `N + 1`: handle 0 is `ref.null extern`.
-pub fn extern_handle(n: u32) -> u64 {
+pub(crate) fn extern_handle(n: u32) -> u64 {
     u64::from(n) + 1
 }
 
-pub fn arg(a: &WastArg<'_>) -> Result<Val, String> {
+pub(crate) fn arg(a: &WastArg<'_>) -> Result<Val, String> {
     let WastArg::Core(a) = a else {
         return Err("component-model argument".into());
     };
@@ -33,7 +33,7 @@ pub fn arg(a: &WastArg<'_>) -> Result<Val, String> {
     })
 }
 
-pub fn show(v: &Val) -> String {
+pub(crate) fn show(v: &Val) -> String {
     match v {
         Val::I32(x) => format!("i32:{x}"),
         Val::I64(x) => format!("i64:{x}"),
@@ -130,15 +130,18 @@ fn core_matches(p: &WastRetCore<'_>, v: &Val) -> bool {
 }
 
 /// Whether `v` matches `p`; `Err` for patterns the harness cannot check.
-pub fn matches(p: &WastRet<'_>, v: &Val) -> Result<bool, String> {
+pub(crate) fn matches(p: &WastRet<'_>, v: &Val) -> Result<bool, String> {
     match p {
         WastRet::Core(p) => Ok(core_matches(p, v)),
-        #[allow(unreachable_patterns)]
+        #[allow(
+            unreachable_patterns,
+            reason = "`WastRet` has variants beyond `Core` only with wast's component-model feature"
+        )]
         _ => Err("component-model result".into()),
     }
 }
 
-pub fn show_pattern(p: &WastRet<'_>) -> String {
+pub(crate) fn show_pattern(p: &WastRet<'_>) -> String {
     let WastRet::Core(p) = p else {
         return "?".into();
     };
