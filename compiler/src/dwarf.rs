@@ -87,7 +87,7 @@ pub(crate) fn source_lines(
                     .into_iter()
                     .flatten()
                     .fold(name.into_owned(), |path, d| join(&d, path));
-                let next = files.len() as u32;
+                let next = u32::try_from(files.len()).expect("DWARF file numbers are u32");
                 let id = *file_ids.entry(path.clone()).or_insert(next);
                 if id == next {
                     files.push(path);

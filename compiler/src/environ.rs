@@ -37,9 +37,15 @@ pub(crate) struct ModuleEnv<'a> {
     pub import_offsets: Vec<usize>,
 }
 
+/// A byte offset into the module (wasmparser reports them as `u64`) as an index into the
+/// module's bytes, which are in memory, so it fits a `usize`.
+pub(crate) fn to_usize(offset: u64) -> usize {
+    usize::try_from(offset).expect("an offset into a module held in memory fits usize")
+}
+
 pub(crate) fn invalid(e: BinaryReaderError) -> CompileError {
     let message = e.message().to_string();
-    let offset = e.offset() as usize;
+    let offset = to_usize(e.offset());
     // A feature wasmparser knows but Kiln does not enable: name it.
     if let Some(missing) = e.missing_wasm_feature() {
         let names: Vec<String> = missing
@@ -83,6 +89,13 @@ pub(crate) fn demangle(name: &str) -> String {
 }
 
 pub(crate) fn translate_module(wasm: &[u8]) -> Result<ModuleEnv<'_>, CompileError> {
+    // Every offset, length and source location below is then a u32.
+    if u32::try_from(wasm.len()).is_err() {
+        return Err(CompileError::Unsupported {
+            feature: "modules of 4 GiB or more".into(),
+            offset: None,
+        });
+    }
     let mut validator = Validator::new_with_features(features());
     let mut env = ModuleEnv {
         info: ModuleInfo::default(),
@@ -105,7 +118,7 @@ pub(crate) fn translate_module(wasm: &[u8]) -> Result<ModuleEnv<'_>, CompileErro
                 unchecked_range, ..
             } => {
                 let r = unchecked_range;
-                code_section = (r.start as usize, (r.end - r.start) as usize);
+                code_section = (to_usize(r.start), to_usize(r.end - r.start));
             }
             Payload::CustomSection(c) => debug.add(c.name(), c.data()),
             _ => {}
@@ -185,7 +198,7 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                     name: import.name.to_string(),
                     kind,
                 });
-                env.import_offsets.push(offset as usize);
+                env.import_offsets.push(to_usize(offset));
             }
         }
         Payload::FunctionSection(reader) => {
@@ -288,13 +301,14 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                 let start =
                     u32::try_from(env.data.len()).map_err(|_| CompileError::Unsupported {
                         feature: "data segments larger than 4 GiB in total".into(),
-                        offset: Some(d.range.start as usize),
+                        offset: Some(to_usize(d.range.start)),
                     })?;
                 env.data.extend_from_slice(d.data);
                 info.data.push(DataSegment {
                     mode,
                     start,
-                    len: d.data.len() as u32,
+                    len: u32::try_from(d.data.len())
+                        .expect("part of the module, under 4 GiB (checked on entry)"),
                 });
             }
         }
@@ -371,7 +385,7 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, CompileErro
         _ => {
             return Err(CompileError::Unsupported {
                 feature: "extended constant expressions".into(),
-                offset: Some(offset as usize),
+                offset: Some(to_usize(offset)),
             })
         }
     };

@@ -57,9 +57,11 @@ pub(crate) fn build(info: &ModuleInfo, data: &[u8], align: u64) -> Option<Image>
     if hi - lo > payload + MAX_EXTRA_ZEROS {
         return None;
     }
-    let mut bytes = vec![0u8; (hi - lo) as usize];
+    // At most the segments' bytes (in memory) plus `MAX_EXTRA_ZEROS`, so it fits a usize.
+    let len = usize::try_from(hi - lo).expect("checked against the in-memory payload above");
+    let mut bytes = vec![0u8; len];
     for (start, seg) in segments {
-        let at = (start - lo) as usize;
+        let at = usize::try_from(start - lo).expect("below `hi - lo`, which fits usize");
         bytes[at..at + seg.len()].copy_from_slice(seg);
     }
     Some(Image {
@@ -89,10 +91,13 @@ mod tests {
                     index: 0,
                     offset: ConstExpr::I32(*offset),
                 },
-                start: data.len() as u32,
+                start: u32::try_from(data.len()).expect("test segments are small"),
                 len: *len,
             });
-            data.extend(std::iter::repeat_n(i as u8 + 1, *len as usize));
+            data.extend(std::iter::repeat_n(
+                u8::try_from(i + 1).expect("fewer than 255 test segments"),
+                *len as usize,
+            ));
         }
         (info, data)
     }

@@ -6,6 +6,12 @@
 //!          ─► compile (Cranelift, in parallel) ─► trampolines ─► place + descriptor ─► .o
 //! ```
 
+// A silently truncated offset, index or length here is a miscompile or a sandbox escape, so
+// every narrowing `as` is either checked or says why it cannot lose bits. (Set here, not in
+// `[workspace.lints]`: the other crates do not carry that risk, and a crate opting into the
+// workspace table cannot add lints of its own there.)
+#![warn(clippy::cast_possible_truncation)]
+
 mod codegen;
 mod command;
 mod dwarf;

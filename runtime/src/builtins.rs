@@ -57,7 +57,7 @@ pub unsafe extern "C" fn kiln_rt_memory_grow(vmctx: *mut VmCtx, mem: u32, delta:
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
     match memory(i, mem).and_then(|m| m.grow(u64::from(delta))) {
-        Some(old) => old as u32,
+        Some(old) => u32::try_from(old).expect("a 32-bit memory has at most 65536 pages"),
         None => u32::MAX,
     }
 }
@@ -78,8 +78,13 @@ pub unsafe extern "C" fn kiln_rt_memory_fill(
     if !in_bounds(dst, len, m.byte_len()) {
         return 1;
     }
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "memory.fill stores the low byte of its i32 value (wasm semantics)"
+    )]
+    let byte = val as u8;
     // SAFETY: [dst, dst + len) is inside the accessible memory.
-    unsafe { ptr::write_bytes(m.base().add(dst as usize), val as u8, len as usize) };
+    unsafe { ptr::write_bytes(m.base().add(dst as usize), byte, len as usize) };
     0
 }
 

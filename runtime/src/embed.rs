@@ -91,7 +91,7 @@ impl Val {
             ValType::F32 => Val::F32(u32_()),
             ValType::F64 => Val::F64(u64_()),
             ValType::V128 => Val::V128(u128::from_le_bytes(*v)),
-            ValType::FuncRef => Val::FuncRef(u64_() as usize as *const VmFuncRef),
+            ValType::FuncRef => Val::FuncRef(host_ptr(u64_())),
             ValType::ExternRef => Val::ExternRef(u64_()),
         }
     }
@@ -245,7 +245,7 @@ impl Table {
         let v = self.0.get(index)?;
         Some(match self.0.ty.elem {
             ValType::ExternRef => Val::ExternRef(v),
-            _ => Val::FuncRef(v as usize as *const VmFuncRef),
+            _ => Val::FuncRef(host_ptr(v)),
         })
     }
 
@@ -289,7 +289,7 @@ impl Memory {
     }
 
     pub fn data_len(&self) -> usize {
-        self.0.byte_len() as usize
+        usize::try_from(self.0.byte_len()).expect("the memory is mapped in this process")
     }
 
     /// Grows by `delta` pages; the old size, or `None`.
@@ -421,4 +421,11 @@ impl Instance {
 /// The address of a `kiln_rt_*` builtin, for the in-process object loader.
 pub fn builtin_address(name: &str) -> Option<usize> {
     crate::builtins::address(name)
+}
+
+/// A funcref as a table slot or a `ValRaw` stores it (the pointer's bits in a u64) back as
+/// the pointer.
+fn host_ptr(v: u64) -> *const VmFuncRef {
+    usize::try_from(v).expect("a funcref slot holds a host pointer (64-bit host)")
+        as *const VmFuncRef
 }

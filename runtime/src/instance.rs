@@ -124,7 +124,7 @@ impl InstanceInner {
         // A host function (an imported start function) has no context of its own: it gets
         // the caller's, like any import.
         let vmctx = if vmctx.is_null() { self.vmctx } else { vmctx };
-        let max = self.module.config.max_wasm_stack as usize;
+        let max = usize::try_from(self.module.config.max_wasm_stack).expect("64-bit host");
         stack::with_wasm_stack(vmctx, max, || {
             let mut values = [[0u8; 16]; 1];
             // SAFETY: a `[] -> []` function called through its array-call trampoline (or its
@@ -161,7 +161,7 @@ impl InstanceInner {
             ty,
             self.func_refs[index as usize],
             self.module.funcs[def].trampoline,
-            self.module.config.max_wasm_stack as usize,
+            usize::try_from(self.module.config.max_wasm_stack).expect("64-bit host"),
             me,
         )
     }
@@ -425,7 +425,8 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
             if end > u64::from(table.len()) {
                 return Err(InstantiateError::Trap(Trap::TableOutOfBounds));
             }
-            table.elems()[dst as usize..end as usize].copy_from_slice(&items);
+            table.elems()[dst as usize..usize::try_from(end).expect("end <= table.len(), a u32")]
+                .copy_from_slice(&items);
             if seg.elem == ValType::FuncRef && !items.is_empty() {
                 table.keep_alive(&me);
             }

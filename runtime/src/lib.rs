@@ -21,6 +21,12 @@
 //!
 //! A test below keeps the VM layer from importing the layers above it.
 
+// A silently truncated offset, index or length here is a miscompile or a sandbox escape, so
+// every narrowing `as` is either checked or says why it cannot lose bits. (Set here, not in
+// `[workspace.lints]`: the other crates do not carry that risk, and a crate opting into the
+// workspace table cannot add lints of its own there.)
+#![warn(clippy::cast_possible_truncation)]
+
 mod arch;
 pub mod builtins;
 pub mod embed;

@@ -121,7 +121,10 @@ impl LinearMemory {
             "image within the initial memory"
         );
         // SAFETY: the destination is inside the accessible part of this memory.
-        let dst = unsafe { self.base().add(offset as usize) };
+        let dst = unsafe {
+            self.base()
+                .add(usize::try_from(offset).expect("checked above"))
+        };
         if len >= MAP_IMAGE_THRESHOLD && TAKE_IMAGE.swap(false, Ordering::Relaxed) {
             // SAFETY: source and destination are page aligned and page sized (the compiler's
             // layout, checked by `check_image_alignment` when the module was decoded); the source pages belong to the image alone and nothing reads them
@@ -267,7 +270,7 @@ mod tests {
 
     #[test]
     fn misaligned_images_are_refused() {
-        let align = crate::arch::ARCH.image_align() as usize;
+        let align = usize::try_from(crate::arch::ARCH.image_align()).expect("a few pages");
         let buf: &'static [u8] = vec![0u8; 3 * align].leak();
         let start = buf.as_ptr().align_offset(align);
         let image = &buf[start..start + align];

@@ -81,7 +81,10 @@ impl ModuleInner {
         let mut by_addr: Vec<(usize, u32)> = funcs
             .iter()
             .enumerate()
-            .map(|(i, f)| (f.code as usize, i as u32))
+            .map(|(i, f)| {
+                let i = u32::try_from(i).expect("function indices are u32");
+                (f.code as usize, i)
+            })
             .collect();
         by_addr.sort_unstable();
         Ok(ModuleInner {

@@ -96,6 +96,7 @@ impl WasmTable {
         if new > max {
             return None;
         }
+        let new = u32::try_from(new).expect("at most MAX_TABLE_ELEMS");
         // SAFETY: as in `elems`; the header is updated with the (possibly moved) buffer.
         unsafe {
             let v = &mut *self.elems.get();
@@ -103,7 +104,7 @@ impl WasmTable {
             v.resize(new as usize, init);
             let vm = &mut *self.vm.get();
             vm.base = v.as_mut_ptr();
-            vm.length = new as u32;
+            vm.length = new;
         }
         Some(old)
     }

@@ -191,7 +191,8 @@ pub fn report(trap: Trap, frames: &[usize]) -> String {
         let Some((m, def)) = lookup_pc(lookup) else {
             continue;
         };
-        let code_off = (lookup - m.funcs[def as usize].code as usize) as u32;
+        let code_off = u32::try_from(lookup - m.funcs[def as usize].code as usize)
+            .expect("inside the function, whose code the descriptor sizes in u32");
         let site = if i == 0 {
             m.trap_site(def, code_off).map(|s| s.wasm_offset)
         } else {

@@ -47,7 +47,8 @@ pub(super) fn translate_all(
         .into_par_iter()
         .map_init(FunctionBuilderContext::new, |fctx, input| {
             let index = input.index;
-            let body_offset = input.body.range().start as u32;
+            let body_offset = u32::try_from(input.body.range().start)
+                .expect("translate_module refuses modules of 4 GiB or more");
             let _compiling =
                 super::Compiling::start(super::compile::describe_function(m.info, index));
             let id = m.func_ids[index as usize].expect("defined");

@@ -40,7 +40,8 @@ pub(super) fn declare(
     call_conv: CallConv,
 ) -> Result<Declarations, CompileError> {
     let mut funcs = vec![None; info.funcs.len()];
-    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+    let num_funcs = u32::try_from(info.funcs.len()).expect("wasm function indices are u32");
+    for index in info.num_imported_funcs..num_funcs {
         let ty = &info.types[info.funcs[index as usize] as usize];
         let sig = translate::wasm_signature(ty, call_conv);
         let id = module

@@ -61,8 +61,10 @@ pub(super) fn write_descriptor(
     let nimp = info.num_imported_funcs;
     let mut table = FuncTableEncoder::new();
     for (def, f) in funcs.iter().enumerate() {
-        let has_trampoline = decls.trampoline(nimp + def as u32).is_some();
-        table.push(f.bytes.len() as u32, has_trampoline, &f.traps, &f.addr_map);
+        let def = u32::try_from(def).expect("wasm function indices are u32");
+        let has_trampoline = decls.trampoline(nimp + def).is_some();
+        let len = u32::try_from(f.bytes.len()).expect("Cranelift code offsets are u32");
+        table.push(len, has_trampoline, &f.traps, &f.addr_map);
     }
     let table = table.finish();
 
@@ -184,7 +186,8 @@ fn strip_active_segments(info: &mut ModuleInfo, data: &[u8]) -> Vec<u8> {
             seg.len = 0;
         } else {
             let bytes = &data[seg.start as usize..(seg.start + seg.len) as usize];
-            seg.start = kept.len() as u32;
+            seg.start = u32::try_from(kept.len())
+                .expect("the kept segments are a subset of data the module's u32 offsets address");
             kept.extend_from_slice(bytes);
         }
     }

@@ -33,15 +33,20 @@ pub(super) fn build_trampoline(
     let flags = MemFlagsData::trusted();
     let mut args = vec![vmctx];
     for (i, t) in ty.params.iter().enumerate() {
-        args.push(bcx.ins().load(clif_type(*t), flags, values, i as i32 * 16));
+        args.push(bcx.ins().load(clif_type(*t), flags, values, slot_offset(i)));
     }
     let callee = translate::import_func(&mut bcx, callee, m.signature(ty), true);
     let call = bcx.ins().call(callee, &args);
     let results = bcx.inst_results(call).to_vec();
     for (i, r) in results.into_iter().enumerate() {
-        bcx.ins().store(flags, r, values, i as i32 * 16);
+        bcx.ins().store(flags, r, values, slot_offset(i));
     }
     bcx.ins().return_(&[]);
     bcx.finalize(m.frontend_config);
     func
+}
+
+/// The byte offset of value `i` in the `values` array (16 bytes a value, room for a v128).
+fn slot_offset(i: usize) -> i32 {
+    i32::try_from(i * 16).expect("wasm limits a function to far fewer than 2^27 params/results")
 }

@@ -181,7 +181,8 @@ impl FuncCx<'_, '_> {
                 self.reachable = false;
             }
             Operator::Return => {
-                let depth = (self.control.len() - 1) as u32;
+                let depth = u32::try_from(self.control.len() - 1)
+                    .expect("wasmparser limits nesting far below u32::MAX");
                 self.branch(depth);
                 self.reachable = false;
             }

@@ -219,8 +219,10 @@ pub(crate) fn translate_function(
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset().map_err(invalid)?;
         validator.op(offset, &op).map_err(invalid)?;
-        cx.bcx.set_srcloc(ir::SourceLoc::new(offset as u32));
-        cx.translate(&op, offset as usize)?;
+        let srcloc =
+            u32::try_from(offset).expect("translate_module refuses modules of 4 GiB or more");
+        cx.bcx.set_srcloc(ir::SourceLoc::new(srcloc));
+        cx.translate(&op, crate::environ::to_usize(offset))?;
     }
     ops.finish().map_err(invalid)?;
 

@@ -672,7 +672,10 @@ mod tests {
             [1u8, 2, 3],
             [4u8; 5],
             [6u8; 2],
-            vec![7u8; crate::target::Arch::X86_64.image_align() as usize],
+            vec![
+                7u8;
+                usize::try_from(crate::target::Arch::X86_64.image_align()).expect("a few pages")
+            ],
         );
         let desc = DescriptorEncoder {
             info_len: info.len(),

@@ -30,6 +30,12 @@
 //! [`descriptor::TrapSite`] and a frame-pointer chain that starts in wasm code.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// A silently truncated offset, index or length here is a miscompile or a sandbox escape, so
+// every narrowing `as` is either checked or says why it cannot lose bits. (Set here, not in
+// `[workspace.lints]`: the other crates do not carry that risk, and a crate opting into the
+// workspace table cannot add lints of its own there.)
+#![warn(clippy::cast_possible_truncation)]
+
 extern crate alloc;
 
 pub mod builtin;

@@ -12,6 +12,10 @@ pub(crate) const ARCH: kiln_abi::target::Arch = kiln_abi::target::Arch::X86_64;
 /// # Safety
 /// `ucontext` is a kernel-provided `ucontext_t` of an `SA_SIGINFO` handler.
 #[inline(always)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "a `greg_t` (i64) holds the register's 64 bits: reinterpreted as usize, not narrowed"
+)]
 pub(crate) unsafe fn signal_pc_fp(ucontext: *const libc::c_void) -> (usize, usize) {
     // SAFETY: the caller's contract.
     let uc = unsafe { &*(ucontext as *const libc::ucontext_t) };
@@ -119,7 +123,8 @@ pub(crate) mod test_code {
             ],
         );
         // The call's displacement is relative to the end of the 5-byte `call` at +4.
-        let rel = (TRAP.offset as i32 - (CALL_TRAP.offset as i32 + 9)).to_le_bytes();
+        let at = |f: &Func| i32::try_from(f.offset).expect("offsets within a 4 KiB page");
+        let rel = (at(&TRAP) - (at(&CALL_TRAP) + 9)).to_le_bytes();
         put(
             &CALL_TRAP,
             &[

@@ -396,18 +396,18 @@ pub(crate) extern "C" fn fd_fdstat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> 
                 };
                 // SAFETY: reads the status flags of an fd the context owns.
                 let fl = unsafe { libc::fcntl(f.fd.0, libc::F_GETFL) };
-                let mut flags = 0u16;
+                let mut flags = 0u32;
                 if fl & libc::O_DSYNC != 0 {
-                    flags |= fdflags::DSYNC as u16;
+                    flags |= fdflags::DSYNC;
                 }
                 if fl & libc::O_SYNC == libc::O_SYNC {
-                    flags |= (fdflags::SYNC | fdflags::RSYNC) as u16;
+                    flags |= fdflags::SYNC | fdflags::RSYNC;
                 }
                 if f.append {
-                    flags |= fdflags::APPEND as u16;
+                    flags |= fdflags::APPEND;
                 }
                 if f.nonblock {
-                    flags |= fdflags::NONBLOCK as u16;
+                    flags |= fdflags::NONBLOCK;
                 }
                 let mut r = rights::ALL;
                 if !f.read {
@@ -421,17 +421,14 @@ pub(crate) extern "C" fn fd_fdstat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> 
             Desc::Listener { .. } => (filetype::SOCKET_STREAM, 0, rights::LISTENER, rights::STREAM),
             Desc::Stream { nonblock, .. } => (
                 filetype::SOCKET_STREAM,
-                if *nonblock {
-                    fdflags::NONBLOCK as u16
-                } else {
-                    0
-                },
+                if *nonblock { fdflags::NONBLOCK } else { 0 },
                 rights::STREAM,
                 rights::STREAM,
             ),
         };
         let mut b = [0u8; 24];
         b[0] = ft;
+        let flags = u16::try_from(flags).expect("fdflags::ALL fits the 16-bit fs_flags");
         b[2..4].copy_from_slice(&flags.to_le_bytes());
         b[8..16].copy_from_slice(&base.to_le_bytes());
         b[16..24].copy_from_slice(&inheriting.to_le_bytes());

@@ -51,7 +51,7 @@ pub(crate) fn open_beneath(dir: i32, path: &[u8], flags: i32, mode: u32) -> Resu
             )
         };
         if r >= 0 {
-            return Ok(r as i32);
+            return Ok(i32::try_from(r).expect("openat2 returns an fd, a c_int"));
         }
         match std::io::Error::last_os_error()
             .raw_os_error()
@@ -414,7 +414,7 @@ pub(crate) extern "C" fn path_readlink(
         }
         let n = (n as usize).min(buf_len as usize);
         mem.write_bytes(buf, &tmp[..n])?;
-        mem.write_u32(used, n as u32)
+        mem.write_u32(used, u32::try_from(n).expect("at most buf_len, a u32"))
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
     unsafe { with(vmctx, call) }

@@ -224,11 +224,12 @@ fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, 
         });
     }
     for (i, ev) in events.iter().enumerate() {
-        let at = out + i as u32 * EVENT_SIZE;
+        let i = u32::try_from(i).expect("at most nsubscriptions (a u32) events");
+        let at = out + i * EVENT_SIZE;
         mem.check_struct(at, EVENT_SIZE, 8)?;
         mem.write_bytes(at, &event_bytes(ev))?;
     }
-    Ok(events.len() as u32)
+    Ok(u32::try_from(events.len()).expect("at most nsubscriptions, a u32"))
 }
 
 pub(crate) extern "C" fn poll_oneoff(

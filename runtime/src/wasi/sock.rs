@@ -50,6 +50,9 @@ fn host_iovecs(mem: &Guest, iovs: u32, n: u32) -> Result<Vec<libc::iovec>, Errno
         .collect()
 }
 
+/// Linux moves at most `MAX_RW_COUNT` (0x7fff_f000) bytes in one send or receive.
+const MAX_RW: &str = "Linux transfers at most 0x7ffff000 bytes in one call";
+
 fn host_result(r: isize) -> Result<usize, Errno> {
     if r < 0 {
         Err(errno::last())
@@ -133,7 +136,7 @@ pub(crate) extern "C" fn sock_recv(
                 r => break r?,
             }
         };
-        mem.write_u32(ro_len, r as u32)?;
+        mem.write_u32(ro_len, u32::try_from(r).expect(MAX_RW))?;
         mem.write_u16(ro_flags, 0)
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
@@ -166,7 +169,7 @@ pub(crate) extern "C" fn sock_send(
                 r => break r?,
             }
         };
-        mem.write_u32(so_len, r as u32)
+        mem.write_u32(so_len, u32::try_from(r).expect(MAX_RW))
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
     unsafe { with(vmctx, call) }
