@@ -5,7 +5,15 @@
 //! (every exported global, memory and table) must agree.
 //!
 //! Generated modules import nothing, terminate (wasm-smith's `ensure_termination` fuel
-//! counter) and canonicalise NaNs, so both engines are deterministic. They always define
+//! counter) and canonicalise NaNs, so both engines are deterministic. They include
+//! fixed-width SIMD; v128 values are compared bit for bit like the floats. wasm-smith
+//! canonicalises the NaNs of the vector float arithmetic (add, sub, mul, div, min, max,
+//! sqrt, ceil, floor, trunc, nearest) as it does the scalar ones; it leaves the
+//! conversions `f32x4.demote_f64x2_zero` and `f64x2.promote_low_f32x4` alone, as it does
+//! scalar `demote`/`promote`, whose NaN payload the spec leaves open. Both engines run
+//! these on the x86-64 conversion instructions (quiet bit set, payload kept), so the bits
+//! agree in practice and a disagreement there would show as a divergence naming the
+//! module, to be judged by hand. They always define
 //! types and functions, and three in four are generated with `disallow_traps`, so most
 //! calls run to their end instead of stopping at the first `unreachable`.
 //!
@@ -14,6 +22,11 @@
 //! exhausts its stack, that call and the rest of the module are not compared (the states
 //! may differ from there on); when Kiln exhausts its stack where wasmi did not, that is a
 //! divergence.
+//!
+//! wasmi interprets with recursion on the host stack, and some SIMD-heavy modules need
+//! more than a test thread's 2 MiB: the wasmi side (parsing, planning, running) runs on a
+//! thread of its own with [`WASMI_THREAD_STACK`]. Kiln stays on the calling thread, so
+//! what goes wrong in Kiln surfaces as before (an error, a panic, a crash of the test).
 //!
 //! wasmi is not always right: a divergence goes to wasmtime for a second opinion
 //! ([`crate::diff_wasmtime`]) and counts against Kiln only if wasmtime agrees with wasmi.
@@ -41,6 +54,10 @@ const TERMINATION_FUEL: u32 = 250;
 /// function over 4 KiB of frame before a call that wasmi finishes could exhaust Kiln.
 const WASMI_MAX_RECURSION: usize = 256;
 
+/// The host stack of the thread wasmi runs on. Reserved, not committed: only the pages
+/// wasmi touches cost memory.
+const WASMI_THREAD_STACK: usize = 256 << 20;
+
 /// What a call produced, in engine-neutral terms.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
@@ -57,6 +74,8 @@ pub enum Value {
     I64(i64),
     F32(u32),
     F64(u64),
+    /// The 128 bits, lane 0 in the low bits (wasm's little-endian byte order).
+    V128(u128),
     NullRef,
     NonNullRef,
 }
@@ -102,6 +121,8 @@ pub struct Stats {
     pub modules: u64,
     /// Modules that export (so define) at least one function.
     pub with_functions: u64,
+    /// Modules that use SIMD (a v128 type or instruction anywhere).
+    pub with_simd: u64,
     /// Modules in which at least one call returned normally.
     pub checked: u64,
     /// Calls compared.
@@ -123,6 +144,7 @@ impl Stats {
     pub fn add(&mut self, o: &Stats) {
         self.modules += o.modules;
         self.with_functions += o.with_functions;
+        self.with_simd += o.with_simd;
         self.checked += o.checked;
         self.calls += o.calls;
         self.returned += o.returned;
@@ -137,11 +159,12 @@ impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} modules ({} define functions, {} checked: a call returned), {} calls \
+            "{} modules ({} define functions, {} use SIMD, {} checked: a call returned), {} calls \
              ({} returned, {} trapped), {} cut short by wasmi's stack limit, \
              {} wasm instructions executed, {} modules where wasmtime overruled wasmi",
             self.modules,
             self.with_functions,
+            self.with_simd,
             self.checked,
             self.calls,
             self.returned,
@@ -153,8 +176,8 @@ impl std::fmt::Display for Stats {
     }
 }
 
-/// The wasm-smith configuration: WebAssembly 2.0 without SIMD, no imports, always types
-/// and functions, bounded memories and tables; `disallow_traps` as given.
+/// The wasm-smith configuration: WebAssembly 2.0 (fixed-width SIMD included), no imports,
+/// always types and functions, bounded memories and tables; `disallow_traps` as given.
 pub fn smith_config(disallow_traps: bool) -> wasm_smith::Config {
     wasm_smith::Config {
         max_imports: 0,
@@ -173,7 +196,10 @@ pub fn smith_config(disallow_traps: bool) -> wasm_smith::Config {
         export_everything: true,
         canonicalize_nans: true,
         disallow_traps,
-        simd_enabled: false,
+        simd_enabled: true,
+        // Relaxed SIMD stays off: its results legitimately differ between engines (Kiln
+        // makes wasmtime's x86-64 choices, wasmi its own), so a difference would say
+        // nothing. The relaxed-simd spec tier and the SIMD programs check it instead.
         relaxed_simd_enabled: false,
         threads_enabled: false,
         shared_everything_threads_enabled: false,
@@ -270,6 +296,21 @@ impl Rng {
                 ],
                 |r| r.next(),
             )),
+            ValType::V128 => Value::V128(self.pick(
+                &[
+                    0,
+                    u128::MAX,
+                    // i8x16 lanes 0x80 / 0x7f, i16x8 and i32x4 lane boundaries.
+                    0x8080_8080_8080_8080_8080_8080_8080_8080,
+                    0x7f7f_7f7f_7f7f_7f7f_7f7f_7f7f_7f7f_7f7f,
+                    0x8000_7fff_8000_7fff_8000_7fff_8000_7fff,
+                    0x8000_0000_7fff_ffff_ffff_ffff_0000_0001,
+                    // f32x4: NaN, -inf, -0.0, 1.0; f64x2: NaN, -0.0.
+                    0x7fc0_0000_ff80_0000_8000_0000_3f80_0000,
+                    0x7ff8_0000_0000_0000_8000_0000_0000_0000,
+                ],
+                |r| u128::from(r.next()) << 64 | u128::from(r.next()),
+            )),
             // Only null references can be passed in from outside.
             _ => Value::NullRef,
         }
@@ -316,7 +357,7 @@ fn from_kiln(v: &Val) -> Value {
         Val::I64(x) => Value::I64(x),
         Val::F32(x) => Value::F32(x),
         Val::F64(x) => Value::F64(x),
-        Val::V128(_) => unreachable!("SIMD is disabled in generated modules"),
+        Val::V128(x) => Value::V128(x),
         Val::FuncRef(p) if p.is_null() => Value::NullRef,
         Val::ExternRef(0) => Value::NullRef,
         Val::FuncRef(_) | Val::ExternRef(_) => Value::NonNullRef,
@@ -329,6 +370,7 @@ fn to_kiln(v: Value, t: ValType) -> Val {
         (Value::I64(x), _) => Val::I64(x),
         (Value::F32(x), _) => Val::F32(x),
         (Value::F64(x), _) => Val::F64(x),
+        (Value::V128(x), _) => Val::V128(x),
         (_, ValType::FuncRef) => Val::FuncRef(std::ptr::null()),
         _ => Val::ExternRef(0),
     }
@@ -456,6 +498,7 @@ fn from_wasmi(v: &wasmi::Val) -> Value {
         wasmi::Val::I64(x) => Value::I64(*x),
         wasmi::Val::F32(x) => Value::F32(x.to_bits()),
         wasmi::Val::F64(x) => Value::F64(x.to_bits()),
+        wasmi::Val::V128(x) => Value::V128(x.as_u128()),
         wasmi::Val::FuncRef(r) if r.is_null() => Value::NullRef,
         wasmi::Val::ExternRef(r) if r.is_null() => Value::NullRef,
         _ => Value::NonNullRef,
@@ -468,6 +511,7 @@ fn to_wasmi(v: Value, t: &wasmi::ValType) -> wasmi::Val {
         (Value::I64(x), _) => wasmi::Val::I64(x),
         (Value::F32(x), _) => wasmi::Val::F32(f32::from_bits(x).into()),
         (Value::F64(x), _) => wasmi::Val::F64(f64::from_bits(x).into()),
+        (Value::V128(x), _) => wasmi::Val::V128(wasmi::V128::from(x)),
         (_, wasmi::ValType::FuncRef) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
         _ => wasmi::Val::ExternRef(wasmi::Nullable::Null),
     }
@@ -696,6 +740,38 @@ fn show_instantiation(r: &Result<State, Outcome>) -> String {
     }
 }
 
+/// Whether `wasm` uses SIMD: it does exactly when it fails to validate without the SIMD
+/// feature (wasmi has already accepted it with the feature on).
+fn uses_simd(wasm: &[u8]) -> bool {
+    use wasmparser::WasmFeatures as F;
+    let features = F::default() - F::SIMD - F::RELAXED_SIMD;
+    wasmparser::Validator::new_with_features(features)
+        .validate_all(wasm)
+        .is_err()
+}
+
+/// The wasmi side of [`check`]: parses `wasm`, plans the calls from `rng` and runs them;
+/// `Ok(None)` if wasmi rejects the module. Runs on a thread with [`WASMI_THREAD_STACK`],
+/// so a deep recursion in wasmi stays wasmi's (see the module comment).
+fn wasmi_side(wasm: &[u8], mut rng: Rng) -> anyhow::Result<Option<(wasmi::Module, Plan, Run)>> {
+    std::thread::scope(|scope| {
+        let side = std::thread::Builder::new()
+            .name("wasmi".into())
+            .stack_size(WASMI_THREAD_STACK)
+            .spawn_scoped(scope, move || {
+                let Ok((engine, module)) = wasmi_module(wasm) else {
+                    return Ok(None);
+                };
+                let plan = plan(&module, &mut rng);
+                let run = run_wasmi(&engine, &module, &plan)?;
+                Ok(Some((module, plan, run)))
+            })?;
+        // A panic in wasmi is wasmi's: passed on as it is, with its own message.
+        side.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// Generates a module and its calls from `data`, runs both engines and compares.
 /// `Ok(None)` means the input was not usable (too short, or wasmi rejected the module).
 pub fn check(data: &[u8]) -> anyhow::Result<Option<Stats>> {
@@ -703,28 +779,35 @@ pub fn check(data: &[u8]) -> anyhow::Result<Option<Stats>> {
     let Ok(wasm) = generate(&mut u) else {
         return Ok(None);
     };
-    let mut rng = Rng::new(u.take_rest());
-    let Ok((engine, module)) = wasmi_module(&wasm) else {
+    let rng = Rng::new(u.take_rest());
+    let Some((module, plan, expected)) = wasmi_side(&wasm, rng)? else {
         return Ok(None);
     };
-    let plan = plan(&module, &mut rng);
-    let expected = run_wasmi(&engine, &module, &plan)?;
+    let with_simd = u64::from(uses_simd(&wasm));
     let actual = run_kiln(&wasm, &plan)?;
     match compare(&expected, &actual) {
         Ok(mut stats) => {
             stats.with_functions = u64::from(!plan.is_empty());
+            stats.with_simd = with_simd;
             Ok(Some(stats))
         }
         Err(d) => {
             use crate::diff_wasmtime::{second_opinion, Verdict};
             match second_opinion(&wasm, &module, &actual, &expected, d.call) {
                 // Counted, and the rest of the module is not compared.
-                Verdict::KilnRight => Ok(Some(Stats {
-                    modules: 1,
-                    with_functions: u64::from(!plan.is_empty()),
-                    wasmi_wrong: 1,
-                    ..Stats::default()
-                })),
+                Verdict::KilnRight => {
+                    // For triage of wasmi's mistakes in long runs.
+                    if std::env::var_os("KILN_DIFF_SHOW_OVERRULED").is_some() {
+                        eprintln!("wasmtime overruled wasmi (simd: {with_simd}): {}", d.why);
+                    }
+                    Ok(Some(Stats {
+                        modules: 1,
+                        with_functions: u64::from(!plan.is_empty()),
+                        with_simd,
+                        wasmi_wrong: 1,
+                        ..Stats::default()
+                    }))
+                }
                 verdict => {
                     let path =
                         std::env::temp_dir().join(format!("kiln-diff-{}.wasm", std::process::id()));

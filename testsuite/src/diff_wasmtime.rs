@@ -66,6 +66,14 @@ fn lit(v: Value, t: &wasmi::ValType) -> String {
         Value::I64(x) => format!("(i64.const {x})"),
         Value::F32(b) => format!("(f32.const {})", f32_lit(b)),
         Value::F64(b) => format!("(f64.const {})", f64_lit(b)),
+        // As four i32 lanes, which asserts all 128 bits exactly (the diff compares v128
+        // bit for bit, NaN lanes included).
+        Value::V128(x) => {
+            let lanes: Vec<String> = (0..4)
+                .map(|i| format!("{:#010x}", (x >> (32 * i)) as u32))
+                .collect();
+            format!("(v128.const i32x4 {})", lanes.join(" "))
+        }
         Value::NullRef => format!("(ref.null {heap})"),
         Value::NonNullRef => format!("(ref.{heap})"),
     }
@@ -196,12 +204,12 @@ pub fn second_opinion(
     if let Err(e) = std::fs::write(&path, &script) {
         return Verdict::Unknown(format!("{}: {e}", path.display()));
     }
-    // WebAssembly 2.0 without SIMD, as the generated modules.
+    // WebAssembly 2.0 with SIMD but not relaxed SIMD, as the generated modules.
     let out = Command::new(wasmtime)
         .args([
             "wast",
             "-W",
-            "bulk-memory=y,reference-types=y,multi-value=y,simd=n,relaxed-simd=n,tail-call=n,\
+            "bulk-memory=y,reference-types=y,multi-value=y,simd=y,relaxed-simd=n,tail-call=n,\
              multi-memory=n,memory64=n,extended-const=n,exceptions=n,gc=n,\
              function-references=n,threads=n",
         ])
@@ -217,5 +225,20 @@ pub fn second_opinion(
                 .join(" | "),
         ),
         Err(e) => Verdict::Unknown(format!("cannot run wasmtime: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v128_literal_puts_lane_0_in_the_low_bits() {
+        // wasm's v128 is little-endian: i32x4 lane 0 is bits 0..32.
+        let v = Value::V128(0xffff_ffff_8000_0000_0000_0001_0123_4567);
+        assert_eq!(
+            lit(v, &wasmi::ValType::V128),
+            "(v128.const i32x4 0x01234567 0x00000001 0x80000000 0xffffffff)"
+        );
     }
 }
