@@ -311,12 +311,14 @@ pub(crate) fn instantiate(
             vmctx,
         });
     }
+    // A host import is called (directly or through its funcref) via the module's adapter
+    // for it, which passes the call on to the host code in `imported_funcs[k].host_code`.
     let mut host_slots = Vec::new();
-    for f in &import_funcs {
-        if let Some((code, type_id)) = f.host_parts() {
+    for (k, f) in import_funcs.iter().enumerate() {
+        if let Some((_, type_id)) = f.host_parts() {
             host_slots.push(own.len());
             own.push(VmFuncRef {
-                code,
+                code: module.import_adapters[k],
                 type_id,
                 reserved: 0,
                 vmctx,
@@ -337,7 +339,12 @@ pub(crate) fn instantiate(
         func_refs.push(r);
         // SAFETY: `r` points to a live funcref (ours, or kept alive by `f`).
         let (code, ctx) = unsafe { ((*r).code, (*r).vmctx) };
-        imported_funcs.push(VmImportedFunc { code, vmctx: ctx });
+        let host_code = f.host_parts().map_or(ptr::null(), |(host, _)| host);
+        imported_funcs.push(VmImportedFunc {
+            code,
+            vmctx: ctx,
+            host_code,
+        });
     }
     for r in own.iter().take(module.funcs.len()) {
         func_refs.push(r as *const VmFuncRef);

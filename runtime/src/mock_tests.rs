@@ -140,6 +140,8 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
         image: std::ptr::null(),
         image_len: 0,
         image_offset: 0,
+        import_adapters: std::ptr::null(),
+        num_import_adapters: 0,
     }));
     // SAFETY: everything above is leaked and the code page stays mapped.
     unsafe { Module::from_descriptor(desc) }.unwrap()

@@ -27,6 +27,9 @@ pub(crate) struct ModuleInner {
     /// The initial memory image and its offset in linear memory, when the compiler applied
     /// the active data segments itself.
     pub image: Option<(&'static [u8], u64)>,
+    /// The `tail`-convention adapter of each imported function, bound when the import is
+    /// a host function.
+    pub import_adapters: &'static [*const u8],
     /// (code address, defined function index), sorted by address.
     by_addr: Box<[(usize, u32)]>,
 }
@@ -71,6 +74,13 @@ impl ModuleInner {
             crate::memory::check_image_alignment(image, offset)?;
         }
         let num_defined = info.funcs.len() - info.num_imported_funcs as usize;
+        if sections.import_adapters.len() != info.num_imported_funcs as usize {
+            return Err(format!(
+                "descriptor has {} import adapters, module info {} imported functions",
+                sections.import_adapters.len(),
+                info.num_imported_funcs
+            ));
+        }
         if funcs.len() != num_defined {
             return Err(format!(
                 "descriptor has {} functions, module info {num_defined}",
@@ -96,6 +106,7 @@ impl ModuleInner {
             table,
             data: sections.data,
             image: sections.image,
+            import_adapters: sections.import_adapters,
             by_addr: by_addr.into_boxed_slice(),
         })
     }

@@ -21,6 +21,8 @@ pub(super) struct Declarations {
     pub builtins: Vec<(FuncId, Signature)>,
     /// Array-call trampolines, by the function index they call, sorted by it.
     pub trampolines: Vec<(u32, FuncId)>,
+    /// The host adapter of each imported function, by import index.
+    pub import_adapters: Vec<FuncId>,
 }
 
 impl Declarations {
@@ -34,23 +36,36 @@ impl Declarations {
     }
 }
 
+/// `host_call_conv` is the platform's C convention (builtins, trampolines); wasm functions
+/// and import adapters have [`translate::WASM_CALL_CONV`].
 pub(super) fn declare(
     module: &mut ObjectModule,
     info: &ModuleInfo,
-    call_conv: CallConv,
+    host_call_conv: CallConv,
 ) -> Result<Declarations, CompileError> {
     let mut funcs = vec![None; info.funcs.len()];
+    let mut import_adapters = Vec::with_capacity(info.num_imported_funcs as usize);
     let num_funcs = u32::try_from(info.funcs.len()).expect("wasm function indices are u32");
-    for index in info.num_imported_funcs..num_funcs {
+    for index in 0..num_funcs {
         let ty = &info.types[info.funcs[index as usize] as usize];
-        let sig = translate::wasm_signature(ty, call_conv);
+        let sig = translate::wasm_signature(ty, translate::WASM_CALL_CONV);
+        let imported = index < info.num_imported_funcs;
+        let name = if imported {
+            symbols::import_adapter(index)
+        } else {
+            symbols::func(index)
+        };
         let id = module
-            .declare_function(&symbols::func(index), Linkage::Local, &sig)
+            .declare_function(&name, Linkage::Local, &sig)
             .map_err(internal)?;
-        funcs[index as usize] = Some(id);
+        if imported {
+            import_adapters.push(id);
+        } else {
+            funcs[index as usize] = Some(id);
+        }
     }
-    let builtins = declare_builtins(module, call_conv)?;
-    let mut tramp_sig = Signature::new(call_conv);
+    let builtins = declare_builtins(module, host_call_conv)?;
+    let mut tramp_sig = Signature::new(host_call_conv);
     tramp_sig.params.push(AbiParam::new(types::I64));
     tramp_sig.params.push(AbiParam::new(types::I64));
     let mut trampolines = Vec::new();
@@ -64,6 +79,7 @@ pub(super) fn declare(
         funcs,
         builtins,
         trampolines,
+        import_adapters,
     })
 }
 

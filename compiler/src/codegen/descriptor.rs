@@ -6,7 +6,8 @@
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use kiln_abi::descriptor::{
-    DescriptorEncoder, Encoded, FuncPointer, FuncTableEncoder, Section, RECORD_ALIGN,
+    encode_import_adapters, DescriptorEncoder, Encoded, FuncPointer, FuncTableEncoder, Section,
+    RECORD_ALIGN,
 };
 use kiln_abi::info::{ModuleInfo, RunConfig, SegmentMode};
 use kiln_abi::symbols;
@@ -17,7 +18,7 @@ use super::internal;
 use crate::image::Image;
 use crate::CompileError;
 
-/// Defines every compiled function and trampoline in the object's text.
+/// Defines every compiled function, trampoline and import adapter in the object's text.
 pub(super) fn place_code(
     module: &mut ObjectModule,
     funcs: &[CompiledFunc],
@@ -76,6 +77,7 @@ pub(super) fn write_descriptor(
         num_addr_map: table.num_addr_map,
         config_len: 0,
         image: None,
+        num_import_adapters: decls.import_adapters.len(),
     };
     let info = info.encode();
     lengths.info_len = info.len();
@@ -102,6 +104,14 @@ pub(super) fn write_descriptor(
         };
         Target::Func(id.expect("declared"))
     })?;
+    let adapters = encode_import_adapters(nimp);
+    let adapters_id = define_records(
+        module,
+        "kiln_import_adapters",
+        Linkage::Local,
+        adapters,
+        |i| Target::Func(decls.import_adapters[i as usize]),
+    )?;
     define_records(
         module,
         symbols::MODULE_DESCRIPTOR,
@@ -116,6 +126,7 @@ pub(super) fn write_descriptor(
                 Section::AddrMap => addr_id,
                 Section::Config => config_id,
                 Section::Image => image_id.expect("an image pointer only with an image"),
+                Section::ImportAdapters => adapters_id,
             })
         },
     )?;

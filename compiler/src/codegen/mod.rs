@@ -132,18 +132,18 @@ pub(crate) fn emit(
     )
     .map_err(internal)?;
     let mut module = ObjectModule::new(builder);
-    let call_conv = isa.default_call_conv();
+    let host_call_conv = isa.default_call_conv();
     let info = &env.info;
     let wat = match dump {
         Dump::None => None,
         Dump::Functions { wasm } => Some(clif::WatText::new(wasm)?),
     };
 
-    let decls = declare::declare(&mut module, info, call_conv)?;
+    let decls = declare::declare(&mut module, info, host_call_conv)?;
     let trapping_imports = trapping_imports(info, opts);
     let m = ModuleCtx {
         info,
-        call_conv,
+        host_call_conv,
         func_ids: &decls.funcs,
         builtins: &decls.builtins,
         frontend_config: isa.frontend_config(),
@@ -177,6 +177,21 @@ pub(crate) fn emit(
             id,
             &label,
             wat.as_ref().map(|wat| (wat, None)),
+        )?);
+    }
+
+    for (index, &id) in (0..).zip(&decls.import_adapters) {
+        ctx.clear();
+        ctx.func = trampoline::build_import_adapter(&m, index, id);
+        let label = || {
+            format!(
+                "the host adapter of {}",
+                compile::describe_function(info, index)
+            )
+        };
+        let _compiling = Compiling::start(label());
+        trampolines.push(compile::compile_function(
+            &*isa, &mut ctx, id, &label, None,
         )?);
     }
 

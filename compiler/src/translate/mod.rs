@@ -31,10 +31,16 @@ use crate::CompileError;
 
 use control::Frame;
 
+/// The calling convention of every wasm function, and so of every call between them
+/// (direct, through an import, indirect): Cranelift's `tail`, which has tail calls.
+pub(crate) const WASM_CALL_CONV: CallConv = CallConv::Tail;
+
 /// What every function translation needs to know about the module; shared by all threads.
 pub(crate) struct ModuleCtx<'a> {
     pub info: &'a ModuleInfo,
-    pub call_conv: CallConv,
+    /// The platform's C calling convention (System V on x86-64 Linux): that of the
+    /// runtime's builtins, host functions and the array-call trampolines.
+    pub host_call_conv: CallConv,
     /// The Cranelift function declared for each function index (None for imports).
     pub func_ids: &'a [Option<FuncId>],
     /// Each runtime builtin's declaration and native signature, by [`Builtin::index`].
@@ -45,8 +51,9 @@ pub(crate) struct ModuleCtx<'a> {
 }
 
 impl ModuleCtx<'_> {
+    /// The native signature of a wasm function of type `ty` (the `tail` convention).
     pub(crate) fn signature(&self, ty: &FuncType) -> Signature {
-        wasm_signature(ty, self.call_conv)
+        wasm_signature(ty, WASM_CALL_CONV)
     }
 }
 
@@ -66,7 +73,8 @@ pub(crate) fn builtin_signature(builtin: Builtin, call_conv: CallConv) -> Signat
     sig
 }
 
-/// The native signature of a wasm function type: `(vmctx, params...) -> results`.
+/// The native signature of a wasm function type: `(vmctx, params...) -> results`, in
+/// `call_conv`: [`WASM_CALL_CONV`] for wasm functions, the host's for host functions.
 pub(crate) fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
     sig.params

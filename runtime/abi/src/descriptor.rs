@@ -10,10 +10,13 @@
 //!   ├─ trap_sites ► [TrapSite], grouped per function, sorted by code offset
 //!   ├─ addr_map ──► [AddrMapEntry], grouped per function, sorted by code offset
 //!   ├─ config ────► postcard-encoded crate::info::RunConfig (compile-time grants)
-//!   └─ image ─────► the initial contents of linear memory from `image_offset` on, when
-//!                   every active data segment could be applied at compile time; page
-//!                   aligned and padded to whole pages of the target's largest page size
-//!                   ([`crate::target::Arch::image_align`])
+//!   ├─ image ─────► the initial contents of linear memory from `image_offset` on, when
+//!   │                every active data segment could be applied at compile time; page
+//!   │                aligned and padded to whole pages of the target's largest page size
+//!   │                ([`crate::target::Arch::image_align`])
+//!   └─ import_adapters ► [code pointer; imported functions]: the `tail`-convention adapter
+//!                   that calls imported function `i` when it is a host function
+//!                   (see [`crate::vmctx::VmImportedFunc`])
 //! ```
 //!
 //! # One encoder, one decoder
@@ -41,7 +44,7 @@ const _: () = assert!(
 
 /// "KILN" + ABI version; bumped whenever any layout or builtin signature in this crate
 /// changes.
-pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x04");
+pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x05");
 
 #[repr(C)]
 pub struct ModuleDescriptor {
@@ -64,6 +67,9 @@ pub struct ModuleDescriptor {
     pub image: *const u8,
     pub image_len: usize,
     pub image_offset: u64,
+    /// One code pointer per imported function: its host adapter.
+    pub import_adapters: *const *const u8,
+    pub num_import_adapters: usize,
 }
 
 /// One defined function's machine code and metadata.
@@ -150,11 +156,27 @@ pub enum Section {
     AddrMap,
     Config,
     Image,
+    ImportAdapters,
 }
 
 /// Writes `value` at `offset` (an `offset_of!`) in the record that starts at `base`.
 fn put(bytes: &mut [u8], base: usize, offset: usize, value: &[u8]) {
     bytes[base + offset..base + offset + value.len()].copy_from_slice(value);
+}
+
+/// The import-adapter array: `n` code pointers, pointer field `i` to relocate to the
+/// adapter of imported function `i`.
+pub fn encode_import_adapters(n: u32) -> Encoded<u32> {
+    let size = size_of::<*const u8>();
+    Encoded {
+        bytes: alloc::vec![0; n as usize * size],
+        pointers: (0..n)
+            .map(|i| PointerField {
+                offset: count(i as usize * size),
+                target: i,
+            })
+            .collect(),
+    }
 }
 
 /// Appends one zeroed record of type `T` to `bytes`; returns where it starts.
@@ -296,6 +318,7 @@ pub struct DescriptorEncoder {
     pub config_len: usize,
     /// `(image_len, image_offset)`, when the module has a memory image.
     pub image: Option<(usize, u64)>,
+    pub num_import_adapters: usize,
 }
 
 impl DescriptorEncoder {
@@ -360,6 +383,15 @@ impl DescriptorEncoder {
                 (offset_of!(ModuleDescriptor, image_len), image_len),
                 self.image.is_some(),
             ),
+            (
+                Section::ImportAdapters,
+                offset_of!(ModuleDescriptor, import_adapters),
+                (
+                    offset_of!(ModuleDescriptor, num_import_adapters),
+                    self.num_import_adapters,
+                ),
+                self.num_import_adapters != 0,
+            ),
         ] {
             if !present {
                 continue;
@@ -419,6 +451,8 @@ pub struct Sections<'a> {
     pub funcs: FuncTable<'a>,
     /// The memory image and where it goes in linear memory.
     pub image: Option<(&'a [u8], u64)>,
+    /// The host adapter of each imported function.
+    pub import_adapters: &'a [*const u8],
 }
 
 /// # Safety
@@ -459,6 +493,8 @@ impl ModuleDescriptor {
             )
         };
         // SAFETY: as above.
+        let import_adapters = unsafe { slice(d.import_adapters, d.num_import_adapters) };
+        // SAFETY: as above.
         let (funcs, trap_sites, addr_map) = unsafe {
             (
                 slice(d.funcs, d.num_funcs),
@@ -472,6 +508,7 @@ impl ModuleDescriptor {
             config,
             funcs: FuncTable::new(funcs, trap_sites, addr_map)?,
             image: (!image.is_empty()).then_some((image, d.image_offset)),
+            import_adapters,
         })
     }
 }
@@ -559,10 +596,11 @@ mod tests {
     /// with a new [`MAGIC`].
     #[test]
     fn layout_is_pinned() {
-        assert_eq!(size_of::<ModuleDescriptor>(), 128);
+        assert_eq!(size_of::<ModuleDescriptor>(), 144);
         assert_eq!(offset_of!(ModuleDescriptor, info), 8);
         assert_eq!(offset_of!(ModuleDescriptor, funcs), 40);
         assert_eq!(offset_of!(ModuleDescriptor, image_offset), 120);
+        assert_eq!(offset_of!(ModuleDescriptor, import_adapters), 128);
         assert_eq!(size_of::<FuncEntry>(), 40);
         assert_eq!(size_of::<TrapSite>(), 12);
         assert_eq!(size_of::<AddrMapEntry>(), 8);
@@ -574,7 +612,7 @@ mod tests {
         ] {
             assert!(align as u64 <= RECORD_ALIGN);
         }
-        assert_eq!(MAGIC, 0x0400_0000_4e4c_494b);
+        assert_eq!(MAGIC, 0x0500_0000_4e4c_494b);
     }
 
     #[test]
@@ -685,9 +723,15 @@ mod tests {
             num_addr_map: t.num_addr_map,
             config_len: config.len(),
             image: Some((image.len(), 0x400)),
+            num_import_adapters: 2,
         }
         .encode();
-        assert_eq!(desc.pointers.len(), 7);
+        assert_eq!(desc.pointers.len(), 8);
+        let adapters = encode_import_adapters(2);
+        let mut adapter_words = placed(&adapters.bytes);
+        relocate(&mut adapter_words, &adapters.pointers, |i| {
+            2000 + u64::from(i)
+        });
         let mut desc_words = placed(&desc.bytes);
         relocate(&mut desc_words, &desc.pointers, |s| match s {
             Section::Info => info.as_ptr() as u64,
@@ -697,6 +741,7 @@ mod tests {
             Section::AddrMap => addr_map.as_ptr() as u64,
             Section::Config => config.as_ptr() as u64,
             Section::Image => image.as_ptr() as u64,
+            Section::ImportAdapters => adapter_words.as_ptr() as u64,
         });
 
         // SAFETY: every pointer field was relocated to live, suitably aligned memory of
@@ -706,6 +751,13 @@ mod tests {
         assert_eq!(s.data, data);
         assert_eq!(s.config, config);
         assert_eq!(s.image, Some((&image[..], 0x400)));
+        assert_eq!(
+            s.import_adapters
+                .iter()
+                .map(|p| *p as u64)
+                .collect::<Vec<_>>(),
+            [2000, 2001]
+        );
         let entries = s.funcs.entries();
         assert_eq!(entries.len(), 3);
         assert_eq!(entries[1].code as u64, code_at(1));
@@ -735,6 +787,7 @@ mod tests {
         // made from a null pointer.
         let s = unsafe { ModuleDescriptor::sections(words.as_ptr().cast()) }.unwrap();
         assert!(s.image.is_none() && s.info.is_empty() && s.funcs.entries().is_empty());
+        assert!(s.import_adapters.is_empty());
     }
 
     #[test]

@@ -13,3 +13,9 @@ pub fn func(index: u32) -> alloc::string::String {
 pub fn trampoline(index: u32) -> alloc::string::String {
     alloc::format!("kiln_trampoline_{index}")
 }
+
+/// The tail-call-convention adapter through which wasm calls imported function `index`
+/// when it is a host function (see [`crate::vmctx::VmImportedFunc`]).
+pub fn import_adapter(index: u32) -> alloc::string::String {
+    alloc::format!("kiln_import_adapter_{index}")
+}

@@ -70,7 +70,9 @@ pub struct VmTable {
 pub const OFFSET_VMTABLE_BASE: i32 = 0;
 pub const OFFSET_VMTABLE_LENGTH: i32 = 8;
 
-/// What a `funcref` points to: enough to call the function from anywhere.
+/// What a `funcref` points to: enough to call the function from anywhere. `code` has the
+/// `tail` calling convention (for a host function imported by an instance: that
+/// instance's adapter, with its `vmctx`).
 #[repr(C)]
 pub struct VmFuncRef {
     pub code: *const u8,
@@ -83,15 +85,22 @@ pub const OFFSET_VMFUNCREF_CODE: i32 = 0;
 pub const OFFSET_VMFUNCREF_TYPE_ID: i32 = 8;
 pub const OFFSET_VMFUNCREF_VMCTX: i32 = 16;
 
-/// How an imported function is called: its code with its context.
+/// How an imported function is called: its code with its context. Wasm calls `code` with
+/// the `tail` calling convention. For a wasm function of another instance that is its code
+/// and `vmctx` its instance's; for a host function `code` is the importing module's
+/// adapter for that import (`kiln_import_adapter_<index>`), `vmctx` the importer's, and
+/// `host_code` the host's `extern "C" fn(vmctx, params...) -> results`, which the adapter
+/// loads from here and calls. `host_code` is null for wasm functions.
 #[repr(C)]
 pub struct VmImportedFunc {
     pub code: *const u8,
     pub vmctx: *mut VmCtx,
+    pub host_code: *const u8,
 }
 pub const OFFSET_VMIMPORTEDFUNC_CODE: i32 = 0;
 pub const OFFSET_VMIMPORTEDFUNC_VMCTX: i32 = 8;
-pub const VMIMPORTEDFUNC_SIZE: i32 = 16;
+pub const OFFSET_VMIMPORTEDFUNC_HOST_CODE: i32 = 16;
+pub const VMIMPORTEDFUNC_SIZE: i32 = 24;
 
 #[cfg(test)]
 mod tests {
@@ -139,6 +148,10 @@ mod tests {
         assert_eq!(
             offset_of!(VmImportedFunc, vmctx),
             OFFSET_VMIMPORTEDFUNC_VMCTX as usize
+        );
+        assert_eq!(
+            offset_of!(VmImportedFunc, host_code),
+            OFFSET_VMIMPORTEDFUNC_HOST_CODE as usize
         );
         assert_eq!(size_of::<VmImportedFunc>(), VMIMPORTEDFUNC_SIZE as usize);
     }

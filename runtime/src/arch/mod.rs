@@ -48,7 +48,8 @@ pub(crate) fn stack_pointer() -> usize {
 }
 
 /// The code bound to a function import Kiln does not provide (`--unknown-imports=trap`),
-/// reached only through a table, with whatever signature: it never returns, and calls
+/// reached only through a table (by way of the import's adapter), with whatever signature:
+/// it never returns, and calls
 /// [`crate::traps::unknown_import_raise`] with the wasm caller's return address and frame
 /// pointer.
 pub use imp::unknown_import;

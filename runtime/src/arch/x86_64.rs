@@ -53,11 +53,12 @@ pub(crate) fn stack_pointer() -> usize {
 #[unsafe(naked)]
 pub unsafe extern "C" fn unknown_import() {
     naked_asm!(
-        // On entry [rsp] is the return address into the wasm caller and rbp is the caller's
-        // frame pointer (wasm code keeps frame pointers). Realign the stack for the call;
-        // `raise` never returns.
-        "mov rdi, [rsp]",
-        "mov rsi, rbp",
+        // It is called by the import's adapter (compiled code, which keeps frame pointers),
+        // so rbp is the adapter's frame pointer: its frame record holds the return address
+        // into the wasm caller and the caller's frame pointer. Realign the stack for the
+        // call; `raise` never returns.
+        "mov rdi, [rbp + 8]",
+        "mov rsi, [rbp]",
         "and rsp, -16",
         "call {raise}",
         "ud2",
