@@ -8,16 +8,16 @@ use kiln_abi::info::{
 };
 use wasmparser::{
     BinaryReaderError, CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind,
-    FuncToValidate, FunctionBody, KnownCustom, Name, Operator, Parser, Payload, TypeRef, Validator,
-    ValidatorResources, WasmFeatures,
+    FuncToValidate, FunctionBody, KnownCustom, Name, Operator, Parser, Payload, TableInit, TypeRef,
+    Validator, ValidatorResources, WasmFeatures,
 };
 
 use crate::CompileError;
 
 /// The features Kiln compiles: WebAssembly 2.0 (128-bit SIMD included) and WebAssembly
-/// 3.0's relaxed SIMD.
+/// 3.0's relaxed SIMD and typed function references.
 pub(crate) fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD
+    WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD | WasmFeatures::FUNCTION_REFERENCES
 }
 
 /// A function body waiting for translation.
@@ -212,7 +212,13 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
         }
         Payload::TableSection(reader) => {
             for table in reader {
-                info.tables.push(table_type(&table?.ty));
+                let table = table?;
+                if let TableInit::Expr(e) = &table.init {
+                    let index = u32::try_from(info.tables.len()).expect("wasmparser limits tables");
+                    let init = const_expr(e)?;
+                    info.table_inits.push((index, init));
+                }
+                info.tables.push(table_type(&table.ty));
             }
         }
         Payload::MemorySection(reader) => {
@@ -351,8 +357,11 @@ pub(crate) fn val_type(t: wasmparser::ValType) -> ValType {
     }
 }
 
+/// A reference type as the runtime holds it: nullable or not, abstract or typed, a function
+/// reference is a `*const VmFuncRef`. (Without GC the only other heap types are
+/// `extern`'s; GC's are refused by the validator.)
 fn ref_type(r: wasmparser::RefType) -> ValType {
-    if r.is_func_ref() {
+    if is_func_heap_type(r.heap_type()) {
         ValType::FuncRef
     } else {
         ValType::ExternRef
@@ -396,13 +405,17 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, CompileErro
     Ok(value)
 }
 
+/// Whether references to `hty` are function references: `func`, `nofunc` (its bottom)
+/// or a concrete type index (without GC, every defined type is a function type).
 pub(crate) fn is_func_heap_type(hty: wasmparser::HeapType) -> bool {
+    use wasmparser::{AbstractHeapType as A, HeapType as H};
     matches!(
         hty,
-        wasmparser::HeapType::Abstract {
-            ty: wasmparser::AbstractHeapType::Func,
+        H::Abstract {
+            ty: A::Func | A::NoFunc,
             ..
-        }
+        } | H::Concrete(_)
+            | H::Exact(_)
     )
 }
 

@@ -400,6 +400,16 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
         // SAFETY: the slot lies in the vmctx allocation.
         unsafe { *inst.defined_global(def) = v };
     }
+    // Tables with an initialiser (they may read the globals).
+    let me = inst.as_any();
+    for (index, init) in &info.table_inits {
+        let value = inst.eval_ref(init);
+        let table = inst.table(*index);
+        table.elems().fill(value);
+        if value != 0 && table.ty.elem == ValType::FuncRef {
+            table.keep_alive(&me);
+        }
+    }
     // Element segments: evaluate every item now (they are values from here on).
     let mut elems = Vec::with_capacity(info.elements.len());
     for seg in &info.elements {
@@ -421,7 +431,6 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
         .collect();
     // SAFETY: no wasm has run yet; nothing else borrows the data segments.
     unsafe { *inst.data_segments.get() = data };
-    let me = inst.as_any();
     for (i, seg) in info.elements.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = &seg.mode {
             let dst = inst.eval_u32(offset);

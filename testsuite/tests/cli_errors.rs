@@ -320,6 +320,20 @@ fn unsupported_features_are_named() {
                  (func (export "_start") (drop (struct.new $s (i32.const 1)))))"#,
             "gc",
         ),
+        // With typed function references on, GC's heap types and instructions still are
+        // refused as GC.
+        (
+            "anyref.wat",
+            r#"(module (memory (export "memory") 1) (func $f (param anyref))
+                 (func (export "_start")))"#,
+            "gc",
+        ),
+        (
+            "i31.wat",
+            r#"(module (memory (export "memory") 1)
+                 (func (export "_start") (drop (ref.i31 (i32.const 1)))))"#,
+            "gc",
+        ),
     ];
     for (name, text, feature) in cases {
         let c = case(name, text.as_bytes());

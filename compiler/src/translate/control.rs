@@ -217,6 +217,34 @@ impl FuncCx<'_, '_> {
                 type_index,
                 table_index,
             } => self.call_indirect(type_index, table_index),
+            Operator::CallRef { type_index } => self.call_ref(type_index),
+            Operator::BrOnNull { relative_depth } => {
+                // [t* (ref null ht)] -> [t* (ref ht)]: branch (without the reference) when
+                // it is null.
+                let r = self.pop();
+                let is_null = self.bcx.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let (target, n) = self.target(relative_depth);
+                let values = self.stack[self.stack.len() - n..].to_vec();
+                let next = self.bcx.create_block();
+                self.bcx
+                    .ins()
+                    .brif(is_null, target, &args(&values), next, &[]);
+                self.bcx.seal_block(next);
+                self.bcx.switch_to_block(next);
+                self.push(r);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // [t* (ref null ht)] -> [t*]: branch with the reference (the label's last
+                // value) when it is not null, drop it otherwise.
+                let r = *self.stack.last().expect("validated");
+                let (target, n) = self.target(relative_depth);
+                let values = self.stack[self.stack.len() - n..].to_vec();
+                let next = self.bcx.create_block();
+                self.bcx.ins().brif(r, target, &args(&values), next, &[]);
+                self.bcx.seal_block(next);
+                self.bcx.switch_to_block(next);
+                self.pop();
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -440,6 +468,21 @@ impl FuncCx<'_, '_> {
         );
         let mismatch = self.bcx.ins().icmp(IntCC::NotEqual, expected, actual);
         self.trapnz(mismatch, Trap::BadSignature);
+        self.call_funcref(funcref, &ty, args);
+    }
+
+    /// `call_ref $t`: the reference's type is `$t` (validated), so only null is checked.
+    fn call_ref(&mut self, type_index: u32) {
+        let ty = self.m.info.types[type_index as usize].clone();
+        let funcref = self.pop();
+        let args = self.popn(ty.params.len());
+        self.trapz(funcref, Trap::NullReference);
+        self.call_funcref(funcref, &ty, args);
+    }
+
+    /// Calls the function `funcref` (a non-null `*const VmFuncRef` of type `ty`) with
+    /// `args`; pushes its results.
+    fn call_funcref(&mut self, funcref: Value, ty: &kiln_abi::info::FuncType, args: Vec<Value>) {
         let code = self.bcx.ins().load(
             types::I64,
             ir::MemFlagsData::trusted(),
@@ -452,7 +495,7 @@ impl FuncCx<'_, '_> {
             funcref,
             vmctx::OFFSET_VMFUNCREF_VMCTX,
         );
-        let sig = self.m.signature(&ty);
+        let sig = self.m.signature(ty);
         let sig_ref = self.bcx.import_signature(sig);
         let mut all = vec![callee_vmctx];
         all.extend(args);

@@ -98,6 +98,10 @@ impl FuncCx<'_, '_> {
             Operator::RefIsNull => {
                 self.unop_ref_is_null();
             }
+            Operator::RefAsNonNull => {
+                let r = *self.stack.last().expect("validated");
+                self.trapz(r, Trap::NullReference);
+            }
             Operator::RefFunc { function_index } => {
                 let refs = self.load_readonly(self.vmctx, vmctx::OFFSET_FUNC_REFS);
                 let v = self.load_readonly(refs, function_index as i32 * 8);

@@ -43,7 +43,7 @@ pub struct GlobalType {
     pub mutable: bool,
 }
 
-/// A constant expression (global initialisers, segment offsets, element items).
+/// A constant expression (global and table initialisers, segment offsets, element items).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConstExpr {
     I32(i32),
@@ -131,6 +131,9 @@ pub struct ModuleInfo {
     /// Every table, imports first.
     pub tables: Vec<TableType>,
     pub num_imported_tables: u32,
+    /// Defined tables whose elements start as an initialiser's value rather than null
+    /// (typed function references: `(table 10 (ref $t) (ref.func $f))`), by table index.
+    pub table_inits: Vec<(u32, ConstExpr)>,
     /// The memory's limits in pages, if the module has one (imported or defined).
     pub memory: Option<Limits>,
     pub memory_imported: bool,

@@ -22,10 +22,12 @@ pub enum Trap {
     TableOutOfBounds = 10,
     /// A call to an import Kiln could not satisfy (`--unknown-imports=trap`).
     UnknownImport = 11,
+    /// `call_ref` of a null function reference, `ref.as_non_null` of a null reference.
+    NullReference = 12,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 11] = [
+    pub const ALL: [Trap; 12] = [
         Trap::StackOverflow,
         Trap::MemoryOutOfBounds,
         Trap::UndefinedElement,
@@ -37,6 +39,7 @@ impl Trap {
         Trap::Unreachable,
         Trap::TableOutOfBounds,
         Trap::UnknownImport,
+        Trap::NullReference,
     ];
 
     pub fn from_u8(byte: u8) -> Option<Trap> {
@@ -60,6 +63,9 @@ impl Trap {
             Trap::UnknownImport => {
                 "call to an import Kiln does not provide (compiled with --unknown-imports=trap)"
             }
+            // wasmtime 49's wording for both (the spec's are `null function reference` and
+            // `null reference`).
+            Trap::NullReference => "null reference",
         }
     }
 }

@@ -176,6 +176,8 @@ fn trap_matches(trap: Trap, expected: &str) -> bool {
         Trap::IntegerDivisionByZero => &["integer divide by zero"],
         Trap::BadConversionToInteger => &["invalid conversion to integer"],
         Trap::UnknownImport => &[],
+        // `call_ref` of null, `ref.as_non_null` of null.
+        Trap::NullReference => &["null function reference", "null reference"],
     };
     phrases.iter().any(|p| expected.starts_with(p))
 }
