@@ -3,8 +3,8 @@
 //! translation pass.
 
 use kiln_abi::info::{
-    ConstExpr, DataSegment, ElemSegment, Export, ExportKind, FuncType, GlobalDef, GlobalType,
-    Import, ImportKind, Limits, ModuleInfo, SegmentMode, TableType, ValType,
+    ConstExpr, ConstOp, ConstValue, DataSegment, ElemSegment, Export, ExportKind, FuncType,
+    GlobalDef, GlobalType, Import, ImportKind, Limits, ModuleInfo, SegmentMode, TableType, ValType,
 };
 use wasmparser::{
     BinaryReaderError, CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind,
@@ -15,9 +15,12 @@ use wasmparser::{
 use crate::CompileError;
 
 /// The features Kiln compiles: WebAssembly 2.0 (128-bit SIMD included) and WebAssembly
-/// 3.0's relaxed SIMD and typed function references.
+/// 3.0's relaxed SIMD, typed function references and extended constant expressions.
 pub(crate) fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD | WasmFeatures::FUNCTION_REFERENCES
+    WasmFeatures::WASM2
+        | WasmFeatures::RELAXED_SIMD
+        | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::EXTENDED_CONST
 }
 
 /// A function body waiting for translation.
@@ -215,7 +218,7 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                 let table = table?;
                 if let TableInit::Expr(e) = &table.init {
                     let index = u32::try_from(info.tables.len()).expect("wasmparser limits tables");
-                    let init = const_expr(e)?;
+                    let init = const_expr(e, &info.globals)?;
                     info.table_inits.push((index, init));
                 }
                 info.tables.push(table_type(&table.ty));
@@ -238,7 +241,7 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                         ty: val_type(g.ty.content_type),
                         mutable: g.ty.mutable,
                     },
-                    init: Some(const_expr(&g.init_expr)?),
+                    init: Some(const_expr(&g.init_expr, &info.globals)?),
                 });
             }
         }
@@ -271,7 +274,7 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                         offset_expr,
                     } => SegmentMode::Active {
                         index: table_index.unwrap_or(0),
-                        offset: const_expr(&offset_expr)?,
+                        offset: const_expr(&offset_expr, &info.globals)?,
                     },
                 };
                 let (elem_ty, items) = match elem.items {
@@ -284,7 +287,7 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                     ElementItems::Expressions(rt, r) => (
                         ref_type(rt),
                         r.into_iter()
-                            .map(|e| const_expr(&e?))
+                            .map(|e| const_expr(&e?, &info.globals))
                             .collect::<Result<Vec<_>, _>>()?,
                     ),
                 };
@@ -305,7 +308,7 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                         offset_expr,
                     } => SegmentMode::Active {
                         index: memory_index,
-                        offset: const_expr(&offset_expr)?,
+                        offset: const_expr(&offset_expr, &info.globals)?,
                     },
                 };
                 let start =
@@ -378,31 +381,76 @@ fn table_type(t: &wasmparser::TableType) -> TableType {
     }
 }
 
-/// Reads a constant expression (already validated: one value-producing operator).
-fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, CompileError> {
+/// Reads a constant expression (already validated). `globals` are the module's globals
+/// so far (imports first): an extended expression over constants and defined globals with
+/// constant initialisers is folded to its value here, so that, e.g., a data segment's
+/// offset stays constant for the memory image; one that reads an imported global stays a
+/// program, run at instantiation. (wasmparser accepts `global.get` of a defined global only
+/// with GC on, which Kiln does not compile: today only imported globals are read.)
+fn const_expr(
+    expr: &wasmparser::ConstExpr<'_>,
+    globals: &[GlobalDef],
+) -> Result<ConstExpr, CompileError> {
     let mut reader = expr.get_operators_reader();
-    let offset = reader.original_position();
-    let value = match reader.read().map_err(invalid)? {
-        Operator::I32Const { value } => ConstExpr::I32(value),
-        Operator::I64Const { value } => ConstExpr::I64(value),
-        Operator::F32Const { value } => ConstExpr::F32(value.bits()),
-        Operator::F64Const { value } => ConstExpr::F64(value.bits()),
-        Operator::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
-        Operator::RefNull { hty } => ConstExpr::RefNull(if is_func_heap_type(hty) {
-            ValType::FuncRef
-        } else {
-            ValType::ExternRef
-        }),
-        Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
-        Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
-        _ => {
-            return Err(CompileError::Unsupported {
-                feature: "extended constant expressions".into(),
-                offset: Some(to_usize(offset)),
-            })
-        }
+    let mut single = None;
+    let mut ops = Vec::new();
+    loop {
+        let offset = reader.original_position();
+        let op = reader.read().map_err(invalid)?;
+        let simple = match op {
+            Operator::End => break,
+            Operator::I32Const { value } => ConstExpr::I32(value),
+            Operator::I64Const { value } => ConstExpr::I64(value),
+            Operator::F32Const { value } => ConstExpr::F32(value.bits()),
+            Operator::F64Const { value } => ConstExpr::F64(value.bits()),
+            Operator::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
+            Operator::RefNull { hty } => ConstExpr::RefNull(if is_func_heap_type(hty) {
+                ValType::FuncRef
+            } else {
+                ValType::ExternRef
+            }),
+            Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+            Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+            Operator::I32Add => ConstExpr::Extended(vec![ConstOp::I32Add]),
+            Operator::I32Sub => ConstExpr::Extended(vec![ConstOp::I32Sub]),
+            Operator::I32Mul => ConstExpr::Extended(vec![ConstOp::I32Mul]),
+            Operator::I64Add => ConstExpr::Extended(vec![ConstOp::I64Add]),
+            Operator::I64Sub => ConstExpr::Extended(vec![ConstOp::I64Sub]),
+            Operator::I64Mul => ConstExpr::Extended(vec![ConstOp::I64Mul]),
+            _ => {
+                return Err(CompileError::Unsupported {
+                    feature: format!("the constant expression operator {op:?}"),
+                    offset: Some(to_usize(offset)),
+                })
+            }
+        };
+        let op = match &simple {
+            ConstExpr::I32(v) => Some(ConstOp::I32(*v)),
+            ConstExpr::I64(v) => Some(ConstOp::I64(*v)),
+            ConstExpr::GlobalGet(g) => Some(ConstOp::GlobalGet(*g)),
+            ConstExpr::Extended(e) => Some(e[0]),
+            // Validation allows these only as the whole expression.
+            _ => None,
+        };
+        ops.extend(op);
+        single = Some(simple);
+    }
+    let single = single.expect("a validated constant expression has an operator");
+    if ops.len() <= 1 && !matches!(single, ConstExpr::GlobalGet(_)) {
+        return Ok(single);
+    }
+    // The value of a defined global whose initialiser is a constant integer.
+    let known = |g: u32| match globals.get(g as usize).and_then(|d| d.init.as_ref()) {
+        Some(ConstExpr::I32(v)) => Some(ConstValue::I32(*v)),
+        Some(ConstExpr::I64(v)) => Some(ConstValue::I64(*v)),
+        _ => None,
     };
-    Ok(value)
+    Ok(match ConstOp::eval(&ops, known) {
+        Some(ConstValue::I32(v)) => ConstExpr::I32(v),
+        Some(ConstValue::I64(v)) => ConstExpr::I64(v),
+        None if ops.len() == 1 => single,
+        None => ConstExpr::Extended(ops),
+    })
 }
 
 /// Whether references to `hty` are function references: `func`, `nofunc` (its bottom)
@@ -422,6 +470,43 @@ pub(crate) fn is_func_heap_type(hty: wasmparser::HeapType) -> bool {
 #[cfg(test)]
 mod tests {
     use super::demangle;
+    use kiln_abi::info::{ConstExpr, ConstOp, SegmentMode};
+
+    /// Extended constant expressions fold to one value unless they read an import.
+    #[test]
+    fn constant_expressions_fold_what_they_can() {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (import "m" "g" (global $g i32))
+                 (global i64 (i64.sub (i64.const 1) (i64.mul (i64.const 3) (i64.const 5))))
+                 (global i32 (i32.add (global.get $g) (i32.const 16)))
+                 (memory 1)
+                 (data (i32.add (i32.const 1024) (i32.mul (i32.const 2) (i32.const 8))) "x")
+                 (data (global.get $g) "y"))"#,
+        )
+        .unwrap();
+        let env = super::translate_module(&wasm, super::features()).unwrap();
+        let inits: Vec<_> = env.info.globals.iter().map(|g| g.init.clone()).collect();
+        assert_eq!(inits[1], Some(ConstExpr::I64(-14)));
+        assert_eq!(
+            inits[2],
+            Some(ConstExpr::Extended(vec![
+                ConstOp::GlobalGet(0),
+                ConstOp::I32(16),
+                ConstOp::I32Add
+            ]))
+        );
+        let offsets: Vec<_> = env
+            .info
+            .data
+            .iter()
+            .map(|d| match &d.mode {
+                SegmentMode::Active { offset, .. } => offset.clone(),
+                _ => unreachable!("active segments"),
+            })
+            .collect();
+        assert_eq!(offsets, [ConstExpr::I32(1040), ConstExpr::GlobalGet(0)]);
+    }
 
     #[test]
     fn demangles_rust_and_cpp() {

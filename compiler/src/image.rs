@@ -132,6 +132,23 @@ mod tests {
         assert!(build(&info, &data, 4096).is_none());
     }
 
+    /// An extended constant offset that reads an imported global is only known at
+    /// instantiation: the runtime applies the segments.
+    #[test]
+    fn no_image_when_an_offset_is_computed_at_instantiation() {
+        use kiln_abi::info::ConstOp;
+        let (mut info, data) = module(&[(0, 1), (100, 1)], 1);
+        info.data[1].mode = SegmentMode::Active {
+            index: 0,
+            offset: ConstExpr::Extended(vec![
+                ConstOp::GlobalGet(0),
+                ConstOp::I32(4),
+                ConstOp::I32Add,
+            ]),
+        };
+        assert!(build(&info, &data, 4096).is_none());
+    }
+
     #[test]
     fn no_image_when_sparse() {
         let (info, data) = module(&[(0, 1), (8 << 20, 1)], 256);

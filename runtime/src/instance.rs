@@ -9,7 +9,9 @@ use std::cell::{Cell, UnsafeCell};
 use std::ptr;
 use std::rc::{Rc, Weak};
 
-use kiln_abi::info::{ConstExpr, ExportKind, ImportKind, SegmentMode, ValType};
+use kiln_abi::info::{
+    ConstExpr, ConstOp, ConstValue, ExportKind, ImportKind, SegmentMode, ValType,
+};
 use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmImportedFunc, VmTable};
 use kiln_abi::{Trap, ValRaw};
 
@@ -101,6 +103,24 @@ impl InstanceInner {
             }
             // SAFETY: the global exists (validated) and was initialised before.
             ConstExpr::GlobalGet(g) => v = unsafe { *self.global_ptr(g) },
+            ConstExpr::Extended(ref ops) => {
+                let global = |g: u32| {
+                    // SAFETY: as for `GlobalGet`.
+                    let raw = unsafe { *self.global_ptr(g) };
+                    Some(match self.module.info.globals[g as usize].ty.ty {
+                        ValType::I32 => ConstValue::I32(i32::from_le_bytes(
+                            raw[..4].try_into().expect("4 bytes"),
+                        )),
+                        _ => ConstValue::I64(i64::from_le_bytes(
+                            raw[..8].try_into().expect("8 bytes"),
+                        )),
+                    })
+                };
+                match ConstOp::eval(ops, global).expect("a validated constant expression") {
+                    ConstValue::I32(x) => v[..4].copy_from_slice(&x.to_le_bytes()),
+                    ConstValue::I64(x) => v[..8].copy_from_slice(&x.to_le_bytes()),
+                }
+            }
         }
         v
     }

@@ -44,7 +44,10 @@ pub struct GlobalType {
 }
 
 /// A constant expression (global and table initialisers, segment offsets, element items).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The compiler folds what it can into one value; an extended constant expression whose
+/// value depends on an imported global stays [`ConstExpr::Extended`], evaluated at
+/// instantiation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConstExpr {
     I32(i32),
     I64(i64),
@@ -54,6 +57,79 @@ pub enum ConstExpr {
     RefNull(ValType),
     RefFunc(u32),
     GlobalGet(u32),
+    /// WebAssembly 3.0's extended constant expressions: integer arithmetic over constants
+    /// and immutable globals, a stack program whose one result is the value.
+    Extended(Vec<ConstOp>),
+}
+
+/// One operator of an [`ConstExpr::Extended`] program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConstOp {
+    I32(i32),
+    I64(i64),
+    /// An `i32` or `i64` global (the program is typed, so its type is the global's).
+    GlobalGet(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
+}
+
+/// A value of an extended constant program's stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstValue {
+    I32(i32),
+    I64(i64),
+}
+
+impl ConstOp {
+    /// Runs `ops` (a validated program), reading globals with `global`; `None` when
+    /// `global` does not know one (the compiler folding what it can).
+    pub fn eval(
+        ops: &[ConstOp],
+        mut global: impl FnMut(u32) -> Option<ConstValue>,
+    ) -> Option<ConstValue> {
+        let mut stack: Vec<ConstValue> = Vec::with_capacity(ops.len());
+        for op in ops {
+            let v = match *op {
+                ConstOp::I32(x) => ConstValue::I32(x),
+                ConstOp::I64(x) => ConstValue::I64(x),
+                ConstOp::GlobalGet(g) => global(g)?,
+                bin => {
+                    let b = stack.pop()?;
+                    let a = stack.pop()?;
+                    match (bin, a, b) {
+                        (ConstOp::I32Add, ConstValue::I32(a), ConstValue::I32(b)) => {
+                            ConstValue::I32(a.wrapping_add(b))
+                        }
+                        (ConstOp::I32Sub, ConstValue::I32(a), ConstValue::I32(b)) => {
+                            ConstValue::I32(a.wrapping_sub(b))
+                        }
+                        (ConstOp::I32Mul, ConstValue::I32(a), ConstValue::I32(b)) => {
+                            ConstValue::I32(a.wrapping_mul(b))
+                        }
+                        (ConstOp::I64Add, ConstValue::I64(a), ConstValue::I64(b)) => {
+                            ConstValue::I64(a.wrapping_add(b))
+                        }
+                        (ConstOp::I64Sub, ConstValue::I64(a), ConstValue::I64(b)) => {
+                            ConstValue::I64(a.wrapping_sub(b))
+                        }
+                        (ConstOp::I64Mul, ConstValue::I64(a), ConstValue::I64(b)) => {
+                            ConstValue::I64(a.wrapping_mul(b))
+                        }
+                        _ => return None,
+                    }
+                }
+            };
+            stack.push(v);
+        }
+        match stack[..] {
+            [v] => Some(v),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -333,6 +409,27 @@ impl RunConfig {
 mod tests {
     use super::*;
     use alloc::vec;
+
+    #[test]
+    fn extended_constants_evaluate_and_wrap() {
+        use ConstOp::*;
+        let globals = |g| match g {
+            0 => Some(ConstValue::I32(i32::MAX)),
+            1 => Some(ConstValue::I64(-3)),
+            _ => None,
+        };
+        let v = ConstOp::eval(&[GlobalGet(0), I32(1), I32Add], globals);
+        assert_eq!(v, Some(ConstValue::I32(i32::MIN)));
+        let v = ConstOp::eval(&[I64(10), GlobalGet(1), I64Mul, I64(4), I64Sub], globals);
+        assert_eq!(v, Some(ConstValue::I64(-34)));
+        assert_eq!(
+            ConstOp::eval(&[GlobalGet(2), I32(1), I32Add], globals),
+            None
+        );
+        // Ill-typed or unbalanced programs (never valid wasm) give no value.
+        assert_eq!(ConstOp::eval(&[I32(1), I64(1), I64Add], globals), None);
+        assert_eq!(ConstOp::eval(&[I32(1), I32(1)], globals), None);
+    }
 
     #[test]
     fn source_lines_round_trip() {
