@@ -318,6 +318,13 @@ fn call_indirect_to_null() {
     );
 }
 
+/// Typed function references: both null traps, worded as wasmtime words them.
+#[test]
+fn call_ref_and_ref_as_non_null_of_null() {
+    check_wat("call_ref_null", "null reference", &["dispatch", "_start"]);
+    check_wat("ref_as_non_null", "null reference", &["check", "_start"]);
+}
+
 #[test]
 fn call_indirect_with_the_wrong_type() {
     check_wat(

@@ -339,3 +339,17 @@ fn deep_recursion_traps_with_call_stack_exhausted() {
         "the backtrace names the function:\n{stderr}"
     );
 }
+
+/// Typed function references (`call_ref` through a typed table with an initialiser,
+/// `br_on_null`, `br_on_non_null`, `ref.as_non_null`, typed globals and locals) and
+/// extended constant expressions (a global, a data and an element offset), hand-written.
+#[test]
+fn typed_function_references_and_extended_constants() {
+    let wat = kiln_testsuite::programs::repo_root().join("testsuite/programs/wat/typed_refs.wat");
+    let inv = Invocation::new().grant_each(&[], &["-W", "function-references=y,extended-const=y"]);
+    let out = assert_same_as_wasmtime(&wat, &inv);
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("result 0: 47\n"), "{stdout}");
+    assert!(stdout.ends_with("result 9: 999999999\n"), "{stdout}");
+}
