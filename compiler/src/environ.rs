@@ -15,12 +15,14 @@ use wasmparser::{
 use crate::CompileError;
 
 /// The features Kiln compiles: WebAssembly 2.0 (128-bit SIMD included) and WebAssembly
-/// 3.0's relaxed SIMD, typed function references and extended constant expressions.
+/// 3.0's relaxed SIMD, typed function references, extended constant expressions and tail
+/// calls.
 pub(crate) fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::FUNCTION_REFERENCES
         | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::TAIL_CALL
 }
 
 /// A function body waiting for translation.

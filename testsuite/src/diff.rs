@@ -206,7 +206,7 @@ pub fn smith_config(disallow_traps: bool) -> wasm_smith::Config {
         exceptions_enabled: false,
         gc_enabled: false,
         memory64_enabled: false,
-        tail_call_enabled: false,
+        tail_call_enabled: true,
         extended_const_enabled: false,
         custom_page_sizes_enabled: false,
         wide_arithmetic_enabled: false,

@@ -136,6 +136,14 @@ pub fn c_program_with(name: &str, flags: &[&str]) -> PathBuf {
     wasm
 }
 
+/// The hand-written module `testsuite/programs/wat/<name>.wat` (for what no toolchain here
+/// emits on purpose); `kiln` and `wasmtime run` both take the text format.
+pub fn wat_program(name: &str) -> PathBuf {
+    repo_root()
+        .join("testsuite/programs/wat")
+        .join(format!("{name}.wat"))
+}
+
 /// Builds the Rust program crate `testsuite/programs/rust` for `wasm32-wasip1` (once per test
 /// process; cargo itself skips the work when nothing changed).
 pub fn rust_program() -> PathBuf {

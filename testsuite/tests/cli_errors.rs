@@ -304,11 +304,6 @@ fn unsupported_features_are_named() {
             "memory64",
         ),
         (
-            "tail.wat",
-            r#"(module (memory (export "memory") 1) (func $f) (func (export "_start") (return_call $f)))"#,
-            "tail-call",
-        ),
-        (
             "multimem.wat",
             r#"(module (memory (export "memory") 1) (memory $b 1)
                  (func (export "_start") (drop (i32.load $b (i32.const 0)))))"#,

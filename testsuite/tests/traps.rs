@@ -362,6 +362,18 @@ fn trap_five_calls_deep() {
     assert!(r.frames.iter().all(|f| f.0.is_some()), "{r:?}");
 }
 
+/// A trap after a hundred thousand tail calls: the tail-called frames are gone, as in
+/// wasmtime's backtrace.
+#[test]
+fn trap_in_a_tail_called_function() {
+    let r = check_wat(
+        "tail_call",
+        "integer divide by zero",
+        &["pong", "enter", "_start"],
+    );
+    assert!(r.frames.iter().all(|f| f.0.is_some()), "{r:?}");
+}
+
 #[test]
 fn recursion_exhausts_the_stack() {
     let r = check_wat(

@@ -2,7 +2,8 @@
 //! run natively, compared byte for byte (stdout, stderr, exit status) with `wasmtime run`.
 
 use kiln_testsuite::programs::{
-    assert_same_as_wasmtime, c_program, c_program_with, kiln, run_both, rust_program, Invocation,
+    assert_same_as_wasmtime, c_program, c_program_with, kiln, run_both, rust_program, wat_program,
+    Invocation,
 };
 
 fn text(bytes: &[u8]) -> String {
@@ -130,6 +131,68 @@ fn relaxed_simd_matches_wasmtime() {
     let out = assert_same_as_wasmtime(&wasm, &Invocation::new());
     assert_eq!(out.status, 0);
     assert!(text(&out.stdout).contains("round 23\n"));
+}
+
+/// How many `return_call` and `return_call_indirect` instructions `wasm` contains.
+fn count_tail_calls(wasm: &std::path::Path) -> (usize, usize) {
+    let bytes = std::fs::read(wasm).unwrap();
+    let (mut direct, mut indirect) = (0, 0);
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload.unwrap() {
+            let mut ops = body.get_operators_reader().unwrap();
+            while !ops.eof() {
+                match ops.read().unwrap() {
+                    wasmparser::Operator::ReturnCall { .. } => direct += 1,
+                    wasmparser::Operator::ReturnCallIndirect { .. } => indirect += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    (direct, indirect)
+}
+
+/// Both engines run with a 64 KiB wasm stack: millions of tail calls fit only when each one
+/// reuses its caller's frame.
+fn small_stack_with_tail_calls() -> Invocation {
+    Invocation::new().grant_each(
+        &["--max-wasm-stack", "65536"],
+        &["-W", "tail-call=y,max-wasm-stack=65536"],
+    )
+}
+
+/// C with `musttail` built with `-mtail-call`: a mutual recursion three million tail calls
+/// deep (`return_call`) and a threaded interpreter whose handlers tail-call each other a
+/// million times through a table (`return_call_indirect`), in constant native stack.
+#[test]
+fn millions_of_tail_calls_in_constant_stack() {
+    let wasm = c_program_with("tail_calls", &["-mtail-call"]);
+    let (direct, indirect) = count_tail_calls(&wasm);
+    assert!(
+        direct >= 2 && indirect >= 1,
+        "{direct} return_call, {indirect} return_call_indirect"
+    );
+    let out = assert_same_as_wasmtime(&wasm, &small_stack_with_tail_calls());
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("3000001 is odd (3000001 tail calls)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("interpreter: "), "{stdout}");
+}
+
+/// Tail calls of WASI host functions, directly and through a table, and a million tail
+/// calls that end in a tail call of `proc_exit`.
+#[test]
+fn tail_calls_to_host_functions() {
+    let wasm = wat_program("tail_call_imports");
+    let out = assert_same_as_wasmtime(&wasm, &small_stack_with_tail_calls());
+    assert_eq!(text(&out.stdout), "tail-called host\ntail-called host\n");
+    assert_ne!(
+        out.status, 0,
+        "it exits through proc_exit with a computed status"
+    );
 }
 
 /// `core::arch::wasm32` intrinsics and vectorised loops in `simd128` functions.

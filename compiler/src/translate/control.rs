@@ -212,11 +212,18 @@ impl FuncCx<'_, '_> {
                 let (var, _) = self.locals[local_index as usize];
                 self.bcx.def_var(var, v);
             }
-            Operator::Call { function_index } => self.call(function_index),
+            Operator::Call { function_index } => self.call(function_index, CallKind::Call),
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => self.call_indirect(type_index, table_index),
+            } => self.call_indirect(type_index, table_index, CallKind::Call),
+            Operator::ReturnCall { function_index } => {
+                self.call(function_index, CallKind::ReturnCall);
+            }
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, CallKind::ReturnCall),
             Operator::CallRef { type_index } => self.call_ref(type_index),
             Operator::BrOnNull { relative_depth } => {
                 // [t* (ref null ht)] -> [t* (ref ht)]: branch (without the reference) when
@@ -404,7 +411,9 @@ impl FuncCx<'_, '_> {
         Ok(())
     }
 
-    fn call(&mut self, function_index: u32) {
+    /// `call` or `return_call` of function `function_index`: direct for a defined
+    /// function, through `vmctx.imported_funcs` for an import.
+    fn call(&mut self, function_index: u32, kind: CallKind) {
         if self
             .m
             .trapping_imports
@@ -418,11 +427,21 @@ impl FuncCx<'_, '_> {
         let ty = self.m.info.types[self.m.info.funcs[function_index as usize] as usize].clone();
         let sig = self.m.signature(&ty);
         let args = self.popn(ty.params.len());
-        let call = if let Some(id) = self.m.func_ids[function_index as usize] {
+        if let Some(id) = self.m.func_ids[function_index as usize] {
             let callee = super::import_func(&mut self.bcx, id, sig, true);
             let mut all = vec![self.vmctx];
             all.extend(args);
-            self.bcx.ins().call(callee, &all)
+            match kind {
+                CallKind::Call => {
+                    let call = self.bcx.ins().call(callee, &all);
+                    let results = self.bcx.inst_results(call).to_vec();
+                    self.stack.extend(results);
+                }
+                CallKind::ReturnCall => {
+                    self.bcx.ins().return_call(callee, &all);
+                    self.reachable = false;
+                }
+            }
         } else {
             // An import: its code and context from vmctx.imported_funcs[i].
             let imports = self.load_readonly(self.vmctx, vmctx::OFFSET_IMPORTED_FUNCS);
@@ -433,13 +452,28 @@ impl FuncCx<'_, '_> {
             let sig_ref = self.bcx.import_signature(sig);
             let mut all = vec![callee_vmctx];
             all.extend(args);
-            self.bcx.ins().call_indirect(sig_ref, code, &all)
-        };
-        let results = self.bcx.inst_results(call).to_vec();
-        self.stack.extend(results);
+            self.call_code(kind, sig_ref, code, &all);
+        }
     }
 
-    fn call_indirect(&mut self, type_index: u32, table_index: u32) {
+    /// Calls (or tail-calls) `code` of signature `sig` with `args` (vmctx first), pushing
+    /// its results; after a tail call the code that follows is unreachable.
+    fn call_code(&mut self, kind: CallKind, sig: ir::SigRef, code: Value, args: &[Value]) {
+        match kind {
+            CallKind::Call => {
+                let call = self.bcx.ins().call_indirect(sig, code, args);
+                let results = self.bcx.inst_results(call).to_vec();
+                self.stack.extend(results);
+            }
+            CallKind::ReturnCall => {
+                self.bcx.ins().return_call_indirect(sig, code, args);
+                self.reachable = false;
+            }
+        }
+    }
+
+    /// `call_indirect` or `return_call_indirect` through table `table_index`.
+    fn call_indirect(&mut self, type_index: u32, table_index: u32, kind: CallKind) {
         let ty = self.m.info.types[type_index as usize].clone();
         let index = self.pop();
         let args = self.popn(ty.params.len());
@@ -468,7 +502,7 @@ impl FuncCx<'_, '_> {
         );
         let mismatch = self.bcx.ins().icmp(IntCC::NotEqual, expected, actual);
         self.trapnz(mismatch, Trap::BadSignature);
-        self.call_funcref(funcref, &ty, args);
+        self.call_funcref(funcref, &ty, args, kind);
     }
 
     /// `call_ref $t`: the reference's type is `$t` (validated), so only null is checked.
@@ -477,12 +511,18 @@ impl FuncCx<'_, '_> {
         let funcref = self.pop();
         let args = self.popn(ty.params.len());
         self.trapz(funcref, Trap::NullReference);
-        self.call_funcref(funcref, &ty, args);
+        self.call_funcref(funcref, &ty, args, CallKind::Call);
     }
 
-    /// Calls the function `funcref` (a non-null `*const VmFuncRef` of type `ty`) with
-    /// `args`; pushes its results.
-    fn call_funcref(&mut self, funcref: Value, ty: &kiln_abi::info::FuncType, args: Vec<Value>) {
+    /// Calls (or tail-calls, by `kind`) the function `funcref` (a non-null
+    /// `*const VmFuncRef` of type `ty`) with `args`; pushes its results.
+    fn call_funcref(
+        &mut self,
+        funcref: Value,
+        ty: &kiln_abi::info::FuncType,
+        args: Vec<Value>,
+        kind: CallKind,
+    ) {
         let code = self.bcx.ins().load(
             types::I64,
             ir::MemFlagsData::trusted(),
@@ -499,8 +539,14 @@ impl FuncCx<'_, '_> {
         let sig_ref = self.bcx.import_signature(sig);
         let mut all = vec![callee_vmctx];
         all.extend(args);
-        let call = self.bcx.ins().call_indirect(sig_ref, code, &all);
-        let results = self.bcx.inst_results(call).to_vec();
-        self.stack.extend(results);
+        self.call_code(kind, sig_ref, code, &all);
     }
+}
+
+/// A call that returns to its caller, or a tail call (`return_call*`), which replaces the
+/// caller's frame: it runs in the caller's stack space and returns to the caller's caller.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CallKind {
+    Call,
+    ReturnCall,
 }
