@@ -182,13 +182,20 @@ fn millions_of_tail_calls_in_constant_stack() {
     assert!(stdout.contains("interpreter: "), "{stdout}");
 }
 
-/// Tail calls of WASI host functions, directly and through a table, and a million tail
-/// calls that end in a tail call of `proc_exit`.
+/// Tail calls of WASI host functions, directly, through a table and through a typed
+/// reference, and a million tail calls that end in a tail call of `proc_exit`.
 #[test]
 fn tail_calls_to_host_functions() {
     let wasm = wat_program("tail_call_imports");
-    let out = assert_same_as_wasmtime(&wasm, &small_stack_with_tail_calls());
-    assert_eq!(text(&out.stdout), "tail-called host\ntail-called host\n");
+    let inv = Invocation::new().grant_each(
+        &["--max-wasm-stack", "65536"],
+        &[
+            "-W",
+            "tail-call=y,function-references=y,max-wasm-stack=65536",
+        ],
+    );
+    let out = assert_same_as_wasmtime(&wasm, &inv);
+    assert_eq!(text(&out.stdout), "tail-called host\n".repeat(3));
     assert_ne!(
         out.status, 0,
         "it exits through proc_exit with a computed status"

@@ -224,7 +224,10 @@ impl FuncCx<'_, '_> {
                 type_index,
                 table_index,
             } => self.call_indirect(type_index, table_index, CallKind::ReturnCall),
-            Operator::CallRef { type_index } => self.call_ref(type_index),
+            Operator::CallRef { type_index } => self.call_ref(type_index, CallKind::Call),
+            Operator::ReturnCallRef { type_index } => {
+                self.call_ref(type_index, CallKind::ReturnCall);
+            }
             Operator::BrOnNull { relative_depth } => {
                 // [t* (ref null ht)] -> [t* (ref ht)]: branch (without the reference) when
                 // it is null.
@@ -505,13 +508,14 @@ impl FuncCx<'_, '_> {
         self.call_funcref(funcref, &ty, args, kind);
     }
 
-    /// `call_ref $t`: the reference's type is `$t` (validated), so only null is checked.
-    fn call_ref(&mut self, type_index: u32) {
+    /// `call_ref $t` or `return_call_ref $t`: the reference's type is `$t` (validated), so
+    /// only null is checked.
+    fn call_ref(&mut self, type_index: u32, kind: CallKind) {
         let ty = self.m.info.types[type_index as usize].clone();
         let funcref = self.pop();
         let args = self.popn(ty.params.len());
         self.trapz(funcref, Trap::NullReference);
-        self.call_funcref(funcref, &ty, args, CallKind::Call);
+        self.call_funcref(funcref, &ty, args, kind);
     }
 
     /// Calls (or tail-calls, by `kind`) the function `funcref` (a non-null

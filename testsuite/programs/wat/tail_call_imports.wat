@@ -1,6 +1,7 @@
 ;; Tail calls to WASI host functions: `return_call` of an import, `return_call_indirect`
-;; of an import through a table, and `proc_exit` reached by a tail call at the end of a
-;; chain of a million `return_call`s between two functions.
+;; of an import through a table, `return_call_ref` of a reference to an import, and
+;; `proc_exit` reached by a tail call at the end of a chain of a million `return_call`s
+;; between two functions.
 (module
   (type $write_t (func (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (type $write_t)))
@@ -18,6 +19,10 @@
   (func $print_indirect (result i32)
     (return_call_indirect (type $write_t)
       (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8) (i32.const 0)))
+  ;; The same through a typed reference (typed function references).
+  (func $print_ref (result i32)
+    (return_call_ref $write_t
+      (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8) (ref.func $fd_write)))
   ;; $even/$odd: a million tail calls, then proc_exit(n & 0xff | result) as a tail call.
   (func $even (param $n i32) (param $left i32)
     (if (i32.eqz (local.get $left))
@@ -30,6 +35,7 @@
   (func (export "_start")
     (if (call $print_direct) (then unreachable))
     (if (call $print_indirect) (then unreachable))
+    (if (call $print_ref) (then unreachable))
     ;; the bytes written, as a check that the results came back
     (if (i32.ne (i32.load (i32.const 8)) (i32.const 17)) (then unreachable))
     (call $even (i32.const 0) (i32.const 1000000))
