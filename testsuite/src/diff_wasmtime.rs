@@ -103,6 +103,7 @@ fn phrase(t: Trap) -> &'static str {
         Trap::BadConversionToInteger => "invalid conversion to integer",
         Trap::StackOverflow => "call stack exhausted",
         Trap::UnknownImport => "unknown import",
+        Trap::NullReference => "null reference",
     }
 }
 

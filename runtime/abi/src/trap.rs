@@ -22,10 +22,12 @@ pub enum Trap {
     TableOutOfBounds = 10,
     /// A call to an import Kiln could not satisfy (`--unknown-imports=trap`).
     UnknownImport = 11,
+    /// `throw_ref` of a null `exnref`.
+    NullReference = 12,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 11] = [
+    pub const ALL: [Trap; 12] = [
         Trap::StackOverflow,
         Trap::MemoryOutOfBounds,
         Trap::UndefinedElement,
@@ -37,6 +39,7 @@ impl Trap {
         Trap::Unreachable,
         Trap::TableOutOfBounds,
         Trap::UnknownImport,
+        Trap::NullReference,
     ];
 
     pub fn from_u8(byte: u8) -> Option<Trap> {
@@ -60,6 +63,7 @@ impl Trap {
             Trap::UnknownImport => {
                 "call to an import Kiln does not provide (compiled with --unknown-imports=trap)"
             }
+            Trap::NullReference => "null reference",
         }
     }
 }
