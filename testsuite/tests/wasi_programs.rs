@@ -384,3 +384,11 @@ fn legacy_exceptions_across_many_frames() {
          loop 420000 \n"
     );
 }
+
+/// Throws from a callee with stack arguments, caught a hundred thousand times.
+#[test]
+fn exceptions_from_callees_with_stack_arguments_match_wasmtime() {
+    let inv = Invocation::new().grant_each(&[], &["-W", "exceptions=y"]);
+    let out = assert_same_as_wasmtime(&exceptions_program("stack_args"), &inv);
+    assert_eq!(out.status, 94);
+}
