@@ -377,8 +377,10 @@ impl FuncCx<'_, '_> {
                 for h in &frame.handlers {
                     self.bcx.seal_block(h.block);
                 }
+                self.open_tries -= 1;
             }
-            FrameKind::Block | FrameKind::Try { .. } => {}
+            FrameKind::Try { .. } => self.open_tries -= 1,
+            FrameKind::Block => {}
         }
         self.stack.truncate(frame.base);
         self.bcx.switch_to_block(frame.dest);

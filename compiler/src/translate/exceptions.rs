@@ -219,6 +219,7 @@ impl FuncCx<'_, '_> {
         let mut frame = Frame::new(FrameKind::TryTable, dest, params.len(), results.len(), base);
         frame.handlers = handlers;
         self.control.push(frame);
+        self.open_tries += 1;
     }
 
     fn legacy_try(&mut self, blockty: wasmparser::BlockType, clauses: TryClauses) {
@@ -247,6 +248,7 @@ impl FuncCx<'_, '_> {
         let mut frame = Frame::new(kind, dest, params.len(), results.len(), base);
         frame.handlers = handlers;
         self.control.push(frame);
+        self.open_tries += 1;
     }
 
     /// `catch $tag` (`Some`) or `catch_all` (`None`) of the innermost legacy `try`: ends the
@@ -300,6 +302,9 @@ impl FuncCx<'_, '_> {
     /// landing block); marks them used.
     fn handlers_in_scope(&mut self) -> Vec<(Option<u32>, ir::Block)> {
         let mut out = Vec::new();
+        if self.open_tries == 0 {
+            return out;
+        }
         let mut i = self.control.len();
         while i > 0 {
             i -= 1;

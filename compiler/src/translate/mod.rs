@@ -223,6 +223,7 @@ pub(crate) fn translate_function(
         unreachable_depth: 0,
         builtin_refs: [None; Builtin::ALL.len()],
         legacy_tries: None,
+        open_tries: 0,
     };
 
     let mut ops = wasmparser::OperatorsReader::new(reader.get_binary_reader());
@@ -276,6 +277,9 @@ pub(crate) struct FuncCx<'m, 'f> {
     builtin_refs: [Option<ir::FuncRef>; Builtin::ALL.len()],
     /// The clauses of every legacy `try`, scanned when the first one is met.
     legacy_tries: Option<std::collections::HashMap<usize, exceptions::TryClauses>>,
+    /// How many `try_table`s and legacy `try`s are open: while none is, calls have no
+    /// handlers and the control stack need not be searched for them.
+    open_tries: usize,
 }
 
 impl FuncCx<'_, '_> {
