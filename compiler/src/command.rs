@@ -72,6 +72,7 @@ fn describe(kind: &ImportKind, types: &[FuncType]) -> String {
             if g.mutable { "mut " } else { "" },
             val_type_name(g.ty)
         ),
+        ImportKind::Tag(t) => format!("tag ({})", list(&types[*t as usize].params)),
     }
 }
 
@@ -84,5 +85,6 @@ fn val_type_name(t: ValType) -> &'static str {
         ValType::V128 => "v128",
         ValType::FuncRef => "funcref",
         ValType::ExternRef => "externref",
+        ValType::ExnRef => "exnref",
     }
 }

@@ -15,14 +15,16 @@ use wasmparser::{
 use crate::CompileError;
 
 /// The features Kiln compiles: WebAssembly 2.0 (128-bit SIMD included) and WebAssembly
-/// 3.0's relaxed SIMD, typed function references, extended constant expressions and tail
-/// calls.
+/// 3.0's relaxed SIMD, typed function references, extended constant expressions, tail
+/// calls and exception handling, and the legacy exception instructions.
 pub(crate) fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::FUNCTION_REFERENCES
         | WasmFeatures::EXTENDED_CONST
         | WasmFeatures::TAIL_CALL
+        | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS
 }
 
 /// A function body waiting for translation.
@@ -200,7 +202,11 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                         info.num_imported_globals += 1;
                         ImportKind::Global(ty)
                     }
-                    TypeRef::Tag(_) => unreachable!("tags are rejected by the validator"),
+                    TypeRef::Tag(t) => {
+                        info.tags.push(t.func_type_idx);
+                        info.num_imported_tags += 1;
+                        ImportKind::Tag(t.func_type_idx)
+                    }
                 };
                 info.imports.push(Import {
                     module: import.module.to_string(),
@@ -255,13 +261,18 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                     ExternalKind::Table => ExportKind::Table,
                     ExternalKind::Memory => ExportKind::Memory,
                     ExternalKind::Global => ExportKind::Global,
-                    ExternalKind::Tag => unreachable!("tags are rejected by the validator"),
+                    ExternalKind::Tag => ExportKind::Tag,
                 };
                 info.exports.push(Export {
                     name: e.name.to_string(),
                     kind,
                     index: e.index,
                 });
+            }
+        }
+        Payload::TagSection(reader) => {
+            for t in reader {
+                info.tags.push(t?.func_type_idx);
             }
         }
         Payload::StartSection { func, .. } => info.start = Some(func),
@@ -368,6 +379,8 @@ pub(crate) fn val_type(t: wasmparser::ValType) -> ValType {
 fn ref_type(r: wasmparser::RefType) -> ValType {
     if is_func_heap_type(r.heap_type()) {
         ValType::FuncRef
+    } else if is_exn_heap_type(r.heap_type()) {
+        ValType::ExnRef
     } else {
         ValType::ExternRef
     }
@@ -408,6 +421,8 @@ fn const_expr(
             Operator::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
             Operator::RefNull { hty } => ConstExpr::RefNull(if is_func_heap_type(hty) {
                 ValType::FuncRef
+            } else if is_exn_heap_type(hty) {
+                ValType::ExnRef
             } else {
                 ValType::ExternRef
             }),
@@ -466,6 +481,16 @@ pub(crate) fn is_func_heap_type(hty: wasmparser::HeapType) -> bool {
             ..
         } | H::Concrete(_)
             | H::Exact(_)
+    )
+}
+
+pub(crate) fn is_exn_heap_type(hty: wasmparser::HeapType) -> bool {
+    matches!(
+        hty,
+        wasmparser::HeapType::Abstract {
+            ty: wasmparser::AbstractHeapType::Exn,
+            ..
+        }
     )
 }
 

@@ -8,6 +8,8 @@ use std::ptr;
 use kiln_abi::builtin::Builtin;
 use kiln_abi::vmctx::VmCtx;
 
+// The exception builtins live with the unwinder.
+use crate::exceptions::{kiln_rt_exn_new, kiln_rt_throw_ref};
 use crate::instance::{from_vmctx, InstanceInner};
 use crate::memory::LinearMemory;
 

@@ -53,6 +53,8 @@ pub enum Val {
     FuncRef(*const VmFuncRef),
     /// Zero is null.
     ExternRef(u64),
+    /// An `exnref`: the exception object's address; zero is null.
+    ExnRef(u64),
 }
 
 impl Val {
@@ -65,6 +67,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::ExnRef(_) => ValType::ExnRef,
         }
     }
 
@@ -77,7 +80,7 @@ impl Val {
             Val::F64(x) => v[..8].copy_from_slice(&x.to_le_bytes()),
             Val::V128(x) => v.copy_from_slice(&x.to_le_bytes()),
             Val::FuncRef(p) => v[..8].copy_from_slice(&(p as u64).to_le_bytes()),
-            Val::ExternRef(x) => v[..8].copy_from_slice(&x.to_le_bytes()),
+            Val::ExternRef(x) | Val::ExnRef(x) => v[..8].copy_from_slice(&x.to_le_bytes()),
         }
         v
     }
@@ -93,6 +96,7 @@ impl Val {
             ValType::V128 => Val::V128(u128::from_le_bytes(*v)),
             ValType::FuncRef => Val::FuncRef(host_ptr(u64_())),
             ValType::ExternRef => Val::ExternRef(u64_()),
+            ValType::ExnRef => Val::ExnRef(u64_()),
         }
     }
 
@@ -100,7 +104,7 @@ impl Val {
     fn to_ref(self) -> Option<u64> {
         match self {
             Val::FuncRef(p) => Some(p as u64),
-            Val::ExternRef(x) => Some(x),
+            Val::ExternRef(x) | Val::ExnRef(x) => Some(x),
             _ => None,
         }
     }
@@ -140,6 +144,7 @@ pub enum Extern {
     Table(Table),
     Memory(Memory),
     Global(Global),
+    Tag(Tag),
 }
 
 impl Extern {
@@ -149,6 +154,7 @@ impl Extern {
             VmExtern::Table(t) => Extern::Table(Table(t)),
             VmExtern::Memory(m) => Extern::Memory(Memory(m)),
             VmExtern::Global(g) => Extern::Global(Global(g)),
+            VmExtern::Tag(t) => Extern::Tag(Tag(t)),
         }
     }
 
@@ -158,6 +164,7 @@ impl Extern {
             Extern::Table(t) => VmExtern::Table(t.0.clone()),
             Extern::Memory(m) => VmExtern::Memory(m.0.clone()),
             Extern::Global(g) => VmExtern::Global(g.0.clone()),
+            Extern::Tag(t) => VmExtern::Tag(t.0),
         }
     }
 }
@@ -212,6 +219,10 @@ impl Func {
                 trap,
                 message: traps::report(trap, &frames),
             }),
+            Ok(Err(Caught::Exception { exn, frames })) => Err(Unwind::Exception {
+                exn: Val::ExnRef(exn as u64),
+                message: traps::exception_report(&frames),
+            }),
         }
     }
 }
@@ -245,6 +256,7 @@ impl Table {
         let v = self.0.get(index)?;
         Some(match self.0.ty.elem {
             ValType::ExternRef => Val::ExternRef(v),
+            ValType::ExnRef => Val::ExnRef(v),
             _ => Val::FuncRef(host_ptr(v)),
         })
     }
@@ -328,12 +340,23 @@ impl Global {
     }
 }
 
+/// A tag (exception handling): what `catch` clauses match exceptions by. Tags live for the
+/// rest of the process.
+#[derive(Clone, Copy)]
+pub struct Tag(&'static kiln_abi::vmctx::VmTag);
+
 /// How a call into wasm ended, when it did not return.
 #[derive(Debug)]
 pub enum Unwind {
     /// `message` is the full report: `wasm trap: ...` and the wasm backtrace.
     Trap {
         trap: Trap,
+        message: String,
+    },
+    /// A wasm exception nothing caught: its `exnref`, and the report (`wasm trap: thrown
+    /// Wasm exception` and the backtrace from the throw).
+    Exception {
+        exn: Val,
         message: String,
     },
     /// `proc_exit(code)`.
@@ -344,7 +367,9 @@ pub enum Unwind {
 impl fmt::Display for Unwind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unwind::Trap { message, .. } => f.write_str(message),
+            Unwind::Trap { message, .. } | Unwind::Exception { message, .. } => {
+                f.write_str(message)
+            }
             Unwind::Exit(c) => write!(f, "exit with status {c}"),
             Unwind::Error(s) => f.write_str(s),
         }

@@ -252,8 +252,8 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
     crate::memory::allow_taking_the_memory_image();
     let instance = match instantiate(&module, cx) {
         Ok(i) => i,
-        Err(InstantiateError::Trap(t)) => {
-            eprintln!("wasm trap: {}", t.message());
+        Err(e @ (InstantiateError::Trap(_) | InstantiateError::Exception)) => {
+            eprintln!("{e}");
             return TRAP_EXIT_STATUS;
         }
         Err(e) => {
@@ -264,7 +264,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
     match instance.run_start() {
         Ok(()) => 0,
         Err(Unwind::Exit(code)) => code,
-        Err(Unwind::Trap { message, .. }) => {
+        Err(Unwind::Trap { message, .. }) | Err(Unwind::Exception { message, .. }) => {
             eprint!("{message}");
             TRAP_EXIT_STATUS
         }

@@ -9,7 +9,7 @@ use std::cell::UnsafeCell;
 use std::rc::Rc;
 
 use kiln_abi::info::{FuncType, GlobalType};
-use kiln_abi::vmctx::{VmCtx, VmFuncRef};
+use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmTag};
 use kiln_abi::ValRaw;
 
 use crate::memory::LinearMemory;
@@ -23,6 +23,8 @@ pub(crate) enum VmExtern {
     Table(Rc<WasmTable>),
     Memory(Rc<LinearMemory>),
     Global(VmGlobal),
+    /// A tag; its address is its identity, and it lives for good.
+    Tag(&'static VmTag),
 }
 
 /// A function with its type; keeps its instance alive.

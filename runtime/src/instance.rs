@@ -12,7 +12,7 @@ use std::rc::{Rc, Weak};
 use kiln_abi::info::{
     ConstExpr, ConstOp, ConstValue, ExportKind, ImportKind, SegmentMode, ValType,
 };
-use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmImportedFunc, VmTable};
+use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmImportedFunc, VmTable, VmTag};
 use kiln_abi::{Trap, ValRaw};
 
 use crate::externs::{VmExtern, VmFunc, VmGlobal};
@@ -35,6 +35,8 @@ pub(crate) struct InstanceInner {
     _own_funcrefs: Box<[VmFuncRef]>,
     pub(crate) func_refs: Box<[*const VmFuncRef]>,
     _imported_globals: Box<[*mut ValRaw]>,
+    /// Every tag, imports first (`vmctx.tags` points here).
+    pub(crate) tags: Box<[*const VmTag]>,
     /// Imported functions and globals, in import order (they also keep exporters alive;
     /// imported tables are kept by `tables`, an imported memory by `memory`).
     pub(crate) import_funcs: Vec<VmFunc>,
@@ -200,6 +202,8 @@ impl InstanceInner {
             }
             ExportKind::Table => VmExtern::Table(self.tables[e.index as usize].clone()),
             ExportKind::Memory => VmExtern::Memory(self.memory.clone()?),
+            // SAFETY: tags live for good.
+            ExportKind::Tag => VmExtern::Tag(unsafe { &*self.tags[e.index as usize] }),
             ExportKind::Global => {
                 if e.index < info.num_imported_globals {
                     VmExtern::Global(self.import_globals[e.index as usize].clone())
@@ -235,6 +239,8 @@ pub enum InstantiateError {
     Link(String),
     /// A trap in segment initialisation or the start function (`assert_uninstantiable`).
     Trap(Trap),
+    /// An exception the start function threw and nothing caught.
+    Exception,
     Other(String),
 }
 
@@ -243,6 +249,9 @@ impl std::fmt::Display for InstantiateError {
         match self {
             InstantiateError::Link(s) | InstantiateError::Other(s) => f.write_str(s),
             InstantiateError::Trap(t) => write!(f, "wasm trap: {}", t.message()),
+            InstantiateError::Exception => {
+                write!(f, "wasm trap: {}", crate::traps::UNCAUGHT_EXCEPTION)
+            }
         }
     }
 }
@@ -266,6 +275,7 @@ pub(crate) fn instantiate(
     let mut import_funcs = Vec::new();
     let mut tables = Vec::new();
     let mut import_globals = Vec::new();
+    let mut tags: Vec<*const VmTag> = Vec::with_capacity(info.tags.len());
     let mut memory = None;
     for (imp, ext) in info.imports.iter().zip(imports) {
         match (&imp.kind, ext) {
@@ -295,6 +305,12 @@ pub(crate) fn instantiate(
                 }
                 import_globals.push(g.clone());
             }
+            (ImportKind::Tag(t), VmExtern::Tag(tag)) => {
+                if tag.type_id != module.type_ids[*t as usize] {
+                    return Err(link_err(imp, "tag types differ"));
+                }
+                tags.push(*tag);
+            }
             _ => return Err(link_err(imp, "wrong kind of import")),
         }
     }
@@ -311,6 +327,10 @@ pub(crate) fn instantiate(
             WasmTable::new(*tt, 0).map_err(InstantiateError::Other)?,
         ));
     }
+    for &t in &info.tags[info.num_imported_tags as usize..] {
+        tags.push(crate::exceptions::new_tag(module.type_ids[t as usize]));
+    }
+    let tags = tags.into_boxed_slice();
     // 3. The vmctx and the arrays it points to.
     let ndef_globals = info.globals.len() - info.num_imported_globals as usize;
     let layout =
@@ -385,6 +405,7 @@ pub(crate) fn instantiate(
         v.func_refs = func_refs.as_ptr();
         v.type_ids = module.type_ids.as_ptr();
         v.imported_globals = imported_globals.as_ptr();
+        v.tags = tags.as_ptr();
     }
     let inst = Rc::new_cyclic(|me| InstanceInner {
         module,
@@ -397,6 +418,7 @@ pub(crate) fn instantiate(
         _own_funcrefs: own,
         func_refs,
         _imported_globals: imported_globals,
+        tags,
         import_funcs,
         import_globals,
         elem_segments: UnsafeCell::new(Vec::new()),
@@ -503,6 +525,7 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
                     "the start function exited with status {code}"
                 )))
             }
+            Err(Caught::Exception { .. }) => return Err(InstantiateError::Exception),
         }
     }
     Ok(())

@@ -9,8 +9,8 @@
 //! 1. **The VM layer**: linear memory ([`memory`]), tables ([`table`]), functions and
 //!    globals as instances hold them (`externs`), decoded modules (`module`), canonical
 //!    type ids (`types`), instantiation (`instance`), the builtins compiled code calls
-//!    ([`builtins`]), trap handling and reports ([`traps`]) and the native stack budget
-//!    ([`stack`]). It knows nothing of WASI or of the public API: the state host functions
+//!    ([`builtins`]), trap handling and reports ([`traps`]), wasm exceptions and their
+//!    unwinder ([`exceptions`]) and the native stack budget ([`stack`]). It knows nothing of WASI or of the public API: the state host functions
 //!    need is opaque to it.
 //! 2. **WASI preview1** ([`wasi`]): host functions bound as VM host functions, reaching
 //!    their context through the calling instance's vmctx.
@@ -30,6 +30,7 @@
 mod arch;
 pub mod builtins;
 pub mod embed;
+pub mod exceptions;
 mod externs;
 mod instance;
 pub mod memory;

@@ -85,6 +85,8 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
             trap_sites_len: ts.1,
             addr_map_start: am.0,
             addr_map_len: am.1,
+            call_sites_start: 0,
+            call_sites_len: 0,
             reserved: 0,
         }
     };
@@ -135,6 +137,10 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
         num_trap_sites: sites_n,
         addr_map: map_p,
         num_addr_map: map_n,
+        call_sites: std::ptr::null(),
+        num_call_sites: 0,
+        handlers: std::ptr::null(),
+        num_handlers: 0,
         config: std::ptr::null(),
         config_len: 0,
         image: std::ptr::null(),

@@ -9,7 +9,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Mutex;
 
-use kiln_abi::descriptor::{FuncEntry, FuncTable, ModuleDescriptor, TrapSite};
+use kiln_abi::descriptor::{CallSite, FuncEntry, FuncTable, Handler, ModuleDescriptor, TrapSite};
 use kiln_abi::info::{ModuleInfo, RunConfig};
 
 /// Everything the runtime knows about one compiled module.
@@ -141,6 +141,11 @@ impl ModuleInner {
     /// The wasm offset of the instruction containing `code_offset` in function `def`.
     pub(crate) fn wasm_offset(&self, def: u32, code_offset: u32) -> Option<u32> {
         self.table.wasm_offset(def, code_offset)
+    }
+
+    /// The call with exception handlers returning to `ret_offset` in function `def`.
+    pub(crate) fn call_site(&self, def: u32, ret_offset: u32) -> Option<(CallSite, &[Handler])> {
+        self.table.call_site(def, ret_offset)
     }
 
     /// Function index (module index space) of defined function `def`.

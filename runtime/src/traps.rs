@@ -35,12 +35,13 @@ pub const MAX_FRAMES: usize = 20;
 
 #[derive(Clone, Copy)]
 struct Record {
-    /// 1 = trap, 2 = exit.
+    /// 1 = trap, 2 = exit, 3 = uncaught exception.
     kind: u8,
     trap: u8,
     exit_code: i32,
     n: usize,
-    /// The faulting data address of a SIGSEGV/SIGBUS trap (`si_addr`), else 0.
+    /// The faulting data address of a SIGSEGV/SIGBUS trap (`si_addr`), else 0; the
+    /// exception object of an uncaught exception.
     fault_addr: usize,
     /// frames[0] is the trapping PC, the others return addresses.
     frames: [usize; MAX_FRAMES],
@@ -65,8 +66,16 @@ thread_local! {
 /// Why a call into wasm did not return normally.
 #[derive(Debug)]
 pub enum Caught {
-    Trap { trap: Trap, frames: Vec<usize> },
+    Trap {
+        trap: Trap,
+        frames: Vec<usize>,
+    },
     Exit(i32),
+    /// A wasm exception nothing caught: its `exnref` and where it was thrown.
+    Exception {
+        exn: usize,
+        frames: Vec<usize>,
+    },
 }
 
 /// Calls `f(vmctx, values)`, catching traps and `proc_exit`.
@@ -87,6 +96,12 @@ pub unsafe fn call(f: ArrayCall, vmctx: *mut VmCtx, values: *mut ValRaw) -> Resu
     });
     if r.kind == 2 {
         return Err(Caught::Exit(r.exit_code));
+    }
+    if r.kind == 3 {
+        return Err(Caught::Exception {
+            exn: r.fault_addr,
+            frames: r.frames[..r.n].to_vec(),
+        });
     }
     let trap = Trap::from_u8(r.trap).unwrap_or(Trap::Unreachable);
     let fault = if trap == Trap::MemoryOutOfBounds && r.fault_addr != 0 {
@@ -144,6 +159,34 @@ pub(crate) extern "C" fn unknown_import_raise(ret: usize, fp: usize) -> ! {
     unsafe { kiln_unwind() }
 }
 
+/// Ends the current wasm call with the uncaught exception `exn`, thrown by the call that
+/// returns to `ret` in the wasm function whose frame pointer is `fp`.
+///
+/// # Safety
+/// `fp` is the frame pointer of the wasm function containing `ret`; the frames skipped are
+/// compiled wasm and the unwinder's, which hold nothing with a destructor.
+pub(crate) unsafe fn uncaught_exception(exn: usize, ret: usize, fp: usize) -> ! {
+    // SAFETY: a thread-local flag in the C helper.
+    if unsafe { kiln_in_catch() } == 0 {
+        eprintln!("wasm trap: {UNCAUGHT_EXCEPTION}");
+        std::process::abort();
+    }
+    RECORD.with(|r| {
+        // SAFETY: this thread's record; `fp` is a wasm frame pointer (the caller's
+        // contract). Frame 0 is the throwing call (inside it, as for an unknown import).
+        unsafe {
+            let r = &mut *r.get();
+            record_trap(r, Trap::Unreachable, ret - 1, fp, exn);
+            r.kind = 3;
+        }
+    });
+    // SAFETY: inside a kiln_catch on this thread (checked above).
+    unsafe { kiln_unwind() }
+}
+
+/// How an uncaught exception is reported, in wasmtime's words.
+pub const UNCAUGHT_EXCEPTION: &str = "thrown Wasm exception";
+
 /// The wasm address and memory length of a fault at host address `addr`, when `addr` lies
 /// in the linear memory reservation of `vmctx`'s instance.
 ///
@@ -184,6 +227,20 @@ pub fn report(trap: Trap, frames: &[usize]) -> String {
             );
         }
     }
+    write_backtrace(&mut s, frames);
+    s
+}
+
+/// Formats an uncaught exception as a trap: `wasm trap: thrown Wasm exception` (the words
+/// `wasmtime run` uses), then the backtrace from the throw.
+pub fn exception_report(frames: &[usize]) -> String {
+    let mut s = format!("wasm trap: {UNCAUGHT_EXCEPTION}\n");
+    write_backtrace(&mut s, frames);
+    s
+}
+
+/// `wasm backtrace:` and one line per wasm frame (see [`report`]).
+fn write_backtrace(s: &mut String, frames: &[usize]) {
     s.push_str("wasm backtrace:\n");
     for (i, &pc) in frames.iter().enumerate() {
         // Return addresses point after the call; look up the call itself.
@@ -221,7 +278,6 @@ pub fn report(trap: Trap, frames: &[usize]) -> String {
             let _ = writeln!(s, "                    at {loc}");
         }
     }
-    s
 }
 
 /// `file:line:column` of the instruction at module offset `wasm_offset`, from the module's
@@ -498,6 +554,8 @@ mod tests {
             trap_sites_len: 1,
             addr_map_start: 0,
             addr_map_len: 0,
+            call_sites_start: 0,
+            call_sites_len: 0,
             reserved: 0,
         }]
         .leak();

@@ -359,8 +359,8 @@ fn from_kiln(v: &Val) -> Value {
         Val::F64(x) => Value::F64(x),
         Val::V128(x) => Value::V128(x),
         Val::FuncRef(p) if p.is_null() => Value::NullRef,
-        Val::ExternRef(0) => Value::NullRef,
-        Val::FuncRef(_) | Val::ExternRef(_) => Value::NonNullRef,
+        Val::ExternRef(0) | Val::ExnRef(0) => Value::NullRef,
+        Val::FuncRef(_) | Val::ExternRef(_) | Val::ExnRef(_) => Value::NonNullRef,
     }
 }
 

@@ -294,11 +294,6 @@ fn unsupported_features_are_named() {
             "threads",
         ),
         (
-            "exceptions.wat",
-            r#"(module (memory (export "memory") 1) (tag $e) (func (export "_start") (throw $e)))"#,
-            "exceptions",
-        ),
-        (
             "memory64.wat",
             r#"(module (memory (export "memory") i64 1) (func (export "_start")))"#,
             "memory64",

@@ -165,7 +165,8 @@ fn parse_wasmtime(stderr: &str) -> (Vec<Frame>, Vec<String>, Vec<Option<String>>
         };
         let is_cause = rest.starts_with("wasm trap: ")
             || rest.starts_with("memory fault")
-            || rest.starts_with("unknown import");
+            || rest.starts_with("unknown import")
+            || rest == UNCAUGHT;
         if is_cause {
             causes.push(rest.to_string());
         } else if causes.is_empty() {
@@ -237,6 +238,51 @@ fn check_wat_with(name: &str, reason: &str, functions: &[&str], flags: &[&str]) 
 }
 
 const OOB: &str = "out of bounds memory access";
+
+/// How wasmtime words an uncaught exception (a cause line of its own, not a `wasm trap:`).
+const UNCAUGHT: &str = "thrown Wasm exception";
+
+/// An exception nothing catches ends the program like a trap: `wasm trap: thrown Wasm
+/// exception` (wasmtime's words), the backtrace from the last throw (a `throw_ref` that
+/// rethrew it), exit status 134. wasmtime reports the same frames but exits with 1.
+#[test]
+fn uncaught_exception_is_reported_like_a_trap() {
+    let name = "uncaught_exception";
+    let wat = traps_dir().join(format!("{name}.wat"));
+    let dir = tempdir();
+    let exe = compile(&wat, dir.path(), &[]);
+    let native = run(&mut command(&exe));
+    assert_eq!(native.status, 134, "exit status\n{}", native.stderr);
+    let report = parse_report(&native.stderr);
+    assert_eq!(report.reason, UNCAUGHT, "{}", native.stderr);
+    let names: Vec<&str> = report.frames.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "uncaught_exception!rethrower",
+            "uncaught_exception!outer",
+            "uncaught_exception!<wasm function 4>"
+        ],
+        "{}",
+        native.stderr
+    );
+
+    let mut cmd = command(wasmtime());
+    cmd.args(["run", "-W", "exceptions=y"]).arg(&wat);
+    let oracle = run(&mut cmd);
+    assert_eq!(
+        oracle.status, 1,
+        "wasmtime's exit status\n{}",
+        oracle.stderr
+    );
+    let (frames, causes, _) = parse_wasmtime(&oracle.stderr);
+    assert_eq!(causes, [UNCAUGHT], "wasmtime's reason\n{}", oracle.stderr);
+    assert_eq!(
+        report.frames, frames,
+        "kiln's frames differ from wasmtime's\n--- kiln ---\n{}--- wasmtime ---\n{}",
+        native.stderr, oracle.stderr
+    );
+}
 
 #[test]
 fn out_of_bounds_load() {

@@ -423,3 +423,56 @@ fn typed_function_references_and_extended_constants() {
     assert!(stdout.starts_with("result 0: 47\n"), "{stdout}");
     assert!(stdout.ends_with("result 9: 999999999\n"), "{stdout}");
 }
+
+fn exceptions_program(name: &str) -> std::path::PathBuf {
+    kiln_testsuite::programs::repo_root()
+        .join("testsuite/programs/exceptions")
+        .join(format!("{name}.wat"))
+}
+
+/// Exceptions (`try_table`, `throw`, `throw_ref`, exnref) thrown across a thousand frames
+/// and caught by tag, rethrown by catch-all levels, ten thousand times in a loop, and
+/// kept in a global past their handler: the same output as `wasmtime run -W exceptions=y`.
+#[test]
+fn exceptions_across_many_frames_match_wasmtime() {
+    let inv = Invocation::new().grant_each(&[], &["-W", "exceptions=y"]);
+    let out = assert_same_as_wasmtime(&exceptions_program("exnref_unwind"), &inv);
+    assert_eq!(out.status, 0);
+    assert!(text(&out.stdout).contains("small 42 passes 10 \n"));
+}
+
+/// The same program in the legacy encoding (`try`/`catch`/`catch_all`/`rethrow`/
+/// `delegate`), which wasmtime cannot run, with `delegate` skipping handlers both to the
+/// caller and to an outer `try`. The expected output follows from the legacy proposal:
+/// - a $small (or $pair) thrown 1000 frames down passes the ten `catch_all` levels
+///   (depth 50, 150, ..., 950: `passes 10`), the delegating levels never let their
+///   `catch_all` see it (`swallowed 0`), and the ten levels 75, 175, ... that delegate to
+///   a `try` catching $small see $small only (`delegated 10`, then 0 for $pair);
+/// - $empty is caught at depth 10, the first level that catches it (1000, plus one for
+///   each of the 990 levels above: 1990), below every counting level;
+/// - nothing thrown: the depth, 1000;
+/// - 10000 throws of $small 42 caught 20 frames up: 420000.
+#[test]
+fn legacy_exceptions_across_many_frames() {
+    use kiln_testsuite::programs::{kiln_compile, run_clean};
+    let dir = tempfile::tempdir().unwrap();
+    let exe = kiln_compile(&exceptions_program("legacy_unwind"), dir.path(), &[]);
+    let out = run_clean(&exe, &[] as &[&str], &[], dir.path());
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "small 42 passes 10 delegated 10 swallowed 0 \n\
+         pair 1234567890123 7 passes 10 delegated 0 swallowed 0 \n\
+         returned 1990 passes 0 delegated 0 swallowed 0 \n\
+         returned 1000 passes 0 delegated 0 swallowed 0 \n\
+         loop 420000 \n"
+    );
+}
+
+/// Throws from a callee with stack arguments, caught a hundred thousand times.
+#[test]
+fn exceptions_from_callees_with_stack_arguments_match_wasmtime() {
+    let inv = Invocation::new().grant_each(&[], &["-W", "exceptions=y"]);
+    let out = assert_same_as_wasmtime(&exceptions_program("stack_args"), &inv);
+    assert_eq!(out.status, 94);
+}

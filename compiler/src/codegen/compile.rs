@@ -5,8 +5,9 @@
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::{control::ControlPlane, CodegenError, Context};
+use cranelift_codegen::{ExceptionContextLoc, FinalizedMachExceptionHandler};
 use cranelift_module::{FuncId, ModuleReloc};
-use kiln_abi::descriptor::{AddrMapEntry, TrapSite};
+use kiln_abi::descriptor::{AddrMapEntry, CallSite, Handler, TrapSite};
 use kiln_abi::info::ModuleInfo;
 use rayon::prelude::*;
 
@@ -22,6 +23,9 @@ pub(super) struct CompiledFunc {
     pub relocs: Vec<ModuleReloc>,
     pub traps: Vec<TrapSite>,
     pub addr_map: Vec<AddrMapEntry>,
+    /// Calls with exception handlers (sorted by return address), and their handlers.
+    pub call_sites: Vec<CallSite>,
+    pub handlers: Vec<Handler>,
     /// The CLIF after inlining and Cranelift's optimisations, when asked for.
     pub optimized_clif: Option<String>,
 }
@@ -138,6 +142,11 @@ pub(super) fn compile_function(
     }
     addr_map.sort_by_key(|e| e.code_offset);
     addr_map.dedup_by_key(|e| e.code_offset);
+    let (call_sites, handlers) =
+        exception_call_sites(buffer).map_err(|message| CompileError::Codegen {
+            function: label(),
+            message,
+        })?;
     let alignment = u64::from(buffer.alignment.max(16));
     let mach_relocs = buffer.relocs().to_vec();
     let relocs = mach_relocs
@@ -153,8 +162,59 @@ pub(super) fn compile_function(
         relocs,
         traps,
         addr_map,
+        call_sites,
+        handlers,
         optimized_clif,
     })
+}
+
+/// The calls of a compiled function that have exception handlers (`try_call`s), as the
+/// unwinder reads them: each with its frame offset, where the vmctx its tags are resolved
+/// in is saved, and its handlers in match order.
+fn exception_call_sites(
+    buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
+) -> Result<(Vec<CallSite>, Vec<Handler>), String> {
+    let mut sites = Vec::new();
+    let mut handlers = Vec::new();
+    for call in buffer.call_sites() {
+        if call.exception_handlers.is_empty() {
+            continue;
+        }
+        let start = handlers.len();
+        let mut context_offset = None;
+        for h in call.exception_handlers {
+            match *h {
+                FinalizedMachExceptionHandler::Context(ExceptionContextLoc::SPOffset(o)) => {
+                    context_offset = Some(o);
+                }
+                FinalizedMachExceptionHandler::Context(ExceptionContextLoc::GPR(_)) => {
+                    return Err("an exception context in a register (expected a stack slot)".into())
+                }
+                FinalizedMachExceptionHandler::Tag(tag, target) => handlers.push(Handler {
+                    target_offset: target,
+                    tag: tag.as_u32(),
+                }),
+                FinalizedMachExceptionHandler::Default(target) => handlers.push(Handler {
+                    target_offset: target,
+                    tag: Handler::CATCH_ALL,
+                }),
+            }
+        }
+        let (Some(frame_offset), Some(context_offset)) = (call.frame_offset, context_offset) else {
+            return Err("a call with exception handlers but no frame offset or context".into());
+        };
+        let count = |n: usize| u32::try_from(n).expect("fewer than 2^32 handlers");
+        sites.push(CallSite {
+            ret_offset: call.ret_addr,
+            frame_offset,
+            context_offset,
+            handlers_start: count(start),
+            handlers_len: count(handlers.len() - start),
+            reserved: 0,
+        });
+    }
+    sites.sort_by_key(|s| s.ret_offset);
+    Ok((sites, handlers))
 }
 
 #[cfg(test)]

@@ -91,7 +91,13 @@ fn declare_builtins(
 ) -> Result<Vec<(FuncId, Signature)>, CompileError> {
     let mut builtins = Vec::with_capacity(Builtin::ALL.len());
     for &builtin in Builtin::ALL {
-        let sig = translate::builtin_signature(builtin, call_conv);
+        // A builtin that throws is called with `try_call`, whose callees use `tail`.
+        let conv = if builtin.throws() {
+            CallConv::Tail
+        } else {
+            call_conv
+        };
+        let sig = translate::builtin_signature(builtin, conv);
         let id = module
             .declare_function(builtin.symbol(), Linkage::Import, &sig)
             .map_err(internal)?;

@@ -65,7 +65,14 @@ pub(super) fn write_descriptor(
         let def = u32::try_from(def).expect("wasm function indices are u32");
         let has_trampoline = decls.trampoline(nimp + def).is_some();
         let len = u32::try_from(f.bytes.len()).expect("Cranelift code offsets are u32");
-        table.push(len, has_trampoline, &f.traps, &f.addr_map);
+        table.push(
+            len,
+            has_trampoline,
+            &f.traps,
+            &f.addr_map,
+            &f.call_sites,
+            &f.handlers,
+        );
     }
     let table = table.finish();
 
@@ -75,6 +82,8 @@ pub(super) fn write_descriptor(
         num_funcs: table.num_funcs,
         num_trap_sites: table.num_trap_sites,
         num_addr_map: table.num_addr_map,
+        num_call_sites: table.num_call_sites,
+        num_handlers: table.num_handlers,
         config_len: 0,
         image: None,
         num_import_adapters: decls.import_adapters.len(),
@@ -88,6 +97,8 @@ pub(super) fn write_descriptor(
     let data_id = define_blob(module, "kiln_data", data, 16)?;
     let trap_id = define_blob(module, "kiln_trap_sites", table.trap_sites, align)?;
     let addr_id = define_blob(module, "kiln_addr_map", table.addr_map, align)?;
+    let call_sites_id = define_blob(module, "kiln_call_sites", table.call_sites, align)?;
+    let handlers_id = define_blob(module, "kiln_handlers", table.handlers, align)?;
     let config_id = define_blob(module, "kiln_config", config, align)?;
     let image_id = match image {
         Some(image) => {
@@ -124,6 +135,8 @@ pub(super) fn write_descriptor(
                 Section::Funcs => funcs_id,
                 Section::TrapSites => trap_id,
                 Section::AddrMap => addr_id,
+                Section::CallSites => call_sites_id,
+                Section::Handlers => handlers_id,
                 Section::Config => config_id,
                 Section::Image => image_id.expect("an image pointer only with an image"),
                 Section::ImportAdapters => adapters_id,

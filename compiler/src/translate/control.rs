@@ -1,4 +1,6 @@
-//! Structured control flow, locals, parametric operators and calls.
+//! Structured control flow, locals, parametric operators and calls. (The blocks of
+//! exception handling, `try_table` and the legacy `try`, are frames here too; their
+//! operators are translated in `exceptions.rs`.)
 
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, Block, BlockArg, InstBuilder, Value};
 use cranelift_frontend::Switch;
@@ -6,6 +8,7 @@ use kiln_abi::info::ValType;
 use kiln_abi::{vmctx, Trap};
 use wasmparser::{BlockType, Operator};
 
+use super::exceptions::Callee;
 use super::{clif_type, FuncCx};
 use crate::CompileError;
 
@@ -21,31 +24,67 @@ pub(crate) enum FrameKind {
         has_else: bool,
         then_reachable: bool,
     },
+    /// A `try_table`: its handlers cover the calls of its body.
+    TryTable,
+    /// A legacy `try`: its handlers cover the calls of its body (`in_body`), unless it
+    /// delegates them (`delegate`: the label of its `delegate`).
+    Try {
+        delegate: Option<u32>,
+        in_body: bool,
+        /// In a `catch`/`catch_all` body: the exception it caught (for `rethrow`).
+        caught: Option<Value>,
+        /// The clause the next `catch`/`catch_all` starts.
+        next_clause: usize,
+    },
+}
+
+/// One catch clause of a `try_table` or legacy `try`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CatchHandler {
+    /// The tag index it catches; `None` catches everything.
+    pub tag: Option<u32>,
+    /// Its landing block, whose one parameter is the `exnref`.
+    pub block: Block,
+    /// Whether some call lists it (a legacy clause nobody can reach is dead code).
+    pub used: bool,
 }
 
 /// One open wasm block.
 pub(crate) struct Frame {
-    kind: FrameKind,
+    pub(super) kind: FrameKind,
     /// Where control continues after `end`; its parameters are the block's results.
-    dest: Block,
+    pub(super) dest: Block,
     num_params: usize,
-    num_results: usize,
+    pub(super) num_results: usize,
     /// Operand stack height below the block's parameters.
-    base: usize,
+    pub(super) base: usize,
     /// Whether some branch targets `dest`.
-    branched_to: bool,
+    pub(super) branched_to: bool,
+    /// The catch clauses of a `try_table` or legacy `try`, in order.
+    pub(super) handlers: Vec<CatchHandler>,
 }
 
 impl Frame {
-    pub(crate) fn function_body(exit: Block, num_results: usize) -> Frame {
+    pub(super) fn new(
+        kind: FrameKind,
+        dest: Block,
+        num_params: usize,
+        num_results: usize,
+        base: usize,
+    ) -> Frame {
         Frame {
-            kind: FrameKind::Block,
-            dest: exit,
-            num_params: 0,
+            kind,
+            dest,
+            num_params,
             num_results,
-            base: 0,
+            base,
             branched_to: false,
+            handlers: Vec::new(),
         }
+    }
+
+    pub(crate) fn function_body(exit: Block, num_results: usize) -> Frame {
+        Frame::new(FrameKind::Block, exit, 0, num_results, 0)
     }
 
     /// The block a branch to this frame jumps to, and how many values it carries.
@@ -63,7 +102,7 @@ fn args(values: &[Value]) -> Vec<BlockArg> {
 
 impl FuncCx<'_, '_> {
     /// `(params, results)` of a block type.
-    fn block_sig(&self, bt: BlockType) -> (Vec<ValType>, Vec<ValType>) {
+    pub(super) fn block_sig(&self, bt: BlockType) -> (Vec<ValType>, Vec<ValType>) {
         match bt {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (vec![], vec![crate::environ::val_type(t)]),
@@ -74,7 +113,7 @@ impl FuncCx<'_, '_> {
         }
     }
 
-    fn new_block_with(&mut self, types: &[ValType]) -> Block {
+    pub(super) fn new_block_with(&mut self, types: &[ValType]) -> Block {
         let b = self.bcx.create_block();
         for t in types {
             self.bcx.append_block_param(b, clif_type(*t));
@@ -82,7 +121,7 @@ impl FuncCx<'_, '_> {
         b
     }
 
-    fn jump(&mut self, target: Block, values: &[Value]) {
+    pub(super) fn jump(&mut self, target: Block, values: &[Value]) {
         self.bcx.ins().jump(target, &args(values));
     }
 
@@ -99,14 +138,13 @@ impl FuncCx<'_, '_> {
                 let (params, results) = self.block_sig(blockty);
                 let dest = self.new_block_with(&results);
                 let base = self.stack.len() - params.len();
-                self.control.push(Frame {
-                    kind: FrameKind::Block,
+                self.control.push(Frame::new(
+                    FrameKind::Block,
                     dest,
-                    num_params: params.len(),
-                    num_results: results.len(),
+                    params.len(),
+                    results.len(),
                     base,
-                    branched_to: false,
-                });
+                ));
             }
             Operator::Loop { blockty } => {
                 let (params, results) = self.block_sig(blockty);
@@ -118,14 +156,13 @@ impl FuncCx<'_, '_> {
                 let header_params = self.bcx.block_params(header).to_vec();
                 let base = self.stack.len();
                 self.stack.extend_from_slice(&header_params);
-                self.control.push(Frame {
-                    kind: FrameKind::Loop { header },
+                self.control.push(Frame::new(
+                    FrameKind::Loop { header },
                     dest,
-                    num_params: params.len(),
-                    num_results: results.len(),
+                    params.len(),
+                    results.len(),
                     base,
-                    branched_to: false,
-                });
+                ));
             }
             Operator::If { blockty } => {
                 let (params, results) = self.block_sig(blockty);
@@ -141,19 +178,18 @@ impl FuncCx<'_, '_> {
                 self.bcx.seal_block(then_block);
                 self.bcx.seal_block(else_block);
                 self.bcx.switch_to_block(then_block);
-                self.control.push(Frame {
-                    kind: FrameKind::If {
+                self.control.push(Frame::new(
+                    FrameKind::If {
                         else_block,
                         head_reachable: true,
                         has_else: false,
                         then_reachable: false,
                     },
                     dest,
-                    num_params: params.len(),
-                    num_results: results.len(),
+                    params.len(),
+                    results.len(),
                     base,
-                    branched_to: false,
-                });
+                ));
             }
             Operator::Else => self.translate_else(),
             Operator::End => self.translate_end(),
@@ -262,7 +298,7 @@ impl FuncCx<'_, '_> {
 
     /// The block and value count of a branch to the frame `depth` levels out; marks it
     /// branched to.
-    fn target(&mut self, depth: u32) -> (Block, usize) {
+    pub(super) fn target(&mut self, depth: u32) -> (Block, usize) {
         let i = self.control.len() - 1 - depth as usize;
         let frame = &mut self.control[i];
         frame.branched_to = true;
@@ -348,7 +384,7 @@ impl FuncCx<'_, '_> {
         self.reachable = head_reachable;
     }
 
-    fn translate_end(&mut self) {
+    pub(super) fn translate_end(&mut self) {
         let frame = self.control.pop().expect("validated end");
         let end_reachable = self.reachable;
         if end_reachable {
@@ -374,6 +410,14 @@ impl FuncCx<'_, '_> {
                     dest_reachable |= head_reachable;
                 }
             }
+            FrameKind::TryTable => {
+                // Every call of the body, the only code these handlers cover, is known.
+                for h in &frame.handlers {
+                    self.bcx.seal_block(h.block);
+                }
+                self.open_tries -= 1;
+            }
+            FrameKind::Try { .. } => self.open_tries -= 1,
             FrameKind::Block => {}
         }
         self.stack.truncate(frame.base);
@@ -403,12 +447,22 @@ impl FuncCx<'_, '_> {
     /// that makes code reachable again is found.
     pub(super) fn translate_unreachable(&mut self, op: &Operator<'_>) -> Result<(), CompileError> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
                 self.unreachable_depth += 1;
             }
             Operator::Else if self.unreachable_depth == 0 => self.translate_else(),
-            Operator::End if self.unreachable_depth == 0 => self.translate_end(),
-            Operator::End => self.unreachable_depth -= 1,
+            Operator::Catch { tag_index } if self.unreachable_depth == 0 => {
+                self.legacy_catch(Some(*tag_index))
+            }
+            Operator::CatchAll if self.unreachable_depth == 0 => self.legacy_catch(None),
+            Operator::End | Operator::Delegate { .. } if self.unreachable_depth == 0 => {
+                self.translate_end()
+            }
+            Operator::End | Operator::Delegate { .. } => self.unreachable_depth -= 1,
             _ => {}
         }
         Ok(())
@@ -436,8 +490,7 @@ impl FuncCx<'_, '_> {
             all.extend(args);
             match kind {
                 CallKind::Call => {
-                    let call = self.bcx.ins().call(callee, &all);
-                    let results = self.bcx.inst_results(call).to_vec();
+                    let results = self.emit_call(Callee::Direct(callee), &all);
                     self.stack.extend(results);
                 }
                 CallKind::ReturnCall => {
@@ -464,8 +517,7 @@ impl FuncCx<'_, '_> {
     fn call_code(&mut self, kind: CallKind, sig: ir::SigRef, code: Value, args: &[Value]) {
         match kind {
             CallKind::Call => {
-                let call = self.bcx.ins().call_indirect(sig, code, args);
-                let results = self.bcx.inst_results(call).to_vec();
+                let results = self.emit_call(Callee::Indirect(sig, code), args);
                 self.stack.extend(results);
             }
             CallKind::ReturnCall => {

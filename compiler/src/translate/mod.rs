@@ -9,6 +9,7 @@
 //! ([`FuncCx::reachable`] false, nested blocks only counted).
 
 mod control;
+mod exceptions;
 mod memory;
 mod numeric;
 mod simd;
@@ -93,7 +94,7 @@ pub(crate) fn clif_type(t: ValType) -> ir::Type {
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         ValType::V128 => types::I8X16,
-        ValType::FuncRef | ValType::ExternRef => types::I64,
+        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => types::I64,
     }
 }
 
@@ -221,6 +222,8 @@ pub(crate) fn translate_function(
         reachable: true,
         unreachable_depth: 0,
         builtin_refs: [None; Builtin::ALL.len()],
+        legacy_tries: None,
+        open_tries: 0,
     };
 
     let mut ops = wasmparser::OperatorsReader::new(reader.get_binary_reader());
@@ -230,6 +233,9 @@ pub(crate) fn translate_function(
         let srcloc =
             u32::try_from(offset).expect("translate_module refuses modules of 4 GiB or more");
         cx.bcx.set_srcloc(ir::SourceLoc::new(srcloc));
+        if matches!(op, Operator::Try { .. }) && cx.legacy_tries.is_none() {
+            cx.legacy_tries = Some(exceptions::scan_legacy_tries(&input.body)?);
+        }
         cx.translate(&op, crate::environ::to_usize(offset))?;
     }
     ops.finish().map_err(invalid)?;
@@ -241,7 +247,9 @@ pub(crate) fn translate_function(
 fn zero_value(bcx: &mut FunctionBuilder<'_>, t: ValType) -> Value {
     match t {
         ValType::I32 => bcx.ins().iconst(types::I32, 0),
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef => bcx.ins().iconst(types::I64, 0),
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => {
+            bcx.ins().iconst(types::I64, 0)
+        }
         ValType::F32 => bcx.ins().f32const(0.0),
         ValType::F64 => bcx.ins().f64const(0.0),
         ValType::V128 => {
@@ -267,6 +275,11 @@ pub(crate) struct FuncCx<'m, 'f> {
     unreachable_depth: u32,
     /// Each builtin's reference in this function, imported at its first call.
     builtin_refs: [Option<ir::FuncRef>; Builtin::ALL.len()],
+    /// The clauses of every legacy `try`, scanned when the first one is met.
+    legacy_tries: Option<std::collections::HashMap<usize, exceptions::TryClauses>>,
+    /// How many `try_table`s and legacy `try`s are open: while none is, calls have no
+    /// handlers and the control stack need not be searched for them.
+    open_tries: usize,
 }
 
 impl FuncCx<'_, '_> {
@@ -312,9 +325,9 @@ impl FuncCx<'_, '_> {
         self.bcx.ins().load(types::I64, readonly(), base, offset)
     }
 
-    /// Calls a runtime builtin with `(vmctx, args...)`; its results (none or one).
-    fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Vec<Value> {
-        let callee = match self.builtin_refs[builtin.index()] {
+    /// The builtin's reference in this function, imported at the first use.
+    fn builtin_ref(&mut self, builtin: Builtin) -> ir::FuncRef {
+        match self.builtin_refs[builtin.index()] {
             Some(callee) => callee,
             None => {
                 let (id, sig) = &self.m.builtins[builtin.index()];
@@ -322,7 +335,12 @@ impl FuncCx<'_, '_> {
                 self.builtin_refs[builtin.index()] = Some(callee);
                 callee
             }
-        };
+        }
+    }
+
+    /// Calls a runtime builtin with `(vmctx, args...)`; its results (none or one).
+    fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Vec<Value> {
+        let callee = self.builtin_ref(builtin);
         debug_assert!(
             args.len() == builtin.params().len()
                 && args
@@ -343,6 +361,9 @@ impl FuncCx<'_, '_> {
             return self.translate_unreachable(op);
         }
         if self.translate_control(op)? {
+            return Ok(());
+        }
+        if self.translate_exceptions(op, offset)? {
             return Ok(());
         }
         if self.translate_numeric(op) {

@@ -90,6 +90,14 @@ macro_rules! foreach_builtin {
             ) -> u32;
             /// `elem.drop`.
             ElemDrop = kiln_rt_elem_drop(segment: u32);
+            /// `throw`, first half: a new exception of tag `tag` (an index into the
+            /// caller's tags) with room for its payload, which compiled code then stores.
+            ExnNew = kiln_rt_exn_new(tag: u32) -> u64;
+            /// `throw`, second half, and `throw_ref` (`exn` non-null): unwinds to the
+            /// innermost handler that catches it, or ends the call into wasm with an
+            /// uncaught exception. Never returns. Called with Cranelift's `tail`
+            /// convention (see [`Builtin::throws`]).
+            ThrowRef = kiln_rt_throw_ref(exn: u64);
         }
     };
 }
@@ -139,6 +147,15 @@ impl Builtin {
     /// The position in [`Builtin::ALL`], for tables indexed by builtin.
     pub const fn index(self) -> usize {
         self as usize
+    }
+
+    /// Whether the builtin throws a wasm exception (and never returns). The compiler calls
+    /// it with Cranelift's `tail` calling convention, the convention of every `try_call`
+    /// callee, so that a handler in the calling function can catch what it throws; on
+    /// x86-64 its two arguments are in the registers the C convention uses too (`rdi`,
+    /// `rsi`), so the runtime defines it as an `extern "C"` entry.
+    pub const fn throws(self) -> bool {
+        matches!(self, Builtin::ThrowRef)
     }
 
     /// The builtin whose symbol is `name`.

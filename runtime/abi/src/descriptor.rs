@@ -9,6 +9,9 @@
 //!   ├─ funcs ─────► [FuncEntry; defined functions], in function index order
 //!   ├─ trap_sites ► [TrapSite], grouped per function, sorted by code offset
 //!   ├─ addr_map ──► [AddrMapEntry], grouped per function, sorted by code offset
+//!   ├─ call_sites ► [CallSite]: calls with exception handlers, grouped per function,
+//!   │                sorted by return address
+//!   ├─ handlers ──► [Handler], each call site's in match order
 //!   ├─ config ────► postcard-encoded crate::info::RunConfig (compile-time grants)
 //!   ├─ image ─────► the initial contents of linear memory from `image_offset` on, when
 //!   │                every active data segment could be applied at compile time; page
@@ -21,7 +24,8 @@
 //!
 //! # One encoder, one decoder
 //!
-//! The binary records (the descriptor itself, [`FuncEntry`], [`TrapSite`], [`AddrMapEntry`])
+//! The binary records (the descriptor itself, [`FuncEntry`], [`TrapSite`], [`AddrMapEntry`],
+//! [`CallSite`], [`Handler`])
 //! are `#[repr(C)]` structs. The runtime reads them in place, with no decoding step at
 //! start-up: [`ModuleDescriptor::sections`] checks the magic and turns each pointer/length
 //! pair into a slice, and [`FuncTable`] answers the lookups the trap handler makes. The
@@ -59,6 +63,10 @@ pub struct ModuleDescriptor {
     pub num_trap_sites: usize,
     pub addr_map: *const AddrMapEntry,
     pub num_addr_map: usize,
+    pub call_sites: *const CallSite,
+    pub num_call_sites: usize,
+    pub handlers: *const Handler,
+    pub num_handlers: usize,
     pub config: *const u8,
     pub config_len: usize,
     /// Initial memory contents (null when the runtime must apply the active data segments
@@ -84,6 +92,8 @@ pub struct FuncEntry {
     pub trap_sites_len: u32,
     pub addr_map_start: u32,
     pub addr_map_len: u32,
+    pub call_sites_start: u32,
+    pub call_sites_len: u32,
     pub reserved: u32,
 }
 
@@ -107,6 +117,41 @@ pub struct TrapSite {
 pub struct AddrMapEntry {
     pub code_offset: u32,
     pub wasm_offset: u32,
+}
+
+/// A call with exception handlers (made inside a `try_table` or a legacy `try` body), found
+/// by the unwinder from the return address of a frame. Its handlers are
+/// `handlers[handlers_start..][..handlers_len]`, tried in order.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallSite {
+    /// The return address's offset from the start of the function's code.
+    pub ret_offset: u32,
+    /// From the frame pointer down to the stack pointer at the call: a handler runs with
+    /// `sp = fp - frame_offset`.
+    pub frame_offset: u32,
+    /// Where the calling function's vmctx is saved, as an offset from that `sp`; tags in
+    /// the handlers are tag indices of that instance.
+    pub context_offset: u32,
+    pub handlers_start: u32,
+    pub handlers_len: u32,
+    pub reserved: u32,
+}
+
+/// One exception handler of a [`CallSite`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handler {
+    /// The handler's offset from the start of the function's code.
+    pub target_offset: u32,
+    /// The tag index it catches (in the instance of the call site's context), or
+    /// [`Handler::CATCH_ALL`].
+    pub tag: u32,
+}
+
+impl Handler {
+    /// The `tag` of a handler that catches every exception.
+    pub const CATCH_ALL: u32 = u32::MAX;
 }
 
 /// Alignment of every record array and of the descriptor (their largest field).
@@ -154,6 +199,8 @@ pub enum Section {
     Funcs,
     TrapSites,
     AddrMap,
+    CallSites,
+    Handlers,
     Config,
     Image,
     ImportAdapters,
@@ -198,9 +245,13 @@ pub struct FuncTableEncoder {
     funcs: Encoded<FuncPointer>,
     trap_sites: Vec<u8>,
     addr_map: Vec<u8>,
+    call_sites: Vec<u8>,
+    handlers: Vec<u8>,
     num_funcs: u32,
     num_trap_sites: u32,
     num_addr_map: u32,
+    num_call_sites: u32,
+    num_handlers: u32,
 }
 
 /// The function table's three arrays, ready to be placed as data objects.
@@ -215,6 +266,12 @@ pub struct EncodedFuncTable {
     /// `[AddrMapEntry]`
     pub addr_map: Vec<u8>,
     pub num_addr_map: usize,
+    /// `[CallSite]`
+    pub call_sites: Vec<u8>,
+    pub num_call_sites: usize,
+    /// `[Handler]`
+    pub handlers: Vec<u8>,
+    pub num_handlers: usize,
 }
 
 impl FuncTableEncoder {
@@ -223,13 +280,17 @@ impl FuncTableEncoder {
     }
 
     /// Adds the next defined function: `code_len` bytes of code, an array-call trampoline
-    /// or not, its trap sites and address map (each sorted by code offset).
+    /// or not, its trap sites and address map (each sorted by code offset), and its call
+    /// sites with exception handlers (sorted by return address; each site's
+    /// `handlers_start` indexes `handlers`, the function's own handlers).
     pub fn push(
         &mut self,
         code_len: u32,
         has_trampoline: bool,
         trap_sites: &[TrapSite],
         addr_map: &[AddrMapEntry],
+        call_sites: &[CallSite],
+        handlers: &[Handler],
     ) {
         let def = self.num_funcs;
         let base = append_record::<FuncEntry>(&mut self.funcs.bytes);
@@ -259,6 +320,11 @@ impl FuncTableEncoder {
             ),
             (offset_of!(FuncEntry, addr_map_start), self.num_addr_map),
             (offset_of!(FuncEntry, addr_map_len), count(addr_map.len())),
+            (offset_of!(FuncEntry, call_sites_start), self.num_call_sites),
+            (
+                offset_of!(FuncEntry, call_sites_len),
+                count(call_sites.len()),
+            ),
         ] {
             put(b, base, offset, &value.to_le_bytes());
         }
@@ -268,9 +334,21 @@ impl FuncTableEncoder {
         for entry in addr_map {
             entry.encode_into(&mut self.addr_map);
         }
+        for site in call_sites {
+            let global = CallSite {
+                handlers_start: self.num_handlers + site.handlers_start,
+                ..*site
+            };
+            global.encode_into(&mut self.call_sites);
+        }
+        for handler in handlers {
+            handler.encode_into(&mut self.handlers);
+        }
         self.num_funcs += 1;
         self.num_trap_sites += count(trap_sites.len());
         self.num_addr_map += count(addr_map.len());
+        self.num_call_sites += count(call_sites.len());
+        self.num_handlers += count(handlers.len());
     }
 
     pub fn finish(self) -> EncodedFuncTable {
@@ -281,6 +359,10 @@ impl FuncTableEncoder {
             num_trap_sites: self.num_trap_sites as usize,
             addr_map: self.addr_map,
             num_addr_map: self.num_addr_map as usize,
+            call_sites: self.call_sites,
+            num_call_sites: self.num_call_sites as usize,
+            handlers: self.handlers,
+            num_handlers: self.num_handlers as usize,
         }
     }
 }
@@ -293,6 +375,35 @@ impl TrapSite {
         let wasm = self.wasm_offset.to_le_bytes();
         put(bytes, base, offset_of!(TrapSite, wasm_offset), &wasm);
         put(bytes, base, offset_of!(TrapSite, trap), &[self.trap]);
+    }
+}
+
+impl CallSite {
+    fn encode_into(&self, bytes: &mut Vec<u8>) {
+        let base = append_record::<CallSite>(bytes);
+        for (offset, value) in [
+            (offset_of!(CallSite, ret_offset), self.ret_offset),
+            (offset_of!(CallSite, frame_offset), self.frame_offset),
+            (offset_of!(CallSite, context_offset), self.context_offset),
+            (offset_of!(CallSite, handlers_start), self.handlers_start),
+            (offset_of!(CallSite, handlers_len), self.handlers_len),
+        ] {
+            put(bytes, base, offset, &value.to_le_bytes());
+        }
+    }
+}
+
+impl Handler {
+    fn encode_into(&self, bytes: &mut Vec<u8>) {
+        let base = append_record::<Handler>(bytes);
+        let target = self.target_offset.to_le_bytes();
+        put(bytes, base, offset_of!(Handler, target_offset), &target);
+        put(
+            bytes,
+            base,
+            offset_of!(Handler, tag),
+            &self.tag.to_le_bytes(),
+        );
     }
 }
 
@@ -315,6 +426,8 @@ pub struct DescriptorEncoder {
     pub num_funcs: usize,
     pub num_trap_sites: usize,
     pub num_addr_map: usize,
+    pub num_call_sites: usize,
+    pub num_handlers: usize,
     pub config_len: usize,
     /// `(image_len, image_offset)`, when the module has a memory image.
     pub image: Option<(usize, u64)>,
@@ -372,6 +485,24 @@ impl DescriptorEncoder {
                 true,
             ),
             (
+                Section::CallSites,
+                offset_of!(ModuleDescriptor, call_sites),
+                (
+                    offset_of!(ModuleDescriptor, num_call_sites),
+                    self.num_call_sites,
+                ),
+                true,
+            ),
+            (
+                Section::Handlers,
+                offset_of!(ModuleDescriptor, handlers),
+                (
+                    offset_of!(ModuleDescriptor, num_handlers),
+                    self.num_handlers,
+                ),
+                true,
+            ),
+            (
                 Section::Config,
                 offset_of!(ModuleDescriptor, config),
                 (offset_of!(ModuleDescriptor, config_len), self.config_len),
@@ -420,7 +551,8 @@ pub enum DescriptorError {
     Null,
     /// Compiled by a compiler with another ABI version.
     Magic(u64),
-    /// A function's trap sites or address map reach past their array.
+    /// A function's trap sites, address map, call sites or handlers reach past their
+    /// array.
     FuncTableOutOfRange,
 }
 
@@ -434,7 +566,7 @@ impl core::fmt::Display for DescriptorError {
                  (compiler and runtime versions differ)"
             ),
             DescriptorError::FuncTableOutOfRange => {
-                f.write_str("descriptor trap sites or address map out of range")
+                f.write_str("descriptor trap sites, address map or call sites out of range")
             }
         }
     }
@@ -502,11 +634,19 @@ impl ModuleDescriptor {
                 slice(d.addr_map, d.num_addr_map),
             )
         };
+        // SAFETY: as above.
+        let (call_sites, handlers) = unsafe {
+            (
+                slice(d.call_sites, d.num_call_sites),
+                slice(d.handlers, d.num_handlers),
+            )
+        };
         Ok(Sections {
             info,
             data,
             config,
-            funcs: FuncTable::new(funcs, trap_sites, addr_map)?,
+            funcs: FuncTable::new(funcs, trap_sites, addr_map)?
+                .with_call_sites(call_sites, handlers)?,
             image: (!image.is_empty()).then_some((image, d.image_offset)),
             import_adapters,
         })
@@ -519,6 +659,8 @@ pub struct FuncTable<'a> {
     funcs: &'a [FuncEntry],
     trap_sites: &'a [TrapSite],
     addr_map: &'a [AddrMapEntry],
+    call_sites: &'a [CallSite],
+    handlers: &'a [Handler],
 }
 
 impl<'a> FuncTable<'a> {
@@ -545,7 +687,52 @@ impl<'a> FuncTable<'a> {
             funcs,
             trap_sites,
             addr_map,
+            call_sites: &[],
+            handlers: &[],
         })
+    }
+
+    /// Adds the call-site and handler arrays, checking that every function's call sites
+    /// and every call site's handlers lie inside them.
+    pub fn with_call_sites(
+        self,
+        call_sites: &'a [CallSite],
+        handlers: &'a [Handler],
+    ) -> Result<Self, DescriptorError> {
+        let fits = |start: u32, len: u32, n: usize| {
+            (start as usize)
+                .checked_add(len as usize)
+                .is_some_and(|end| end <= n)
+        };
+        let funcs_fit = self
+            .funcs
+            .iter()
+            .all(|f| fits(f.call_sites_start, f.call_sites_len, call_sites.len()));
+        let sites_fit = call_sites
+            .iter()
+            .all(|c| fits(c.handlers_start, c.handlers_len, handlers.len()));
+        if !funcs_fit || !sites_fit {
+            return Err(DescriptorError::FuncTableOutOfRange);
+        }
+        Ok(FuncTable {
+            call_sites,
+            handlers,
+            ..self
+        })
+    }
+
+    /// The call site whose return address is at `ret_offset` in defined function `def`,
+    /// with its handlers, if that call has any.
+    pub fn call_site(&self, def: u32, ret_offset: u32) -> Option<(CallSite, &'a [Handler])> {
+        let f = &self.funcs[def as usize];
+        let start = f.call_sites_start as usize;
+        let sites = &self.call_sites[start..start + f.call_sites_len as usize];
+        let i = sites
+            .binary_search_by_key(&ret_offset, |s| s.ret_offset)
+            .ok()?;
+        let site = sites[i];
+        let h = site.handlers_start as usize;
+        Some((site, &self.handlers[h..h + site.handlers_len as usize]))
     }
 
     /// One entry per defined function, in function index order.
@@ -596,14 +783,17 @@ mod tests {
     /// with a new [`MAGIC`].
     #[test]
     fn layout_is_pinned() {
-        assert_eq!(size_of::<ModuleDescriptor>(), 144);
+        assert_eq!(size_of::<ModuleDescriptor>(), 176);
         assert_eq!(offset_of!(ModuleDescriptor, info), 8);
         assert_eq!(offset_of!(ModuleDescriptor, funcs), 40);
-        assert_eq!(offset_of!(ModuleDescriptor, image_offset), 120);
-        assert_eq!(offset_of!(ModuleDescriptor, import_adapters), 128);
-        assert_eq!(size_of::<FuncEntry>(), 40);
+        assert_eq!(offset_of!(ModuleDescriptor, call_sites), 88);
+        assert_eq!(offset_of!(ModuleDescriptor, image_offset), 152);
+        assert_eq!(offset_of!(ModuleDescriptor, import_adapters), 160);
+        assert_eq!(size_of::<FuncEntry>(), 48);
         assert_eq!(size_of::<TrapSite>(), 12);
         assert_eq!(size_of::<AddrMapEntry>(), 8);
+        assert_eq!(size_of::<CallSite>(), 24);
+        assert_eq!(size_of::<Handler>(), 8);
         for align in [
             core::mem::align_of::<ModuleDescriptor>(),
             core::mem::align_of::<FuncEntry>(),
@@ -628,13 +818,31 @@ mod tests {
             code_offset: 0x44,
             wasm_offset: 0x55,
         };
-        table.push(0x66, true, &[site], &[entry]);
+        let call = CallSite {
+            ret_offset: 0x77,
+            frame_offset: 0x20,
+            context_offset: 8,
+            handlers_start: 0,
+            handlers_len: 1,
+            reserved: 0,
+        };
+        let handler = Handler {
+            target_offset: 0x88,
+            tag: 3,
+        };
+        table.push(0x66, true, &[site], &[entry], &[call], &[handler]);
         let t = table.finish();
         assert_eq!(t.trap_sites, [0x11, 0, 0, 0, 0x33, 0x22, 0, 0, 9, 0, 0, 0]);
         assert_eq!(t.addr_map, [0x44, 0, 0, 0, 0x55, 0, 0, 0]);
+        assert_eq!(
+            t.call_sites,
+            [0x77, 0, 0, 0, 0x20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(t.handlers, [0x88, 0, 0, 0, 3, 0, 0, 0]);
         let mut func = vec![0u8; 16];
         func.extend_from_slice(&[0x66, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
         func.extend_from_slice(&[0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+        func.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(t.funcs.bytes, func);
         assert_eq!(
             t.funcs.pointers,
@@ -685,17 +893,36 @@ mod tests {
             code_offset,
             wasm_offset,
         };
+        let call = |ret_offset, handlers_start, handlers_len| CallSite {
+            ret_offset,
+            frame_offset: 0x30,
+            context_offset: 0,
+            handlers_start,
+            handlers_len,
+            reserved: 0,
+        };
+        let handler = |target_offset, tag| Handler { target_offset, tag };
         let mut table = FuncTableEncoder::new();
         table.push(
             32,
             false,
             &[site(4, 0x10, 9), site(9, 0x14, 2)],
             &[entry(0, 0x30)],
+            &[call(8, 0, 2)],
+            &[handler(20, 1), handler(24, Handler::CATCH_ALL)],
         );
-        table.push(64, true, &[], &[entry(2, 0x40), entry(20, 0x48)]);
-        table.push(16, false, &[site(3, 0x50, 7)], &[]);
+        table.push(64, true, &[], &[entry(2, 0x40), entry(20, 0x48)], &[], &[]);
+        table.push(
+            16,
+            false,
+            &[site(3, 0x50, 7)],
+            &[],
+            &[call(5, 0, 1), call(9, 0, 1)],
+            &[handler(12, 0)],
+        );
         let t = table.finish();
         assert_eq!((t.num_funcs, t.num_trap_sites, t.num_addr_map), (3, 3, 3));
+        assert_eq!((t.num_call_sites, t.num_handlers), (3, 3));
 
         let code = [0u8; 112];
         let code_at = |def: u32| code.as_ptr() as u64 + [0, 32, 96][def as usize];
@@ -706,6 +933,8 @@ mod tests {
         });
         let trap_sites = placed(&t.trap_sites);
         let addr_map = placed(&t.addr_map);
+        let call_sites = placed(&t.call_sites);
+        let handlers = placed(&t.handlers);
         let (info, data, config, image) = (
             [1u8, 2, 3],
             [4u8; 5],
@@ -721,12 +950,14 @@ mod tests {
             num_funcs: t.num_funcs,
             num_trap_sites: t.num_trap_sites,
             num_addr_map: t.num_addr_map,
+            num_call_sites: t.num_call_sites,
+            num_handlers: t.num_handlers,
             config_len: config.len(),
             image: Some((image.len(), 0x400)),
             num_import_adapters: 2,
         }
         .encode();
-        assert_eq!(desc.pointers.len(), 8);
+        assert_eq!(desc.pointers.len(), 10);
         let adapters = encode_import_adapters(2);
         let mut adapter_words = placed(&adapters.bytes);
         relocate(&mut adapter_words, &adapters.pointers, |i| {
@@ -739,6 +970,8 @@ mod tests {
             Section::Funcs => funcs.as_ptr() as u64,
             Section::TrapSites => trap_sites.as_ptr() as u64,
             Section::AddrMap => addr_map.as_ptr() as u64,
+            Section::CallSites => call_sites.as_ptr() as u64,
+            Section::Handlers => handlers.as_ptr() as u64,
             Section::Config => config.as_ptr() as u64,
             Section::Image => image.as_ptr() as u64,
             Section::ImportAdapters => adapter_words.as_ptr() as u64,
@@ -776,6 +1009,14 @@ mod tests {
         assert_eq!(s.funcs.wasm_offset(1, 19), Some(0x40));
         assert_eq!(s.funcs.wasm_offset(1, 20), Some(0x48));
         assert_eq!(s.funcs.wasm_offset(2, 0), None);
+        let (site, hs) = s.funcs.call_site(0, 8).unwrap();
+        assert_eq!(site.frame_offset, 0x30);
+        assert_eq!(hs, [handler(20, 1), handler(24, Handler::CATCH_ALL)]);
+        assert!(s.funcs.call_site(0, 9).is_none());
+        assert!(s.funcs.call_site(1, 8).is_none());
+        // The third function's sites index its own handler, after the first function's.
+        assert_eq!(s.funcs.call_site(2, 9).unwrap().1, [handler(12, 0)]);
+        assert_eq!(s.funcs.call_site(2, 5).unwrap().0.handlers_start, 2);
     }
 
     #[test]
@@ -808,9 +1049,27 @@ mod tests {
             trap_sites_len: 1,
             addr_map_start: 0,
             addr_map_len: 0,
+            call_sites_start: 0,
+            call_sites_len: 0,
             reserved: 0,
         }];
         let e = FuncTable::new(&funcs, &[], &[]).err();
+        assert_eq!(e, Some(DescriptorError::FuncTableOutOfRange));
+        let site = CallSite {
+            ret_offset: 0,
+            frame_offset: 0,
+            context_offset: 0,
+            handlers_start: 0,
+            handlers_len: 1,
+            reserved: 0,
+        };
+        let ok = [FuncEntry {
+            trap_sites_len: 0,
+            call_sites_len: 1,
+            ..funcs[0]
+        }];
+        let table = FuncTable::new(&ok, &[], &[]).unwrap();
+        let e = table.with_call_sites(&[site], &[]).err();
         assert_eq!(e, Some(DescriptorError::FuncTableOutOfRange));
     }
 }

@@ -17,6 +17,8 @@ pub enum ValType {
     V128,
     FuncRef,
     ExternRef,
+    /// A reference to an exception (`exnref`): a `*const VmExn`, null for `ref.null exn`.
+    ExnRef,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -140,6 +142,8 @@ pub enum ImportKind {
     /// Memory limits in pages.
     Memory(Limits),
     Global(GlobalType),
+    /// A tag (exception handling) whose parameters are those of the given type index.
+    Tag(u32),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +159,7 @@ pub enum ExportKind {
     Table,
     Memory,
     Global,
+    Tag,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +221,10 @@ pub struct ModuleInfo {
     /// Every global, imports first.
     pub globals: Vec<GlobalDef>,
     pub num_imported_globals: u32,
+    /// The function type index of every tag (its parameters are the exception's payload),
+    /// imports first.
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     pub exports: Vec<Export>,
     pub start: Option<u32>,
     pub elements: Vec<ElemSegment>,

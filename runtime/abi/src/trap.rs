@@ -22,7 +22,8 @@ pub enum Trap {
     TableOutOfBounds = 10,
     /// A call to an import Kiln could not satisfy (`--unknown-imports=trap`).
     UnknownImport = 11,
-    /// `call_ref` of a null function reference, `ref.as_non_null` of a null reference.
+    /// `call_ref` of a null function reference, `ref.as_non_null` of a null reference,
+    /// `throw_ref` of a null `exnref`.
     NullReference = 12,
 }
 
@@ -63,8 +64,8 @@ impl Trap {
             Trap::UnknownImport => {
                 "call to an import Kiln does not provide (compiled with --unknown-imports=trap)"
             }
-            // wasmtime 49's wording for both (the spec's are `null function reference` and
-            // `null reference`).
+            // wasmtime 49's wording for all three (the spec's are `null function reference`,
+            // `null reference` and `null exception reference`).
             Trap::NullReference => "null reference",
         }
     }

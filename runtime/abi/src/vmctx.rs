@@ -10,7 +10,7 @@
 //!            +48  type_ids         *const u32       canonical id of each type index
 //!            +56  imported_globals *const *mut ValRaw        one per imported global
 //!            +64  host             *mut c_void      runtime-private (instance pointer)
-//!            +72  reserved
+//!            +72  tags             *const *const VmTag       one per tag index
 //!            +80  defined globals, 16 bytes each (ValRaw), in index order
 //! ```
 //!
@@ -30,6 +30,7 @@ pub const OFFSET_FUNC_REFS: i32 = 40;
 pub const OFFSET_TYPE_IDS: i32 = 48;
 pub const OFFSET_IMPORTED_GLOBALS: i32 = 56;
 pub const OFFSET_HOST: i32 = 64;
+pub const OFFSET_TAGS: i32 = 72;
 /// Where the defined globals start; global `i` (counting defined globals only) is at
 /// `OFFSET_DEFINED_GLOBALS + i * GLOBAL_SLOT_SIZE`.
 pub const OFFSET_DEFINED_GLOBALS: i32 = 80;
@@ -47,7 +48,7 @@ pub struct VmCtx {
     pub type_ids: *const u32,
     pub imported_globals: *const *mut ValRaw,
     pub host: *mut c_void,
-    pub reserved: usize,
+    pub tags: *const *const VmTag,
 }
 
 /// A linear memory, shared by the instance that defines it and every importer.
@@ -102,6 +103,29 @@ pub const OFFSET_VMIMPORTEDFUNC_VMCTX: i32 = 8;
 pub const OFFSET_VMIMPORTEDFUNC_HOST_CODE: i32 = 16;
 pub const VMIMPORTEDFUNC_SIZE: i32 = 24;
 
+/// A tag (exception handling). Its address is its identity: an imported tag is the
+/// exporter's `VmTag`, so a `catch` matches an exception when `vmctx.tags[i]` is the
+/// exception's `tag`. Tags are never freed (an exception may outlive its tag's instance).
+#[repr(C)]
+pub struct VmTag {
+    /// The canonical id of the tag's function type (its parameters are the payload).
+    pub type_id: u32,
+    pub reserved: u32,
+}
+
+/// An exception object; an `exnref` points to one. Its payload values follow the header,
+/// one `ValRaw` each (`OFFSET_VMEXN_VALUES + i * VMEXN_VALUE_SIZE`), as the tag's type
+/// lists them. Allocated by the runtime (`kiln_rt_exn_new`), filled by compiled code.
+#[repr(C)]
+pub struct VmExn {
+    pub tag: *const VmTag,
+    pub num_values: u32,
+    pub reserved: u32,
+}
+pub const OFFSET_VMEXN_TAG: i32 = 0;
+pub const OFFSET_VMEXN_VALUES: i32 = 16;
+pub const VMEXN_VALUE_SIZE: i32 = 16;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +148,10 @@ mod tests {
             OFFSET_IMPORTED_GLOBALS as usize
         );
         assert_eq!(offset_of!(VmCtx, host), OFFSET_HOST as usize);
+        assert_eq!(offset_of!(VmCtx, tags), OFFSET_TAGS as usize);
+        assert_eq!(offset_of!(VmExn, tag), OFFSET_VMEXN_TAG as usize);
+        assert_eq!(size_of::<VmExn>(), OFFSET_VMEXN_VALUES as usize);
+        assert_eq!(size_of::<ValRaw>(), VMEXN_VALUE_SIZE as usize);
         assert_eq!(size_of::<VmCtx>(), OFFSET_DEFINED_GLOBALS as usize);
         assert_eq!(size_of::<ValRaw>(), GLOBAL_SLOT_SIZE as usize);
         assert_eq!(

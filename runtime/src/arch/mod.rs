@@ -1,7 +1,8 @@
 //! Everything the runtime does differently per CPU architecture, behind one small API that
 //! the rest of the runtime calls: reading the PC and frame pointer of an interrupted
 //! context, walking a frame record, reading the stack pointer, the stub bound to unknown
-//! imports, and (for tests) hand-assembled code.
+//! imports, the entry that throws a wasm exception and the jump into its handler, and (for
+//! tests) hand-assembled code.
 //!
 //! One module per architecture, each providing the same items; this file picks the one
 //! the runtime is built for. Adding an architecture is adding its module here (and its
@@ -53,6 +54,24 @@ pub(crate) fn stack_pointer() -> usize {
 /// [`crate::traps::unknown_import_raise`] with the wasm caller's return address and frame
 /// pointer.
 pub use imp::unknown_import;
+
+/// The entry compiled code calls to throw an exception (`kiln_rt_throw_ref(vmctx, exn)`,
+/// with Cranelift's `tail` convention): it calls [`crate::exceptions::throw`] with the
+/// exception, the return address into the wasm caller and the caller's frame pointer.
+pub use imp::kiln_rt_throw_ref;
+
+/// Resumes execution at `pc` (an exception handler's landing block) with stack pointer
+/// `sp`, frame pointer `fp` and `payload` in the first exception payload register; every
+/// other register is undefined there.
+///
+/// # Safety
+/// `pc` is the landing block of a `try_call` in the live wasm frame at `fp`, `sp` that
+/// frame's stack pointer at the call, and everything below `sp` is dead.
+#[inline(always)]
+pub(crate) unsafe fn resume(pc: usize, sp: usize, fp: usize, payload: usize) -> ! {
+    // SAFETY: the caller's contract.
+    unsafe { imp::resume(pc, sp, fp, payload) }
+}
 
 /// Hand-assembled code for the runtime's tests, the same functions on every architecture.
 #[cfg(test)]

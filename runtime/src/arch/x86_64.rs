@@ -66,6 +66,52 @@ pub unsafe extern "C" fn unknown_import() {
     )
 }
 
+/// See [`super::kiln_rt_throw_ref`].
+///
+/// # Safety
+/// Only called by compiled wasm code, with its vmctx and a non-null exception.
+#[unsafe(naked)]
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_throw_ref(_vmctx: *mut kiln_abi::vmctx::VmCtx, _exn: u64) {
+    naked_asm!(
+        // Reached with Cranelift's `tail` convention: vmctx in rdi, the exception in rsi
+        // (the C convention's registers too), [rsp] the return address into the wasm
+        // caller, rbp the caller's frame pointer (wasm code keeps frame pointers; this
+        // entry pushes no frame of its own). Realign the stack for the call; `throw` never
+        // returns.
+        "mov rdi, rsi",
+        "mov rsi, [rsp]",
+        "mov rdx, rbp",
+        "and rsp, -16",
+        "call {throw}",
+        "ud2",
+        throw = sym crate::exceptions::throw,
+    )
+}
+
+/// See [`super::resume`].
+///
+/// # Safety
+/// As [`super::resume`].
+pub(crate) unsafe fn resume(pc: usize, sp: usize, fp: usize, payload: usize) -> ! {
+    // SAFETY: the caller's contract: a landing block of a `try_call` whose frame is live at
+    // `fp`, with `sp` its stack pointer at the call. Cranelift's exception ABI delivers the
+    // payload in rax (and rdx, unused).
+    unsafe {
+        asm!(
+            "mov rsp, rcx",
+            "mov rbp, rsi",
+            "jmp rdi",
+            in("rax") payload,
+            in("rdx") 0usize,
+            in("rcx") sp,
+            in("rsi") fp,
+            in("rdi") pc,
+            options(noreturn),
+        )
+    }
+}
+
 /// Hand-assembled x86-64 code for the runtime's tests: a few functions at fixed places in
 /// one page, each described by a [`Func`].
 #[cfg(test)]

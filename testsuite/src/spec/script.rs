@@ -23,12 +23,13 @@ fn buffer(src: &str) -> Result<ParseBuffer<'_>, String> {
 
 /// The lines of every directive of a script, in order.
 pub fn directive_lines(src: &str) -> Result<Vec<usize>, String> {
-    let buf = buffer(src)?;
+    let src = super::legacy::unfold_try(src);
+    let buf = buffer(&src)?;
     let wast = parser::parse::<Wast>(&buf).map_err(|e| e.to_string())?;
     Ok(wast
         .directives
         .iter()
-        .map(|d| d.span().linecol_in(src).0 + 1)
+        .map(|d| d.span().linecol_in(&src).0 + 1)
         .collect())
 }
 
@@ -40,6 +41,8 @@ pub fn run(
     features: Option<WasmFeatures>,
     report: &mut dyn FnMut(Outcome),
 ) -> Result<(), String> {
+    let unfolded = super::legacy::unfold_try(src);
+    let src: &str = &unfolded;
     let buf = buffer(src)?;
     let wast = parser::parse::<Wast>(&buf).map_err(|e| e.to_string())?;
     let mut ctx = Context {
@@ -103,6 +106,9 @@ impl Inst {
             Inst::Runtime(InstantiateError::Link(m)) => format!("link error: {m}"),
             Inst::Runtime(InstantiateError::Trap(t)) => {
                 format!("trap during instantiation: {}", t.message())
+            }
+            Inst::Runtime(InstantiateError::Exception) => {
+                "uncaught exception during instantiation".into()
             }
             Inst::Runtime(InstantiateError::Other(m)) => format!("instantiation failed: {m}"),
         }
@@ -176,8 +182,12 @@ fn trap_matches(trap: Trap, expected: &str) -> bool {
         Trap::IntegerDivisionByZero => &["integer divide by zero"],
         Trap::BadConversionToInteger => &["invalid conversion to integer"],
         Trap::UnknownImport => &[],
-        // `call_ref` of null, `ref.as_non_null` of null.
-        Trap::NullReference => &["null function reference", "null reference"],
+        // `call_ref` of null, `ref.as_non_null` of null, `throw_ref` of null.
+        Trap::NullReference => &[
+            "null function reference",
+            "null exception reference",
+            "null reference",
+        ],
     };
     phrases.iter().any(|p| expected.starts_with(p))
 }
@@ -338,6 +348,17 @@ impl Context {
                     describe_unwind(&u)
                 )),
             },
+            WastDirective::AssertException { exec, .. } => match self.execute(exec)? {
+                Err(Unwind::Exception { .. }) => Ok(()),
+                Ok(v) => Err(format!(
+                    "expected an exception, got [{}]",
+                    v.iter().map(values::show).collect::<Vec<_>>().join(", ")
+                )),
+                Err(u) => Err(format!(
+                    "expected an exception, got {}",
+                    describe_unwind(&u)
+                )),
+            },
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call)? {
                 Ok(_) => Err(format!("expected `{message}`, returned normally")),
                 Err(Unwind::Trap {
@@ -419,6 +440,7 @@ fn describe_unwind(u: &Unwind) -> String {
                 format!("trap `{}` [{trap:?}] ({})", trap.message(), bt.join(" "))
             }
         }
+        Unwind::Exception { .. } => "uncaught exception".into(),
         Unwind::Exit(c) => format!("exit({c})"),
         Unwind::Error(m) => format!("error: {m}"),
     }

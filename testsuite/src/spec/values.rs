@@ -28,6 +28,10 @@ pub(crate) fn arg(a: &WastArg<'_>) -> Result<Val, String> {
             ty: AbstractHeapType::Extern,
             ..
         }) => Val::ExternRef(0),
+        WastArgCore::RefNull(HeapType::Abstract {
+            ty: AbstractHeapType::Exn | AbstractHeapType::NoExn,
+            ..
+        }) => Val::ExnRef(0),
         WastArgCore::RefExtern(n) => Val::ExternRef(extern_handle(*n)),
         other => return Err(format!("unsupported argument {other:?}")),
     })
@@ -44,6 +48,8 @@ pub(crate) fn show(v: &Val) -> String {
         Val::FuncRef(p) => format!("ref.func {p:?}"),
         Val::ExternRef(0) => "ref.null extern".into(),
         Val::ExternRef(h) => format!("ref.extern {}", h - 1),
+        Val::ExnRef(0) => "ref.null exn".into(),
+        Val::ExnRef(_) => "ref.exn".into(),
     }
 }
 
@@ -117,6 +123,16 @@ fn core_matches(p: &WastRetCore<'_>, v: &Val) -> bool {
                     ty,
                     Some(HeapType::Abstract {
                         ty: AbstractHeapType::Func,
+                        ..
+                    })
+                )
+        }
+        (WastRetCore::RefNull(ty), Val::ExnRef(h)) => {
+            *h == 0
+                && matches!(
+                    ty,
+                    None | Some(HeapType::Abstract {
+                        ty: AbstractHeapType::Exn | AbstractHeapType::NoExn,
                         ..
                     })
                 )
