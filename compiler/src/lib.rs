@@ -14,6 +14,7 @@
 
 mod codegen;
 mod command;
+mod cpu_check;
 mod dwarf;
 mod environ;
 mod error;
@@ -99,6 +100,7 @@ pub fn compile(bytes: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileEr
     if opts.kind == ModuleKind::Command {
         command::check(&env, opts.unknown_imports)?;
     }
+    cpu_check::check(&env, &opts.target, &opts.target.cpu_features())?;
     let (object, _) = codegen::emit(env, opts, codegen::Dump::None)?;
     Ok(object)
 }
@@ -115,6 +117,7 @@ pub fn compile_and_dump(
     if opts.kind == ModuleKind::Command {
         command::check(&env, opts.unknown_imports)?;
     }
+    cpu_check::check(&env, &opts.target, &opts.target.cpu_features())?;
     codegen::emit(env, opts, codegen::Dump::Functions { wasm: &wasm })
 }
 

@@ -114,9 +114,15 @@ impl Target {
 
     /// The CPU features the code may use: a level's, or every feature this machine has.
     pub fn cpu_features(&self) -> Vec<&'static str> {
+        self.cpu_features_on(kiln_abi::cpu::host_has)
+    }
+
+    /// [`Target::cpu_features`] on a host whose features are those `host_has` accepts
+    /// (tests pose as older machines with it).
+    pub(crate) fn cpu_features_on(&self, host_has: impl Fn(&str) -> bool) -> Vec<&'static str> {
         let known = self.arch.cpu_features().iter().map(|f| f.name);
         match &self.cpu {
-            TargetCpu::Native => known.filter(|name| kiln_abi::cpu::host_has(name)).collect(),
+            TargetCpu::Native => known.filter(|name| host_has(name)).collect(),
             TargetCpu::Level(name) => {
                 let level = self.arch.cpu_level(name).expect("checked by Target::new");
                 known.filter(|name| level.features.contains(name)).collect()

@@ -13,9 +13,9 @@
 //! and signed zeros.
 //!
 //! Relaxed SIMD makes the choice wasmtime makes by default on x86-64 (relaxed SIMD not
-//! deterministic, SSSE3 and SSE4.1 present, which every Kiln target has), so results agree
-//! with `wasmtime run` and never depend on the CPU the code runs on: `relaxed_swizzle` is
-//! `pshufb`, `relaxed_trunc` signed is `cvttps2dq`/`cvttpd2dq` (unsigned is the saturating
+//! deterministic, SSSE3 and SSE4.1 present, which Kiln requires for SIMD: `cpu_check.rs`),
+//! so results agree with `wasmtime run` and never depend on the CPU the code runs on:
+//! `relaxed_swizzle` is `pshufb`, `relaxed_trunc` signed is `cvttps2dq`/`cvttpd2dq` (unsigned is the saturating
 //! conversion), `relaxed_laneselect` is a blend on the mask's top bits (a bit select for
 //! `i16x8`, which has no blend), `relaxed_min`/`max` are `minps`/`maxps`-style
 //! comparisons, `relaxed_q15mulr` is `pmulhrsw`, and the relaxed dot products are
