@@ -84,5 +84,7 @@ fn val_type_name(t: ValType) -> &'static str {
         ValType::V128 => "v128",
         ValType::FuncRef => "funcref",
         ValType::ExternRef => "externref",
+        ValType::Ref(r) if r.heap == kiln_abi::info::HeapType::Extern => "(ref extern)",
+        ValType::Ref(_) => "a typed function reference",
     }
 }
