@@ -86,5 +86,7 @@ fn val_type_name(t: ValType) -> &'static str {
         ValType::FuncRef => "funcref",
         ValType::ExternRef => "externref",
         ValType::ExnRef => "exnref",
+        ValType::Ref(r) if r.heap == kiln_abi::info::HeapType::Extern => "(ref extern)",
+        ValType::Ref(_) => "a typed function reference",
     }
 }

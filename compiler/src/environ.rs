@@ -4,7 +4,8 @@
 
 use kiln_abi::info::{
     ConstExpr, ConstOp, ConstValue, DataSegment, ElemSegment, Export, ExportKind, FuncType,
-    GlobalDef, GlobalType, Import, ImportKind, Limits, ModuleInfo, SegmentMode, TableType, ValType,
+    GlobalDef, GlobalType, HeapType, Import, ImportKind, Limits, ModuleInfo, SegmentMode,
+    TableType, ValType,
 };
 use wasmparser::{
     BinaryReaderError, CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind,
@@ -377,13 +378,18 @@ pub(crate) fn val_type(t: wasmparser::ValType) -> ValType {
 /// reference is a `*const VmFuncRef`. (Without GC the only other heap types are
 /// `extern`'s; GC's are refused by the validator.)
 fn ref_type(r: wasmparser::RefType) -> ValType {
-    if is_func_heap_type(r.heap_type()) {
-        ValType::FuncRef
-    } else if is_exn_heap_type(r.heap_type()) {
-        ValType::ExnRef
-    } else {
-        ValType::ExternRef
+    use wasmparser::{HeapType as H, UnpackedIndex};
+    if is_exn_heap_type(r.heap_type()) {
+        return ValType::ExnRef;
     }
+    let heap = match r.heap_type() {
+        H::Concrete(UnpackedIndex::Module(i)) | H::Exact(UnpackedIndex::Module(i)) => {
+            HeapType::Type(i)
+        }
+        h if is_func_heap_type(h) => HeapType::Func,
+        _ => HeapType::Extern,
+    };
+    ValType::reference(r.is_nullable(), heap)
 }
 
 fn table_type(t: &wasmparser::TableType) -> TableType {

@@ -94,9 +94,22 @@ impl Val {
             ValType::F32 => Val::F32(u32_()),
             ValType::F64 => Val::F64(u64_()),
             ValType::V128 => Val::V128(u128::from_le_bytes(*v)),
-            ValType::FuncRef => Val::FuncRef(host_ptr(u64_())),
             ValType::ExternRef => Val::ExternRef(u64_()),
             ValType::ExnRef => Val::ExnRef(u64_()),
+            t if t.is_func_ref() => Val::FuncRef(host_ptr(u64_())),
+            _ => Val::ExternRef(u64_()),
+        }
+    }
+
+    /// Whether the value may be stored where `ty` is expected: the same type, or a
+    /// reference of the right kind (typed references are checked by kind and null only;
+    /// the type of a function reference is wasm's to check).
+    pub fn fits(&self, ty: ValType) -> bool {
+        match (self, ty) {
+            (_, ValType::Ref(r)) if !r.nullable && self.to_ref() == Some(0) => false,
+            (Val::FuncRef(_), t) => t.is_func_ref(),
+            (Val::ExternRef(_), t) => t.is_ref() && !t.is_func_ref() && t != ValType::ExnRef,
+            (v, t) => v.ty() == t,
         }
     }
 
@@ -196,7 +209,7 @@ impl Func {
     /// Calls the function with `args`, catching traps and `proc_exit`.
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Unwind> {
         let ty = self.0.ty();
-        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| a.ty() != *t) {
+        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| !a.fits(*t)) {
             return Err(Unwind::Error(format!(
                 "wrong arguments: expected {:?}, got {args:?}",
                 ty.params
@@ -254,10 +267,12 @@ impl Table {
 
     pub fn get(&self, index: u32) -> Option<Val> {
         let v = self.0.get(index)?;
-        Some(match self.0.ty.elem {
-            ValType::ExternRef => Val::ExternRef(v),
-            ValType::ExnRef => Val::ExnRef(v),
-            _ => Val::FuncRef(host_ptr(v)),
+        Some(if self.0.ty.elem.is_func_ref() {
+            Val::FuncRef(host_ptr(v))
+        } else if self.0.ty.elem == ValType::ExnRef {
+            Val::ExnRef(v)
+        } else {
+            Val::ExternRef(v)
         })
     }
 
@@ -327,7 +342,7 @@ impl Global {
     /// Sets a mutable global; refuses immutable ones and values of the wrong type.
     pub fn set(&self, val: Val) -> Result<(), Error> {
         let ty = self.0.ty();
-        if !ty.mutable || val.ty() != ty.ty {
+        if !ty.mutable || !val.fits(ty.ty) {
             return Err(Error("global is immutable or of another type".into()));
         }
         // SAFETY: the slot is alive as long as `self`, and no wasm runs during the write.

@@ -102,6 +102,11 @@ impl VmFunc {
 
     /// The funcref of a wasm function; null for host functions (they get one per
     /// importing instance).
+    /// The canonical id of the function's type.
+    pub(crate) fn type_id(&self) -> u32 {
+        self.0.type_id
+    }
+
     pub(crate) fn wasm_funcref(&self) -> *const VmFuncRef {
         match &self.0.kind {
             FuncKind::Wasm { funcref, .. } => *funcref,

@@ -177,7 +177,11 @@ impl InstanceInner {
     /// Defined function `index` as an extern that keeps this instance alive.
     fn defined_func(&self, index: u32, me: Rc<dyn Any>) -> VmFunc {
         let info = &self.module.info;
-        let ty = info.types[info.funcs[index as usize] as usize].clone();
+        // Canonical: the type is compared with other modules' types.
+        let ty = crate::types::canonical_func(
+            &info.types[info.funcs[index as usize] as usize],
+            &self.module.type_ids,
+        );
         let def = (index - info.num_imported_funcs) as usize;
         VmFunc::wasm(
             ty,
@@ -208,7 +212,8 @@ impl InstanceInner {
                 if e.index < info.num_imported_globals {
                     VmExtern::Global(self.import_globals[e.index as usize].clone())
                 } else {
-                    let ty = info.globals[e.index as usize].ty;
+                    let mut ty = info.globals[e.index as usize].ty;
+                    ty.ty = crate::types::canonical_val(ty.ty, &self.module.type_ids);
                     let def = (e.index - info.num_imported_globals) as usize;
                     VmExtern::Global(VmGlobal::from_instance(ty, self.defined_global(def), me))
                 }
@@ -280,13 +285,14 @@ pub(crate) fn instantiate(
     for (imp, ext) in info.imports.iter().zip(imports) {
         match (&imp.kind, ext) {
             (ImportKind::Func(t), VmExtern::Func(f)) => {
-                if f.ty() != &info.types[*t as usize] {
+                if f.type_id() != module.type_ids[*t as usize] {
                     return Err(link_err(imp, "function types differ"));
                 }
                 import_funcs.push(f.clone());
             }
             (ImportKind::Table(tt), VmExtern::Table(t)) => {
-                if t.ty.elem != tt.elem
+                // Tables are invariant in their element type.
+                if t.ty.elem != crate::types::canonical_val(tt.elem, &module.type_ids)
                     || !limits_match(u64::from(t.len()), t.ty.limits.max, &tt.limits)
                 {
                     return Err(link_err(imp, "table types differ"));
@@ -300,7 +306,15 @@ pub(crate) fn instantiate(
                 memory = Some(m.clone());
             }
             (ImportKind::Global(gt), VmExtern::Global(g)) => {
-                if g.ty() != *gt {
+                // Immutable globals are covariant, mutable ones invariant.
+                let want = crate::types::canonical_val(gt.ty, &module.type_ids);
+                let have = g.ty();
+                let fits = if gt.mutable {
+                    have.ty == want
+                } else {
+                    have.ty.matches(want)
+                };
+                if have.mutable != gt.mutable || !fits {
                     return Err(link_err(imp, "global types differ"));
                 }
                 import_globals.push(g.clone());
@@ -323,8 +337,11 @@ pub(crate) fn instantiate(
         }
     }
     for tt in &info.tables[info.num_imported_tables as usize..] {
+        // Canonical: the table may be exported and imported by another module.
+        let mut tt = *tt;
+        tt.elem = crate::types::canonical_val(tt.elem, &module.type_ids);
         tables.push(Rc::new(
-            WasmTable::new(*tt, 0).map_err(InstantiateError::Other)?,
+            WasmTable::new(tt, 0).map_err(InstantiateError::Other)?,
         ));
     }
     for &t in &info.tags[info.num_imported_tags as usize..] {
@@ -448,7 +465,7 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
         let value = inst.eval_ref(init);
         let table = inst.table(*index);
         table.elems().fill(value);
-        if value != 0 && table.ty.elem == ValType::FuncRef {
+        if value != 0 && table.ty.elem.is_func_ref() {
             table.keep_alive(&me);
         }
     }
@@ -485,7 +502,7 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
             }
             table.elems()[dst as usize..usize::try_from(end).expect("end <= table.len(), a u32")]
                 .copy_from_slice(&items);
-            if seg.elem == ValType::FuncRef && !items.is_empty() {
+            if seg.elem.is_func_ref() && !items.is_empty() {
                 table.keep_alive(&me);
             }
         }

@@ -87,7 +87,7 @@ impl ModuleInner {
                 funcs.len()
             ));
         }
-        let type_ids = info.types.iter().map(crate::types::intern).collect();
+        let type_ids = crate::types::intern_module_types(&info.types);
         let mut by_addr: Vec<(usize, u32)> = funcs
             .iter()
             .enumerate()

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use kiln_abi::info::FuncType;
+use kiln_abi::info::{FuncType, HeapType, RefType, ValType};
 
 fn table() -> &'static Mutex<HashMap<FuncType, u32>> {
     static TABLE: OnceLock<Mutex<HashMap<FuncType, u32>>> = OnceLock::new();
@@ -21,6 +21,49 @@ pub(crate) fn intern(ty: &FuncType) -> u32 {
     let id = u32::try_from(t.len() + 1).expect("fewer than 2^32 distinct function types");
     t.insert(ty.clone(), id);
     id
+}
+
+/// `t` with every module type index replaced by its canonical id (`type_ids`: the
+/// module's, by type index), so that types of different modules compare equal when they
+/// are the same type.
+pub(crate) fn canonical_val(t: ValType, type_ids: &[u32]) -> ValType {
+    match t {
+        ValType::Ref(RefType {
+            nullable,
+            heap: HeapType::Type(i),
+        }) => ValType::Ref(RefType {
+            nullable,
+            heap: HeapType::Canonical(type_ids[i as usize]),
+        }),
+        t => t,
+    }
+}
+
+/// [`canonical_val`] of every parameter and result.
+pub(crate) fn canonical_func(ty: &FuncType, type_ids: &[u32]) -> FuncType {
+    FuncType {
+        params: ty
+            .params
+            .iter()
+            .map(|t| canonical_val(*t, type_ids))
+            .collect(),
+        results: ty
+            .results
+            .iter()
+            .map(|t| canonical_val(*t, type_ids))
+            .collect(),
+    }
+}
+
+/// The canonical ids of a module's types, in order. Without GC a type refers only to
+/// types before it, so each is interned after those it names.
+pub(crate) fn intern_module_types(types: &[FuncType]) -> Box<[u32]> {
+    let mut ids = Vec::with_capacity(types.len());
+    for ty in types {
+        let id = intern(&canonical_func(ty, &ids));
+        ids.push(id);
+    }
+    ids.into_boxed_slice()
 }
 
 #[cfg(test)]
@@ -45,5 +88,37 @@ mod tests {
         assert_eq!(intern(&a), intern(&b));
         assert_ne!(intern(&a), intern(&c));
         assert_ne!(intern(&a), 0);
+    }
+
+    /// `(func (param (ref null $t)))` is neither `(func (param funcref))` nor the same
+    /// with another `$t`; two modules' copies of one type are the same.
+    #[test]
+    fn typed_references_take_part_in_type_identity() {
+        use kiln_abi::info::{HeapType, RefType};
+        let r = |i| {
+            Ref(RefType {
+                nullable: true,
+                heap: HeapType::Type(i),
+            })
+        };
+        let f = |p| FuncType {
+            params: vec![p],
+            results: vec![],
+        };
+        let empty = FuncType {
+            params: vec![],
+            results: vec![],
+        };
+        let one = FuncType {
+            params: vec![I32],
+            results: vec![],
+        };
+        let m1 = intern_module_types(&[empty.clone(), one.clone(), f(r(0)), f(FuncRef), f(r(1))]);
+        assert_ne!(m1[2], m1[3]);
+        assert_ne!(m1[2], m1[4]);
+        // The same types in another order.
+        let m2 = intern_module_types(&[one, empty, f(r(1)), f(r(0))]);
+        assert_eq!(m2[2], m1[2]);
+        assert_eq!(m2[3], m1[4]);
     }
 }

@@ -175,6 +175,40 @@ fn vendored_scripts_match_the_shared_suite() {
     assert_eq!(checked, 98);
 }
 
+/// Typed references are part of a function type's identity: `call_indirect` of
+/// `(func (param (ref null $a)))` traps on a function of `(func (param funcref))` or of
+/// `(func (param (ref null $b)))` (wasmtime 49 agrees; no spec script checks it).
+#[test]
+fn typed_references_in_call_indirect_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("typed_canon.wast");
+    std::fs::write(
+        &script,
+        r#"(module
+  (type $a (func))
+  (type $b (func (param i32)))
+  (type $ta (func (param (ref null $a))))
+  (type $tf (func (param funcref)))
+  (type $tb (func (param (ref null $b))))
+  (type $ta2 (func (param (ref null $a))))
+  (func $takes_func (type $tf))
+  (func $takes_b (type $tb))
+  (func $takes_a (type $ta2))
+  (table 3 funcref)
+  (elem (i32.const 0) $takes_func $takes_b $takes_a)
+  (func (export "call_ta") (param i32)
+    (call_indirect (type $ta) (ref.null $a) (local.get 0))))
+(assert_trap (invoke "call_ta" (i32.const 0)) "indirect call type mismatch")
+(assert_trap (invoke "call_ta" (i32.const 1)) "indirect call type mismatch")
+(assert_return (invoke "call_ta" (i32.const 2)))
+"#,
+    )
+    .unwrap();
+    let (ok, stdout) = kiln_spec(&["--no-expected", script.to_str().unwrap()]);
+    assert!(ok, "{stdout}");
+    assert_eq!(counts(&stdout), (1, 4));
+}
+
 /// `kiln-spec` refuses to call nothing a pass.
 #[test]
 fn an_empty_directory_does_not_pass() {

@@ -94,7 +94,7 @@ pub(crate) fn clif_type(t: ValType) -> ir::Type {
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         ValType::V128 => types::I8X16,
-        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => types::I64,
+        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) | ValType::ExnRef => types::I64,
     }
 }
 
@@ -247,7 +247,7 @@ pub(crate) fn translate_function(
 fn zero_value(bcx: &mut FunctionBuilder<'_>, t: ValType) -> Value {
     match t {
         ValType::I32 => bcx.ins().iconst(types::I32, 0),
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => {
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) | ValType::ExnRef => {
             bcx.ins().iconst(types::I64, 0)
         }
         ValType::F32 => bcx.ins().f32const(0.0),

@@ -15,10 +15,89 @@ pub enum ValType {
     F32,
     F64,
     V128,
+    /// `funcref`, `(ref null func)`.
     FuncRef,
+    /// `externref`, `(ref null extern)`.
     ExternRef,
     /// A reference to an exception (`exnref`): a `*const VmExn`, null for `ref.null exn`.
     ExnRef,
+    /// Any other reference type (typed function references): non-null, or of a concrete
+    /// type. Represented like `FuncRef`/`ExternRef`; the precise type only matters to
+    /// type identity (canonical ids, import checks).
+    Ref(RefType),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RefType {
+    pub nullable: bool,
+    pub heap: HeapType,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HeapType {
+    Func,
+    Extern,
+    /// A function type, by its index in the module's types.
+    Type(u32),
+    /// A function type, by its process-wide canonical id: only the runtime writes these,
+    /// when it compares types across modules (a module's `Type(i)` becomes the id of its
+    /// type `i`).
+    Canonical(u32),
+}
+
+impl ValType {
+    /// The reference type `(ref null? heap)`, as [`ValType`] spells it (the nullable
+    /// abstract ones are `FuncRef` and `ExternRef`).
+    pub fn reference(nullable: bool, heap: HeapType) -> ValType {
+        match (nullable, heap) {
+            (true, HeapType::Func) => ValType::FuncRef,
+            (true, HeapType::Extern) => ValType::ExternRef,
+            _ => ValType::Ref(RefType { nullable, heap }),
+        }
+    }
+
+    /// Whether values of this type are function references (`*const VmFuncRef`).
+    pub fn is_func_ref(self) -> bool {
+        match self {
+            ValType::FuncRef => true,
+            ValType::Ref(r) => r.heap != HeapType::Extern,
+            _ => false,
+        }
+    }
+
+    /// Whether values of this type are references (8 bytes, null is 0).
+    pub fn is_ref(self) -> bool {
+        matches!(
+            self,
+            ValType::FuncRef | ValType::ExternRef | ValType::ExnRef | ValType::Ref(_)
+        )
+    }
+
+    /// `self` as `(nullable, heap)`, for reference types.
+    fn as_ref_type(self) -> Option<(bool, HeapType)> {
+        match self {
+            ValType::FuncRef => Some((true, HeapType::Func)),
+            ValType::ExternRef => Some((true, HeapType::Extern)),
+            ValType::Ref(r) => Some((r.nullable, r.heap)),
+            _ => None,
+        }
+    }
+
+    /// Whether `self` is a subtype of `other` (both with canonical heap types): without
+    /// GC, a non-null reference matches a nullable one, and a concrete function type
+    /// matches `func`.
+    pub fn matches(self, other: ValType) -> bool {
+        if self == other {
+            return true;
+        }
+        let (Some((n1, h1)), Some((n2, h2))) = (self.as_ref_type(), other.as_ref_type()) else {
+            return false;
+        };
+        (n2 || !n1)
+            && (h1 == h2
+                || (h2 == HeapType::Func
+                    && matches!(h1, HeapType::Canonical(_) | HeapType::Type(_))))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -418,6 +497,22 @@ impl RunConfig {
 mod tests {
     use super::*;
     use alloc::vec;
+
+    #[test]
+    fn reference_subtyping_without_gc() {
+        let typed = |nullable, id| ValType::reference(nullable, HeapType::Canonical(id));
+        let func = ValType::reference(false, HeapType::Func);
+        assert_eq!(ValType::reference(true, HeapType::Func), ValType::FuncRef);
+        assert!(typed(false, 1).matches(typed(true, 1)));
+        assert!(!typed(true, 1).matches(typed(false, 1)));
+        assert!(typed(false, 1).matches(func) && func.matches(ValType::FuncRef));
+        assert!(typed(true, 1).matches(ValType::FuncRef));
+        assert!(!typed(true, 1).matches(func));
+        assert!(!typed(false, 1).matches(typed(false, 2)));
+        assert!(!ValType::FuncRef.matches(typed(true, 1)));
+        assert!(!ValType::ExternRef.matches(ValType::FuncRef));
+        assert!(!ValType::I32.matches(ValType::I64));
+    }
 
     #[test]
     fn extended_constants_evaluate_and_wrap() {
