@@ -299,17 +299,6 @@ fn unsupported_features_are_named() {
             "exceptions",
         ),
         (
-            "memory64.wat",
-            r#"(module (memory (export "memory") i64 1) (func (export "_start")))"#,
-            "memory64",
-        ),
-        (
-            "multimem.wat",
-            r#"(module (memory (export "memory") 1) (memory $b 1)
-                 (func (export "_start") (drop (i32.load $b (i32.const 0)))))"#,
-            "multi-memory",
-        ),
-        (
             "gc.wat",
             r#"(module (type $s (struct (field i32))) (memory (export "memory") 1)
                  (func (export "_start") (drop (struct.new $s (i32.const 1)))))"#,

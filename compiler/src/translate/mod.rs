@@ -9,6 +9,7 @@
 //! ([`FuncCx::reachable`] false, nested blocks only counted).
 
 mod control;
+mod heap;
 mod memory;
 mod numeric;
 mod simd;
@@ -201,10 +202,7 @@ pub(crate) fn translate_function(
         }
     }
 
-    let memory_base = m.info.memory.map(|_| {
-        bcx.ins()
-            .load(types::I64, readonly(), vmctx, vmctx::OFFSET_MEMORY_BASE)
-    });
+    let heaps = heap::declare_heaps(&mut bcx, vmctx, m.info);
 
     let exit = bcx.create_block();
     for t in &ty.results {
@@ -214,7 +212,7 @@ pub(crate) fn translate_function(
         m,
         bcx,
         vmctx,
-        memory_base,
+        heaps,
         locals,
         stack: Vec::new(),
         control: vec![Frame::function_body(exit, ty.results.len())],
@@ -256,8 +254,8 @@ pub(crate) struct FuncCx<'m, 'f> {
     m: &'m ModuleCtx<'m>,
     bcx: FunctionBuilder<'f>,
     vmctx: Value,
-    /// The linear memory's base address, loaded once in the entry block.
-    memory_base: Option<Value>,
+    /// Every linear memory's base and `VmMemory`, loaded once in the entry block.
+    heaps: Vec<heap::Heap>,
     locals: Vec<(Variable, ValType)>,
     stack: Vec<Value>,
     control: Vec<Frame>,
