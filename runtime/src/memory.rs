@@ -6,7 +6,8 @@
 //!          | accessible              |
 //!          +-------------------------+  PROT_NONE up to the reservation: 4 GiB for a 32-bit
 //!          | reserved, growable      |  memory; for a 64-bit one its declared maximum, at
-//!          |                         |  most MEMORY64_MAX_RESERVATION (64 GiB)
+//!          |                         |  most MEMORY64_MAX_RESERVATION (64 GiB) unless
+//!          |                         |  its minimum is more
 //!          +-------------------------+  PROT_NONE: GUARD_BYTES (4 GiB + 64 KiB) for 32-bit,
 //!          | guard                   |  MEMORY64_GUARD_BYTES (32 MiB) for 64-bit
 //!          +-------------------------+  base + total
@@ -40,16 +41,21 @@ pub struct LinearMemory {
     total: usize,
 }
 
-/// How much address space a memory of type `ty` reserves: (accessible part's limit in
-/// pages, total bytes with the guard).
-fn reservation(ty: &MemoryType) -> (u64, u64) {
+/// How much address space a memory of type `ty` reserves: (the most pages it may reach,
+/// total bytes with the guard), or `None` when that does not fit in 64 bits.
+///
+/// A 64-bit memory reserves its declared maximum, but no more than
+/// `MEMORY64_MAX_RESERVATION` unless its minimum needs more: then exactly its minimum (it
+/// cannot grow). Whether the address space is there is the kernel's answer.
+fn reservation(ty: &MemoryType) -> Option<(u64, u64)> {
     if ty.memory64 {
         let cap = MEMORY64_MAX_RESERVATION / WASM_PAGE_SIZE;
-        let pages = ty.limits.max.unwrap_or(cap).min(cap);
-        (pages, pages * WASM_PAGE_SIZE + MEMORY64_GUARD_BYTES)
+        let pages = ty.limits.max.unwrap_or(cap).min(cap).max(ty.limits.min);
+        let bytes = pages.checked_mul(WASM_PAGE_SIZE)?;
+        Some((pages, bytes.checked_add(MEMORY64_GUARD_BYTES)?))
     } else {
         let pages = ty.limits.max.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
-        (pages, TOTAL_BYTES)
+        Some((pages, TOTAL_BYTES))
     }
 }
 
@@ -88,23 +94,21 @@ impl LinearMemory {
     /// Reserves the address space and makes `ty.limits.min` pages accessible.
     pub fn new(ty: MemoryType) -> Result<LinearMemory, String> {
         let limits = ty.limits;
-        let (max_pages, total_bytes) = reservation(&ty);
-        if limits.min > max_pages {
-            let limit = if ty.memory64 {
-                format!(
-                    "the {} GiB a 64-bit memory may reserve",
-                    MEMORY64_MAX_RESERVATION >> 30
-                )
-            } else {
-                "its maximum".to_string()
-            };
-            return Err(format!(
-                "memory minimum of {} pages ({} bytes) is more than {limit}",
+        let too_big = || {
+            format!(
+                "cannot reserve address space for a linear memory of {} pages ({} bytes)",
                 limits.min,
                 u128::from(limits.min) * u128::from(WASM_PAGE_SIZE),
+            )
+        };
+        let (max_pages, total_bytes) = reservation(&ty).ok_or_else(too_big)?;
+        if limits.min > max_pages {
+            return Err(format!(
+                "memory minimum of {} pages is more than its maximum of {max_pages}",
+                limits.min
             ));
         }
-        let total = usize::try_from(total_bytes).expect("64-bit host");
+        let total = usize::try_from(total_bytes).map_err(|_| too_big())?;
         // SAFETY: a fresh anonymous mapping; nothing else refers to it.
         let base = unsafe {
             libc::mmap(
@@ -118,7 +122,8 @@ impl LinearMemory {
         };
         if base == libc::MAP_FAILED {
             return Err(format!(
-                "cannot reserve {total} bytes of address space for linear memory: {}",
+                "{}: {}",
+                too_big(),
                 std::io::Error::last_os_error()
             ));
         }
@@ -342,8 +347,15 @@ mod tests {
         let big = LinearMemory::new(ty(0, None)).unwrap();
         assert!(cap > MAX_WASM_PAGES, "64-bit memories may pass 4 GiB");
         assert_eq!(big.grow(cap + 1), None);
-        let hostile = LinearMemory::new(ty(1 << 40, Some(1 << 48))).err().unwrap();
-        assert!(hostile.contains("more than the 64 GiB"), "{hostile}");
+        // A minimum past the cap is reserved as it is (the kernel permitting: 16 TiB here).
+        let huge = LinearMemory::new(ty(1 << 28, None)).unwrap();
+        assert_eq!(huge.grow(1), None);
+        // 2^48 pages are 2^64 bytes: no address space holds them.
+        let hostile = LinearMemory::new(ty(1 << 48, None)).err().unwrap();
+        assert!(
+            hostile.contains("cannot reserve address space for a linear memory of"),
+            "{hostile}"
+        );
     }
 
     fn mem32(min: u64, max: Option<u64>) -> MemoryType {

@@ -24,8 +24,8 @@ pub const TOTAL_BYTES: u64 = RESERVATION_BYTES + GUARD_BYTES;
 /// The most pages a 64-bit memory can declare (2^48 pages: 2^64 bytes).
 pub const MAX_WASM64_PAGES: u64 = 1 << 48;
 /// The most address space a 64-bit memory reserves for its accessible part: its declared
-/// maximum, but no more than this (64 GiB); a 64-bit memory cannot grow past it, and one
-/// whose minimum is larger cannot be created.
+/// maximum, but no more than this (64 GiB), so it cannot grow past it; one whose minimum is
+/// larger reserves exactly its minimum.
 pub const MEMORY64_MAX_RESERVATION: u64 = 1 << 36;
 /// Inaccessible address space after a 64-bit memory's reservation. Accesses to a 64-bit
 /// memory are checked explicitly (an index can be anything); when the static offset plus
