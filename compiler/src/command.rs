@@ -1,5 +1,6 @@
 //! What makes a module a WASI command Kiln can turn into an executable: it exports
-//! `_start` and `memory`, is not a reactor, and imports only WASI preview1 functions.
+//! `_start` and `memory` (memory 0, the one WASI functions use), is not a reactor, and
+//! imports only WASI preview1 functions.
 
 use kiln_abi::info::{ExportKind, FuncType, Import, ImportKind, ValType};
 use kiln_abi::wasi;
@@ -22,6 +23,15 @@ pub(crate) fn check(env: &ModuleEnv<'_>, unknown: UnknownImports) -> Result<(), 
     }
     if !exported("memory", ExportKind::Memory) {
         return Err(CompileError::MissingMemory);
+    }
+    // WASI functions reach the caller's memory 0 (the vmctx header's); the program must
+    // mean the same memory by `memory`.
+    if let Some(e) = info
+        .exports
+        .iter()
+        .find(|e| e.name == "memory" && e.kind == ExportKind::Memory && e.index != 0)
+    {
+        return Err(CompileError::MemoryNotZero(e.index));
     }
     let mut bad = Vec::new();
     for import in &info.imports {

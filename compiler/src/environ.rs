@@ -4,8 +4,8 @@
 
 use kiln_abi::info::{
     ConstExpr, ConstOp, ConstValue, DataSegment, ElemSegment, Export, ExportKind, FuncType,
-    GlobalDef, GlobalType, HeapType, Import, ImportKind, Limits, ModuleInfo, SegmentMode,
-    TableType, ValType,
+    GlobalDef, GlobalType, HeapType, Import, ImportKind, Limits, MemoryType, ModuleInfo,
+    SegmentMode, TableType, ValType,
 };
 use wasmparser::{
     BinaryReaderError, CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind,
@@ -17,7 +17,8 @@ use crate::CompileError;
 
 /// The features Kiln compiles: WebAssembly 2.0 (128-bit SIMD included) and WebAssembly
 /// 3.0's relaxed SIMD, typed function references, extended constant expressions, tail
-/// calls and exception handling, and the legacy exception instructions.
+/// calls, exception handling (and the legacy exception instructions), multi-memory and
+/// memory64.
 pub(crate) fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
@@ -26,6 +27,8 @@ pub(crate) fn features() -> WasmFeatures {
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::EXCEPTIONS
         | WasmFeatures::LEGACY_EXCEPTIONS
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
 }
 
 /// A function body waiting for translation.
@@ -62,13 +65,6 @@ pub(crate) fn invalid(e: BinaryReaderError) -> CompileError {
             .collect();
         return CompileError::Unsupported {
             feature: format!("the WebAssembly {} proposal ({message})", names.join(", ")),
-            offset: Some(offset),
-        };
-    }
-    // wasmparser reports a second memory as invalid, not as a missing feature.
-    if message.starts_with("multiple memories") {
-        return CompileError::Unsupported {
-            feature: format!("the WebAssembly multi-memory proposal ({message})"),
             offset: Some(offset),
         };
     }
@@ -186,13 +182,10 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
                         ImportKind::Table(ty)
                     }
                     TypeRef::Memory(m) => {
-                        let limits = Limits {
-                            min: m.initial,
-                            max: m.maximum,
-                        };
-                        info.memory = Some(limits);
-                        info.memory_imported = true;
-                        ImportKind::Memory(limits)
+                        let ty = memory_type(&m);
+                        info.memories.push(ty);
+                        info.num_imported_memories += 1;
+                        ImportKind::Memory(ty)
                     }
                     TypeRef::Global(g) => {
                         let ty = GlobalType {
@@ -235,11 +228,7 @@ fn section<'a>(env: &mut ModuleEnv<'a>, payload: Payload<'a>) -> Result<(), Comp
         }
         Payload::MemorySection(reader) => {
             for m in reader {
-                let m = m?;
-                info.memory = Some(Limits {
-                    min: m.initial,
-                    max: m.maximum,
-                });
+                info.memories.push(memory_type(&m?));
             }
         }
         Payload::GlobalSection(reader) => {
@@ -399,6 +388,17 @@ fn table_type(t: &wasmparser::TableType) -> TableType {
             min: t.initial,
             max: t.maximum,
         },
+        table64: t.table64,
+    }
+}
+
+fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
+    MemoryType {
+        limits: Limits {
+            min: m.initial,
+            max: m.maximum,
+        },
+        memory64: m.memory64,
     }
 }
 

@@ -25,6 +25,9 @@ pub enum CompileError {
     MissingStart,
     #[error("the module does not export a `memory`; a WASI command must export its linear memory as \"memory\"")]
     MissingMemory,
+    /// The `memory` export is not memory 0, the memory WASI functions read and write.
+    #[error("the module exports memory {0} as \"memory\"; WASI functions use memory 0, so a WASI command must export memory 0 as \"memory\"")]
+    MemoryNotZero(u32),
     #[error("the module exports `_initialize`: it is a WASI reactor (a library), not a command; Kiln compiles commands only")]
     Reactor,
     /// A target triple or CPU Kiln cannot compile for.

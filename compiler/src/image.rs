@@ -20,23 +20,28 @@ pub(crate) struct Image {
 }
 
 /// Builds the image, or `None` when the runtime must apply the segments (imported memory,
-/// computed offsets, a segment that would trap, or a too sparse layout). `align` is the
+/// several memories, computed offsets, a segment that would trap, or a too sparse layout). `align` is the
 /// target's [`kiln_abi::target::Arch::image_align`]: the image's offset and length are
 /// multiples of it.
 pub(crate) fn build(info: &ModuleInfo, data: &[u8], align: u64) -> Option<Image> {
-    let limits = info.memory?;
-    if info.memory_imported {
+    // One defined memory: the image is memory 0's, and every active segment is in it.
+    let [ty] = info.memories[..] else {
+        return None;
+    };
+    if info.num_imported_memories != 0 {
         return None;
     }
+    let limits = ty.limits;
     let size = limits.min.checked_mul(WASM_PAGE_SIZE)?;
     let mut segments = Vec::new();
     for seg in &info.data {
         if let SegmentMode::Active { offset, .. } = &seg.mode {
-            let ConstExpr::I32(offset) = offset else {
-                return None;
+            let start = match *offset {
+                ConstExpr::I32(offset) => u64::from(offset.cast_unsigned()),
+                ConstExpr::I64(offset) => offset.cast_unsigned(),
+                _ => return None,
             };
-            let start = u64::from(*offset as u32);
-            let end = start + u64::from(seg.len);
+            let end = start.checked_add(u64::from(seg.len))?;
             if end > size {
                 return None; // instantiation traps; the runtime reports it.
             }
@@ -74,14 +79,17 @@ pub(crate) fn build(info: &ModuleInfo, data: &[u8], align: u64) -> Option<Image>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kiln_abi::info::{DataSegment, Limits};
+    use kiln_abi::info::{DataSegment, Limits, MemoryType};
 
     fn module(segs: &[(i32, u32)], min_pages: u64) -> (ModuleInfo, Vec<u8>) {
         let mut info = ModuleInfo {
-            memory: Some(Limits {
-                min: min_pages,
-                max: None,
-            }),
+            memories: vec![MemoryType {
+                limits: Limits {
+                    min: min_pages,
+                    max: None,
+                },
+                memory64: false,
+            }],
             ..Default::default()
         };
         let mut data = Vec::new();

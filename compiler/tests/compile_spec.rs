@@ -26,7 +26,7 @@ fn encode(module: &mut QuoteWat<'_>) -> Option<Vec<u8>> {
 fn every_spec_module_compiles_or_is_rejected() {
     let mut failures = Vec::new();
     let mut count = 0;
-    // simd_memory-multi.wast needs multi-memory, a 3.0 feature Kiln does not compile yet.
+    // simd_memory-multi.wast needs multi-memory: the wasm-3.0/multi-memory tier runs it.
     let mut files: Vec<_> = spec(SpecVersion::V2)
         .chain(proposal(Proposal::Simd).filter(|f| f.name() != "simd_memory-multi.wast"))
         .chain(proposal(Proposal::RelaxedSimd))

@@ -43,25 +43,29 @@ unsafe fn inst<'a>(vmctx: *mut VmCtx) -> &'a InstanceInner {
     unsafe { from_vmctx(vmctx) }
 }
 
-/// Memory `index` of the instance (only memory 0 exists until multi-memory).
 fn memory(i: &InstanceInner, index: u32) -> Option<&LinearMemory> {
-    i.memory.as_deref().filter(|_| index == 0)
+    i.memory(index)
 }
 
-fn in_bounds(start: u32, len: u32, size: u64) -> bool {
-    u64::from(start) + u64::from(len) <= size
+/// Whether `[start, start + len)` lies within `size`, without overflow.
+fn in_bounds(start: u64, len: u64, size: u64) -> bool {
+    start.checked_add(len).is_some_and(|end| end <= size)
+}
+
+/// An in-bounds offset or length as a `usize` (it is below a mapped length).
+fn host(v: u64) -> usize {
+    usize::try_from(v).expect("checked against a length mapped in this process")
 }
 
 /// # Safety
 /// Compiled code only.
 #[no_mangle]
-pub unsafe extern "C" fn kiln_rt_memory_grow(vmctx: *mut VmCtx, mem: u32, delta: u32) -> u32 {
+pub unsafe extern "C" fn kiln_rt_memory_grow(vmctx: *mut VmCtx, mem: u32, delta: u64) -> u64 {
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
-    match memory(i, mem).and_then(|m| m.grow(u64::from(delta))) {
-        Some(old) => u32::try_from(old).expect("a 32-bit memory has at most 65536 pages"),
-        None => u32::MAX,
-    }
+    memory(i, mem)
+        .and_then(|m| m.grow(delta))
+        .unwrap_or(u64::MAX)
 }
 
 /// # Safety
@@ -70,9 +74,9 @@ pub unsafe extern "C" fn kiln_rt_memory_grow(vmctx: *mut VmCtx, mem: u32, delta:
 pub unsafe extern "C" fn kiln_rt_memory_fill(
     vmctx: *mut VmCtx,
     mem: u32,
-    dst: u32,
+    dst: u64,
     val: u32,
-    len: u32,
+    len: u64,
 ) -> u32 {
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
@@ -86,7 +90,7 @@ pub unsafe extern "C" fn kiln_rt_memory_fill(
     )]
     let byte = val as u8;
     // SAFETY: [dst, dst + len) is inside the accessible memory.
-    unsafe { ptr::write_bytes(m.base().add(dst as usize), byte, len as usize) };
+    unsafe { ptr::write_bytes(m.base().add(host(dst)), byte, host(len)) };
     0
 }
 
@@ -97,9 +101,9 @@ pub unsafe extern "C" fn kiln_rt_memory_copy(
     vmctx: *mut VmCtx,
     dst_mem: u32,
     src_mem: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) -> u32 {
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
@@ -111,13 +115,7 @@ pub unsafe extern "C" fn kiln_rt_memory_copy(
     }
     // SAFETY: both ranges are inside accessible memory; `copy` handles overlap (the two
     // memories may be one).
-    unsafe {
-        ptr::copy(
-            s.base().add(src as usize),
-            d.base().add(dst as usize),
-            len as usize,
-        )
-    };
+    unsafe { ptr::copy(s.base().add(host(src)), d.base().add(host(dst)), host(len)) };
     0
 }
 
@@ -128,7 +126,7 @@ pub unsafe extern "C" fn kiln_rt_memory_init(
     vmctx: *mut VmCtx,
     mem: u32,
     seg: u32,
-    dst: u32,
+    dst: u64,
     src: u32,
     len: u32,
 ) -> u32 {
@@ -142,15 +140,16 @@ pub unsafe extern "C" fn kiln_rt_memory_init(
             .unwrap_or(&[])
     };
     let Some(m) = memory(i, mem) else { return 1 };
+    let (src, len) = (u64::from(src), u64::from(len));
     if !in_bounds(src, len, data.len() as u64) || !in_bounds(dst, len, m.byte_len()) {
         return 1;
     }
     // SAFETY: both ranges checked; segment bytes never alias linear memory.
     unsafe {
         ptr::copy_nonoverlapping(
-            data.as_ptr().add(src as usize),
-            m.base().add(dst as usize),
-            len as usize,
+            data.as_ptr().add(host(src)),
+            m.base().add(host(dst)),
+            host(len),
         )
     };
     0
@@ -175,19 +174,22 @@ pub unsafe extern "C" fn kiln_rt_table_grow(
     vmctx: *mut VmCtx,
     table: u32,
     init: u64,
-    delta: u32,
-) -> u32 {
+    delta: u64,
+) -> u64 {
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
     let t = i.table(table);
+    let Ok(delta) = u32::try_from(delta) else {
+        return u64::MAX; // no table reaches u32::MAX elements
+    };
     match t.grow(delta, init) {
         Some(old) => {
             if init != 0 && delta != 0 {
                 t.keep_alive(&i.as_any());
             }
-            old
+            u64::from(old)
         }
-        None => u32::MAX,
+        None => u64::MAX,
     }
 }
 
@@ -197,9 +199,9 @@ pub unsafe extern "C" fn kiln_rt_table_grow(
 pub unsafe extern "C" fn kiln_rt_table_fill(
     vmctx: *mut VmCtx,
     table: u32,
-    dst: u32,
+    dst: u64,
     val: u64,
-    len: u32,
+    len: u64,
 ) -> u32 {
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
@@ -207,7 +209,7 @@ pub unsafe extern "C" fn kiln_rt_table_fill(
     if !in_bounds(dst, len, u64::from(t.len())) {
         return 1;
     }
-    t.elems()[dst as usize..(dst + len) as usize].fill(val);
+    t.elems()[host(dst)..host(dst + len)].fill(val);
     if val != 0 && len != 0 {
         t.keep_alive(&i.as_any());
     }
@@ -221,9 +223,9 @@ pub unsafe extern "C" fn kiln_rt_table_copy(
     vmctx: *mut VmCtx,
     dst_table: u32,
     src_table: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) -> u32 {
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
@@ -231,7 +233,7 @@ pub unsafe extern "C" fn kiln_rt_table_copy(
     if !in_bounds(dst, len, u64::from(d.len())) || !in_bounds(src, len, u64::from(s.len())) {
         return 1;
     }
-    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    let (dst, src, len) = (host(dst), host(src), host(len));
     if ptr::eq(d, s) {
         d.elems().copy_within(src..src + len, dst);
     } else {
@@ -248,7 +250,7 @@ pub unsafe extern "C" fn kiln_rt_table_init(
     vmctx: *mut VmCtx,
     table: u32,
     seg: u32,
-    dst: u32,
+    dst: u64,
     src: u32,
     len: u32,
 ) -> u32 {
@@ -261,10 +263,11 @@ pub unsafe extern "C" fn kiln_rt_table_init(
             .get(seg as usize)
             .map_or(&[], |v| v)
     };
+    let (src, len) = (u64::from(src), u64::from(len));
     if !in_bounds(src, len, items.len() as u64) || !in_bounds(dst, len, u64::from(t.len())) {
         return 1;
     }
-    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    let (dst, src, len) = (host(dst), host(src), host(len));
     t.elems()[dst..dst + len].copy_from_slice(&items[src..src + len]);
     if len != 0 {
         t.keep_alive(&i.as_any());

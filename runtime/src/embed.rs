@@ -13,7 +13,9 @@ use std::fmt;
 use std::rc::Rc;
 
 use kiln_abi::descriptor::ModuleDescriptor;
-pub use kiln_abi::info::{FuncType, GlobalType, Limits, ModuleInfo, RunConfig, TableType, ValType};
+pub use kiln_abi::info::{
+    FuncType, GlobalType, Limits, MemoryType, ModuleInfo, RunConfig, TableType, ValType,
+};
 pub use kiln_abi::vmctx::VmFuncRef;
 pub use kiln_abi::Trap;
 use kiln_abi::ValRaw;
@@ -293,17 +295,20 @@ impl Table {
 pub struct Memory(pub(crate) Rc<LinearMemory>);
 
 impl Memory {
-    pub fn new(limits: Limits) -> Result<Memory, Error> {
-        LinearMemory::new(limits)
+    pub fn new(ty: MemoryType) -> Result<Memory, Error> {
+        LinearMemory::new(ty)
             .map(|m| Memory(Rc::new(m)))
             .map_err(Error)
     }
 
-    /// Current size in pages as the minimum, and the declared maximum.
-    pub fn limits(&self) -> Limits {
-        Limits {
-            min: self.0.pages(),
-            max: self.0.declared_max(),
+    /// The type with the current size in pages as the minimum.
+    pub fn ty(&self) -> MemoryType {
+        MemoryType {
+            limits: Limits {
+                min: self.0.pages(),
+                max: self.0.declared_max(),
+            },
+            memory64: self.0.is_64(),
         }
     }
 

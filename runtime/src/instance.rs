@@ -12,7 +12,7 @@ use std::rc::{Rc, Weak};
 use kiln_abi::info::{
     ConstExpr, ConstOp, ConstValue, ExportKind, ImportKind, SegmentMode, ValType,
 };
-use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmImportedFunc, VmTable, VmTag};
+use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmImportedFunc, VmMemory, VmTable, VmTag};
 use kiln_abi::{Trap, ValRaw};
 
 use crate::externs::{VmExtern, VmFunc, VmGlobal};
@@ -20,15 +20,17 @@ use crate::memory::LinearMemory;
 use crate::module::ModuleInner;
 use crate::table::WasmTable;
 use crate::traps::{self, ArrayCall, Caught};
-use crate::{stack, GLOBAL_SLOT};
+use crate::{stack, GLOBAL_SLOT, HEADER_SLOTS};
 
 /// A live instance. `vmctx.host` points here.
 pub(crate) struct InstanceInner {
     pub(crate) module: &'static ModuleInner,
     pub(crate) vmctx: *mut VmCtx,
     vmctx_layout: Layout,
-    pub(crate) memory: Option<Rc<LinearMemory>>,
+    /// Every memory, imports first (`vmctx.memories` points at their `VmMemory`s).
+    pub(crate) memories: Vec<Rc<LinearMemory>>,
     pub(crate) tables: Vec<Rc<WasmTable>>,
+    _memory_ptrs: Box<[*mut VmMemory]>,
     _table_ptrs: Box<[*mut VmTable]>,
     _imported_funcs: Box<[VmImportedFunc]>,
     /// Funcrefs this instance owns: its defined functions, then its host imports.
@@ -38,7 +40,7 @@ pub(crate) struct InstanceInner {
     /// Every tag, imports first (`vmctx.tags` points here).
     pub(crate) tags: Box<[*const VmTag]>,
     /// Imported functions and globals, in import order (they also keep exporters alive;
-    /// imported tables are kept by `tables`, an imported memory by `memory`).
+    /// imported tables are kept by `tables`, imported memories by `memories`).
     pub(crate) import_funcs: Vec<VmFunc>,
     pub(crate) import_globals: Vec<VmGlobal>,
     pub(crate) elem_segments: UnsafeCell<Vec<Vec<u64>>>,
@@ -74,7 +76,12 @@ impl InstanceInner {
     /// Pointer to defined global `def`'s slot.
     pub(crate) fn defined_global(&self, def: usize) -> *mut ValRaw {
         // SAFETY: the vmctx allocation holds every defined global after the header.
-        unsafe { self.vmctx.cast::<u8>().add(GLOBAL_SLOT * (5 + def)).cast() }
+        unsafe {
+            self.vmctx
+                .cast::<u8>()
+                .add(GLOBAL_SLOT * (HEADER_SLOTS + def))
+                .cast()
+        }
     }
 
     pub(crate) fn global_ptr(&self, index: u32) -> *mut ValRaw {
@@ -89,6 +96,10 @@ impl InstanceInner {
 
     pub(crate) fn table(&self, index: u32) -> &WasmTable {
         &self.tables[index as usize]
+    }
+
+    pub(crate) fn memory(&self, index: u32) -> Option<&LinearMemory> {
+        self.memories.get(index as usize).map(|m| &**m)
     }
 
     fn eval(&self, e: &ConstExpr) -> ValRaw {
@@ -132,9 +143,15 @@ impl InstanceInner {
         u64::from_le_bytes(v[..8].try_into().expect("8 bytes"))
     }
 
-    fn eval_u32(&self, e: &ConstExpr) -> u32 {
+    /// A segment offset: an `i32` (32-bit memories and tables) or `i64` (64-bit ones),
+    /// unsigned.
+    fn eval_offset(&self, e: &ConstExpr, index64: bool) -> u64 {
         let v = self.eval(e);
-        u32::from_le_bytes(v[..4].try_into().expect("4 bytes"))
+        if index64 {
+            u64::from_le_bytes(v[..8].try_into().expect("8 bytes"))
+        } else {
+            u64::from(u32::from_le_bytes(v[..4].try_into().expect("4 bytes")))
+        }
     }
 
     /// Calls a function of type `[] -> []` (the start function) with traps caught.
@@ -205,7 +222,7 @@ impl InstanceInner {
                 }
             }
             ExportKind::Table => VmExtern::Table(self.tables[e.index as usize].clone()),
-            ExportKind::Memory => VmExtern::Memory(self.memory.clone()?),
+            ExportKind::Memory => VmExtern::Memory(self.memories.get(e.index as usize)?.clone()),
             // SAFETY: tags live for good.
             ExportKind::Tag => VmExtern::Tag(unsafe { &*self.tags[e.index as usize] }),
             ExportKind::Global => {
@@ -281,7 +298,7 @@ pub(crate) fn instantiate(
     let mut tables = Vec::new();
     let mut import_globals = Vec::new();
     let mut tags: Vec<*const VmTag> = Vec::with_capacity(info.tags.len());
-    let mut memory = None;
+    let mut memories = Vec::new();
     for (imp, ext) in info.imports.iter().zip(imports) {
         match (&imp.kind, ext) {
             (ImportKind::Func(t), VmExtern::Func(f)) => {
@@ -293,17 +310,21 @@ pub(crate) fn instantiate(
             (ImportKind::Table(tt), VmExtern::Table(t)) => {
                 // Tables are invariant in their element type.
                 if t.ty.elem != crate::types::canonical_val(tt.elem, &module.type_ids)
+                    || t.ty.table64 != tt.table64
                     || !limits_match(u64::from(t.len()), t.ty.limits.max, &tt.limits)
                 {
                     return Err(link_err(imp, "table types differ"));
                 }
                 tables.push(t.clone());
             }
-            (ImportKind::Memory(l), VmExtern::Memory(m)) => {
-                if !limits_match(m.pages(), m.declared_max(), l) {
+            (ImportKind::Memory(mt), VmExtern::Memory(m)) => {
+                if m.is_64() != mt.memory64 {
+                    return Err(link_err(imp, "memory index types differ"));
+                }
+                if !limits_match(m.pages(), m.declared_max(), &mt.limits) {
                     return Err(link_err(imp, "memory limits differ"));
                 }
-                memory = Some(m.clone());
+                memories.push(m.clone());
             }
             (ImportKind::Global(gt), VmExtern::Global(g)) => {
                 // Immutable globals are covariant, mutable ones invariant.
@@ -328,13 +349,11 @@ pub(crate) fn instantiate(
             _ => return Err(link_err(imp, "wrong kind of import")),
         }
     }
-    // 2. Memory and tables.
-    if memory.is_none() {
-        if let Some(l) = info.memory {
-            memory = Some(Rc::new(
-                LinearMemory::new(l).map_err(InstantiateError::Other)?,
-            ));
-        }
+    // 2. Memories and tables.
+    for mt in &info.memories[info.num_imported_memories as usize..] {
+        memories.push(Rc::new(
+            LinearMemory::new(*mt).map_err(InstantiateError::Other)?,
+        ));
     }
     for tt in &info.tables[info.num_imported_tables as usize..] {
         // Canonical: the table may be exported and imported by another module.
@@ -350,8 +369,8 @@ pub(crate) fn instantiate(
     let tags = tags.into_boxed_slice();
     // 3. The vmctx and the arrays it points to.
     let ndef_globals = info.globals.len() - info.num_imported_globals as usize;
-    let layout =
-        Layout::from_size_align(GLOBAL_SLOT * (5 + ndef_globals), 16).expect("small layout");
+    let layout = Layout::from_size_align(GLOBAL_SLOT * (HEADER_SLOTS + ndef_globals), 16)
+        .expect("small layout");
     // SAFETY: non-zero size.
     let vmctx = unsafe { alloc::alloc_zeroed(layout) }.cast::<VmCtx>();
     if vmctx.is_null() {
@@ -409,14 +428,16 @@ pub(crate) fn instantiate(
     let func_refs = func_refs.into_boxed_slice();
     let imported_funcs = imported_funcs.into_boxed_slice();
     let table_ptrs: Box<[*mut VmTable]> = tables.iter().map(|t| t.vm_ptr()).collect();
+    let memory_ptrs: Box<[*mut VmMemory]> = memories.iter().map(|m| m.vm_ptr()).collect();
     let imported_globals: Box<[*mut ValRaw]> = import_globals.iter().map(|g| g.ptr()).collect();
     // SAFETY: `vmctx` is a fresh, zeroed allocation of the right size.
     unsafe {
         let v = &mut *vmctx;
-        if let Some(m) = &memory {
+        if let Some(m) = memories.first() {
             v.memory_base = m.base();
             v.memory = m.vm_ptr();
         }
+        v.memories = memory_ptrs.as_ptr();
         v.tables = table_ptrs.as_ptr();
         v.imported_funcs = imported_funcs.as_ptr();
         v.func_refs = func_refs.as_ptr();
@@ -428,8 +449,9 @@ pub(crate) fn instantiate(
         module,
         vmctx,
         vmctx_layout: layout,
-        memory,
+        memories,
         tables,
+        _memory_ptrs: memory_ptrs,
         _table_ptrs: table_ptrs,
         _imported_funcs: imported_funcs,
         _own_funcrefs: own,
@@ -492,45 +514,48 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
     unsafe { *inst.data_segments.get() = data };
     for (i, seg) in info.elements.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = &seg.mode {
-            let dst = inst.eval_u32(offset);
+            let table = inst.table(*index);
+            let dst = inst.eval_offset(offset, table.ty.table64);
             // SAFETY: single-threaded; the borrow ends before wasm runs.
             let items = unsafe { std::mem::take(&mut (&mut *inst.elem_segments.get())[i]) };
-            let table = inst.table(*index);
-            let end = u64::from(dst) + items.len() as u64;
-            if end > u64::from(table.len()) {
+            let end = u128::from(dst) + items.len() as u128;
+            if end > u128::from(table.len()) {
                 return Err(InstantiateError::Trap(Trap::TableOutOfBounds));
             }
-            table.elems()[dst as usize..usize::try_from(end).expect("end <= table.len(), a u32")]
-                .copy_from_slice(&items);
+            let (dst, end) = (
+                usize::try_from(dst).expect("dst <= table.len(), a u32"),
+                usize::try_from(end).expect("end <= table.len(), a u32"),
+            );
+            table.elems()[dst..end].copy_from_slice(&items);
             if seg.elem.is_func_ref() && !items.is_empty() {
                 table.keep_alive(&me);
             }
         }
     }
-    if let (Some((image, offset)), Some(mem)) = (inst.module.image, &inst.memory) {
-        // The compiler applied every active segment into the image (and checked bounds).
+    if let (Some((image, offset)), Some(mem)) = (inst.module.image, inst.memory(0)) {
+        // The compiler applied every active segment into the image (and checked bounds);
+        // it makes one only for a module whose single memory is defined.
         mem.apply_image(image, offset);
     }
     for (i, seg) in info.data.iter().enumerate() {
         if inst.module.image.is_some() {
             break; // active segments are in the image; their bytes are not in the blob.
         }
-        if let SegmentMode::Active { offset, .. } = &seg.mode {
-            let dst = inst.eval_u32(offset);
+        if let SegmentMode::Active { index, offset } = &seg.mode {
+            let Some(mem) = inst.memory(*index) else {
+                return Err(InstantiateError::Trap(Trap::MemoryOutOfBounds));
+            };
+            let dst = inst.eval_offset(offset, mem.is_64());
             // SAFETY: single-threaded, and the borrow of the data segments ends before any
             // wasm runs.
             let bytes = unsafe { std::mem::take(&mut (&mut *inst.data_segments.get())[i]) };
-            let Some(mem) = &inst.memory else {
-                return Err(InstantiateError::Trap(Trap::MemoryOutOfBounds));
-            };
-            let end = u64::from(dst) + bytes.len() as u64;
-            if end > mem.byte_len() {
+            let end = u128::from(dst) + bytes.len() as u128;
+            if end > u128::from(mem.byte_len()) {
                 return Err(InstantiateError::Trap(Trap::MemoryOutOfBounds));
             }
+            let dst = usize::try_from(dst).expect("below the memory's length, mapped here");
             // SAFETY: in bounds (checked); no other reference to the bytes is live.
-            unsafe {
-                ptr::copy_nonoverlapping(bytes.as_ptr(), mem.base().add(dst as usize), bytes.len())
-            };
+            unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), mem.base().add(dst), bytes.len()) };
         }
     }
     if let Some(start) = info.start {

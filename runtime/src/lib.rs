@@ -47,7 +47,11 @@ pub mod entry;
 
 /// Size of a global slot and of the vmctx header unit (`kiln_abi::vmctx`).
 pub(crate) const GLOBAL_SLOT: usize = kiln_abi::vmctx::GLOBAL_SLOT_SIZE as usize;
-const _: () = assert!(kiln_abi::vmctx::OFFSET_DEFINED_GLOBALS as usize == 5 * GLOBAL_SLOT);
+/// How many global-sized slots the vmctx header takes: the defined globals follow it.
+pub(crate) const HEADER_SLOTS: usize =
+    kiln_abi::vmctx::OFFSET_DEFINED_GLOBALS as usize / GLOBAL_SLOT;
+const _: () =
+    assert!(kiln_abi::vmctx::OFFSET_DEFINED_GLOBALS as usize == HEADER_SLOTS * GLOBAL_SLOT);
 
 pub use embed::{
     builtin_address, Extern, Func, Global, Instance, InstantiateError, Memory, Module, Table, Trap,

@@ -1,25 +1,32 @@
-//! Linear memory: reservation, guard region and growth.
+//! Linear memory: reservation, guard region and growth. Every memory of an instance has
+//! its own.
 //!
 //! ```text
 //!  base ─► +-------------------------+  read-write: current length (pages * 64 KiB)
 //!          | accessible              |
-//!          +-------------------------+  PROT_NONE up to RESERVATION_BYTES (4 GiB)
-//!          | reserved, growable      |
-//!          +-------------------------+  PROT_NONE: GUARD_BYTES (4 GiB + 64 KiB)
-//!          | guard                   |
-//!          +-------------------------+  base + TOTAL_BYTES
+//!          +-------------------------+  PROT_NONE up to the reservation: 4 GiB for a 32-bit
+//!          | reserved, growable      |  memory; for a 64-bit one its declared maximum, at
+//!          |                         |  most MEMORY64_MAX_RESERVATION (64 GiB) unless
+//!          |                         |  its minimum is more
+//!          +-------------------------+  PROT_NONE: GUARD_BYTES (4 GiB + 64 KiB) for 32-bit,
+//!          | guard                   |  MEMORY64_GUARD_BYTES (32 MiB) for 64-bit
+//!          +-------------------------+  base + total
 //! ```
 //!
-//! SANDBOX-CRITICAL (two reviews please): the compiler emits loads and stores with no bounds
-//! checks, relying on every address past `length` up to `base + TOTAL_BYTES` being
-//! inaccessible. The base never moves; growth only flips protection.
+//! SANDBOX-CRITICAL (two reviews please): the compiler emits loads and stores of 32-bit
+//! memories with no bounds checks, relying on every address past `length` up to
+//! `base + TOTAL_BYTES` being inaccessible; those of 64-bit memories compare the index with
+//! `length` and rely on the 64-bit guard for the static offset. The base never moves;
+//! growth only flips protection.
 
 use std::cell::UnsafeCell;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use kiln_abi::info::Limits;
-use kiln_abi::memory::{MAX_WASM_PAGES, TOTAL_BYTES, WASM_PAGE_SIZE};
+use kiln_abi::info::MemoryType;
+use kiln_abi::memory::{
+    MAX_WASM_PAGES, MEMORY64_GUARD_BYTES, MEMORY64_MAX_RESERVATION, TOTAL_BYTES, WASM_PAGE_SIZE,
+};
 use kiln_abi::vmctx::VmMemory;
 
 /// One linear memory. `vm` comes first so that a `*mut VmMemory` stored in a vmctx can be
@@ -27,9 +34,29 @@ use kiln_abi::vmctx::VmMemory;
 #[repr(C)]
 pub struct LinearMemory {
     vm: UnsafeCell<VmMemory>,
-    /// The most pages this memory may reach (declared max, capped at 65536).
+    /// The most pages this memory may reach (declared max, capped at what is reserved).
     max_pages: u64,
-    declared_max: Option<u64>,
+    ty: MemoryType,
+    /// Bytes of address space reserved from `base`, guard included.
+    total: usize,
+}
+
+/// How much address space a memory of type `ty` reserves: (the most pages it may reach,
+/// total bytes with the guard), or `None` when that does not fit in 64 bits.
+///
+/// A 64-bit memory reserves its declared maximum, but no more than
+/// `MEMORY64_MAX_RESERVATION` unless its minimum needs more: then exactly its minimum (it
+/// cannot grow). Whether the address space is there is the kernel's answer.
+fn reservation(ty: &MemoryType) -> Option<(u64, u64)> {
+    if ty.memory64 {
+        let cap = MEMORY64_MAX_RESERVATION / WASM_PAGE_SIZE;
+        let pages = ty.limits.max.unwrap_or(cap).min(cap).max(ty.limits.min);
+        let bytes = pages.checked_mul(WASM_PAGE_SIZE)?;
+        Some((pages, bytes.checked_add(MEMORY64_GUARD_BYTES)?))
+    } else {
+        let pages = ty.limits.max.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
+        Some((pages, TOTAL_BYTES))
+    }
 }
 
 /// Images smaller than this are copied: below it a copy is cheaper than the system calls.
@@ -64,16 +91,24 @@ pub fn check_image_alignment(image: &[u8], offset: u64) -> Result<(), String> {
 }
 
 impl LinearMemory {
-    /// Reserves the address space and makes `limits.min` pages accessible.
-    pub fn new(limits: Limits) -> Result<LinearMemory, String> {
-        if limits.min > MAX_WASM_PAGES {
+    /// Reserves the address space and makes `ty.limits.min` pages accessible.
+    pub fn new(ty: MemoryType) -> Result<LinearMemory, String> {
+        let limits = ty.limits;
+        let too_big = || {
+            format!(
+                "cannot reserve address space for a linear memory of {} pages ({} bytes)",
+                limits.min,
+                u128::from(limits.min) * u128::from(WASM_PAGE_SIZE),
+            )
+        };
+        let (max_pages, total_bytes) = reservation(&ty).ok_or_else(too_big)?;
+        if limits.min > max_pages {
             return Err(format!(
-                "memory minimum of {} pages is too large",
+                "memory minimum of {} pages is more than its maximum of {max_pages}",
                 limits.min
             ));
         }
-        let max_pages = limits.max.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
-        let total = usize::try_from(TOTAL_BYTES).expect("64-bit host");
+        let total = usize::try_from(total_bytes).map_err(|_| too_big())?;
         // SAFETY: a fresh anonymous mapping; nothing else refers to it.
         let base = unsafe {
             libc::mmap(
@@ -87,7 +122,8 @@ impl LinearMemory {
         };
         if base == libc::MAP_FAILED {
             return Err(format!(
-                "cannot reserve {TOTAL_BYTES} bytes of address space for linear memory: {}",
+                "{}: {}",
+                too_big(),
                 std::io::Error::last_os_error()
             ));
         }
@@ -97,7 +133,8 @@ impl LinearMemory {
                 length: 0,
             }),
             max_pages,
-            declared_max: limits.max,
+            ty,
+            total,
         };
         if mem.grow(limits.min).is_none() {
             return Err(format!(
@@ -179,7 +216,17 @@ impl LinearMemory {
     }
 
     pub fn declared_max(&self) -> Option<u64> {
-        self.declared_max
+        self.ty.limits.max
+    }
+
+    pub fn is_64(&self) -> bool {
+        self.ty.memory64
+    }
+
+    /// Whether `addr` lies in this memory's reservation or guard; its offset from the base.
+    pub fn offset_of(&self, addr: usize) -> Option<u64> {
+        let off = addr.checked_sub(self.base() as usize)?;
+        (off < self.total).then_some(off as u64)
     }
 
     /// Grows by `delta` pages; returns the old size in pages, or `None` when the memory
@@ -195,7 +242,7 @@ impl LinearMemory {
         }
         let old_bytes = usize::try_from(old * WASM_PAGE_SIZE).ok()?;
         let delta_bytes = usize::try_from(delta * WASM_PAGE_SIZE).ok()?;
-        // SAFETY: the range lies inside our reservation (new <= 65536 pages = 4 GiB).
+        // SAFETY: the range lies inside our reservation (new <= max_pages, reserved).
         let rc = unsafe {
             libc::mprotect(
                 self.base().add(old_bytes).cast(),
@@ -230,10 +277,7 @@ impl Drop for LinearMemory {
     fn drop(&mut self) {
         // SAFETY: we own the whole reservation; nothing refers to it any more.
         unsafe {
-            libc::munmap(
-                self.base().cast(),
-                usize::try_from(TOTAL_BYTES).expect("64-bit host"),
-            );
+            libc::munmap(self.base().cast(), self.total);
         }
     }
 }
@@ -241,14 +285,11 @@ impl Drop for LinearMemory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kiln_abi::info::Limits;
 
     #[test]
     fn reserve_and_grow() {
-        let m = LinearMemory::new(Limits {
-            min: 1,
-            max: Some(3),
-        })
-        .unwrap();
+        let m = LinearMemory::new(mem32(1, Some(3))).unwrap();
         assert_eq!(m.pages(), 1);
         // SAFETY: test-only exclusive access.
         unsafe {
@@ -283,9 +324,44 @@ mod tests {
 
     #[test]
     fn unbounded_stops_at_4gib() {
-        let m = LinearMemory::new(Limits { min: 0, max: None }).unwrap();
+        let m = LinearMemory::new(mem32(0, None)).unwrap();
         assert_eq!(m.grow(65537), None);
         assert_eq!(m.grow(65536), Some(0));
         assert_eq!(m.grow(1), None);
+    }
+
+    #[test]
+    fn memory64_reserves_its_maximum_up_to_the_cap() {
+        let ty = |min, max| MemoryType {
+            limits: Limits { min, max },
+            memory64: true,
+        };
+        let small = LinearMemory::new(ty(1, Some(2))).unwrap();
+        assert_eq!(
+            small.total as u64,
+            2 * WASM_PAGE_SIZE + MEMORY64_GUARD_BYTES
+        );
+        assert_eq!(small.grow(1), Some(1));
+        assert_eq!(small.grow(1), None);
+        let cap = MEMORY64_MAX_RESERVATION / WASM_PAGE_SIZE;
+        let big = LinearMemory::new(ty(0, None)).unwrap();
+        assert!(cap > MAX_WASM_PAGES, "64-bit memories may pass 4 GiB");
+        assert_eq!(big.grow(cap + 1), None);
+        // A minimum past the cap is reserved as it is (the kernel permitting: 16 TiB here).
+        let huge = LinearMemory::new(ty(1 << 28, None)).unwrap();
+        assert_eq!(huge.grow(1), None);
+        // 2^48 pages are 2^64 bytes: no address space holds them.
+        let hostile = LinearMemory::new(ty(1 << 48, None)).err().unwrap();
+        assert!(
+            hostile.contains("cannot reserve address space for a linear memory of"),
+            "{hostile}"
+        );
+    }
+
+    fn mem32(min: u64, max: Option<u64>) -> MemoryType {
+        MemoryType {
+            limits: Limits { min, max },
+            memory64: false,
+        }
     }
 }

@@ -52,10 +52,13 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
     let info = ModuleInfo {
         types: vec![empty, ret_i32],
         funcs: vec![0, 1, 0, 0],
-        memory: Some(Limits {
-            min: 1,
-            max: Some(2),
-        }),
+        memories: vec![MemoryType {
+            limits: Limits {
+                min: 1,
+                max: Some(2),
+            },
+            memory64: false,
+        }],
         exports: vec![
             export("trap", 0),
             export("answer", 1),

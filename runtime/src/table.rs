@@ -143,6 +143,7 @@ mod tests {
                     min: 2,
                     max: Some(100),
                 },
+                table64: false,
             },
             5,
         )

@@ -188,25 +188,20 @@ pub(crate) unsafe fn uncaught_exception(exn: usize, ret: usize, fp: usize) -> ! 
 pub const UNCAUGHT_EXCEPTION: &str = "thrown Wasm exception";
 
 /// The wasm address and memory length of a fault at host address `addr`, when `addr` lies
-/// in the linear memory reservation of `vmctx`'s instance.
+/// in the reservation of one of the memories of `vmctx`'s instance.
 ///
 /// # Safety
 /// `vmctx` is null or a live context.
 unsafe fn memory_fault(vmctx: *mut VmCtx, addr: usize) -> Option<(u64, u64)> {
-    if vmctx.is_null() {
+    // SAFETY: the caller's contract; `host` is null until the instance is set up.
+    if vmctx.is_null() || unsafe { (*vmctx).host.is_null() } {
         return None;
     }
-    // SAFETY: the caller's contract; a context's memory lives as long as the context.
-    let (base, memory) = unsafe { ((*vmctx).memory_base as usize, (*vmctx).memory) };
-    if base == 0 || memory.is_null() {
-        return None;
-    }
-    let wasm_addr = (addr as u64).checked_sub(base as u64)?;
-    if wasm_addr >= kiln_abi::memory::TOTAL_BYTES {
-        return None;
-    }
-    // SAFETY: as above.
-    Some((wasm_addr, unsafe { (*memory).length }))
+    // SAFETY: a live context's `host` is its instance, alive as long as the context.
+    let inst = unsafe { crate::instance::from_vmctx(vmctx) };
+    inst.memories
+        .iter()
+        .find_map(|m| Some((m.offset_of(addr)?, m.byte_len())))
 }
 
 /// Formats a trap the way `wasmtime run` does: `wasm trap: <message>`, then (for an

@@ -176,8 +176,9 @@ impl std::fmt::Display for Stats {
     }
 }
 
-/// The wasm-smith configuration: WebAssembly 2.0 (fixed-width SIMD included), no imports,
-/// always types and functions, bounded memories and tables; `disallow_traps` as given.
+/// The wasm-smith configuration: WebAssembly 2.0 (fixed-width SIMD included) with 3.0's
+/// tail calls, multi-memory and memory64, no imports, always types and functions, bounded memories and
+/// tables; `disallow_traps` as given.
 pub fn smith_config(disallow_traps: bool) -> wasm_smith::Config {
     wasm_smith::Config {
         max_imports: 0,
@@ -185,11 +186,13 @@ pub fn smith_config(disallow_traps: bool) -> wasm_smith::Config {
         max_types: 12,
         min_funcs: 1,
         max_funcs: 8,
-        max_memories: 1,
+        // Several memories, 32- and 64-bit: each has its own base and bounds check.
+        max_memories: 3,
         max_tables: 2,
         // Every memory and table has a maximum: memory.grow and table.grow stay small,
         // so comparing them after every call stays cheap.
         max_memory32_bytes: 1 << 20,
+        max_memory64_bytes: 1 << 20,
         memory_max_size_required: true,
         max_table_elements: 1000,
         table_max_size_required: true,
@@ -205,7 +208,7 @@ pub fn smith_config(disallow_traps: bool) -> wasm_smith::Config {
         shared_everything_threads_enabled: false,
         exceptions_enabled: false,
         gc_enabled: false,
-        memory64_enabled: false,
+        memory64_enabled: true,
         tail_call_enabled: true,
         extended_const_enabled: false,
         custom_page_sizes_enabled: false,

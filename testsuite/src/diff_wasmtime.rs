@@ -205,14 +205,14 @@ pub fn second_opinion(
     if let Err(e) = std::fs::write(&path, &script) {
         return Verdict::Unknown(format!("{}: {e}", path.display()));
     }
-    // WebAssembly 2.0 with SIMD and tail calls but not relaxed SIMD, as the generated
-    // modules.
+    // WebAssembly 2.0 with SIMD, tail calls, multi-memory and memory64 but not relaxed
+    // SIMD, as the generated modules.
     let out = Command::new(wasmtime)
         .args([
             "wast",
             "-W",
             "bulk-memory=y,reference-types=y,multi-value=y,simd=y,relaxed-simd=n,tail-call=y,\
-             multi-memory=n,memory64=n,extended-const=n,exceptions=n,gc=n,\
+             multi-memory=y,memory64=y,extended-const=n,exceptions=n,gc=n,\
              function-references=n,threads=n",
         ])
         .arg(&path)

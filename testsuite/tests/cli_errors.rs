@@ -128,6 +128,33 @@ fn memory_not_exported() {
 }
 
 #[test]
+fn exported_memory_must_be_memory_0() {
+    let c = case(
+        "secondmem.wat",
+        br#"(module (memory 1) (memory $b 1) (export "memory" (memory $b))
+             (func (export "_start")))"#,
+    );
+    let msg = expect_error(&c, &[]);
+    assert!(
+        msg.contains("exports memory 1 as \"memory\"; WASI functions use memory 0"),
+        "{msg}"
+    );
+}
+
+/// A 64-bit memory whose maximum passes the 2^48 pages memory64 allows is invalid.
+#[test]
+fn memory64_maximum_past_2_pow_48_pages() {
+    let c = case(
+        "hostile_max.wat",
+        br#"(module (memory (export "memory") 1) (memory i64 0 0x1_0000_0000_0001)
+             (func (export "_start")))"#,
+    );
+    let msg = expect_error(&c, &[]);
+    assert!(msg.contains("invalid module at byte offset 0x"), "{msg}");
+    assert!(msg.contains("memory size must be at most"), "{msg}");
+}
+
+#[test]
 fn reactor_is_refused() {
     let c = case(
         "reactor.wat",
@@ -292,17 +319,6 @@ fn unsupported_features_are_named() {
             r#"(module (memory (export "memory") 1)
                  (func (export "_start") (drop (i32.atomic.load (i32.const 0)))))"#,
             "threads",
-        ),
-        (
-            "memory64.wat",
-            r#"(module (memory (export "memory") i64 1) (func (export "_start")))"#,
-            "memory64",
-        ),
-        (
-            "multimem.wat",
-            r#"(module (memory (export "memory") 1) (memory $b 1)
-                 (func (export "_start") (drop (i32.load $b (i32.const 0)))))"#,
-            "multi-memory",
         ),
         (
             "gc.wat",

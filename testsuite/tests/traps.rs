@@ -180,8 +180,13 @@ fn parse_wasmtime(stderr: &str) -> (Vec<Frame>, Vec<String>, Vec<Option<String>>
 }
 
 fn run_wasmtime(module: &Path, env: &[(&str, &str)]) -> Run {
+    run_wasmtime_with(module, env, &[])
+}
+
+/// `wasmtime run <flags> module` (flags such as `-W memory64=y`).
+fn run_wasmtime_with(module: &Path, env: &[(&str, &str)], flags: &[&str]) -> Run {
     let mut cmd = command(wasmtime());
-    cmd.arg("run").arg(module);
+    cmd.arg("run").args(flags).arg(module);
     let r = run(cmd.envs(env.iter().copied()));
     assert!(
         !r.stderr.contains("Stack backtrace:"),
@@ -197,6 +202,17 @@ fn check_wat(name: &str, reason: &str, functions: &[&str]) -> Report {
 }
 
 fn check_wat_with(name: &str, reason: &str, functions: &[&str], flags: &[&str]) -> Report {
+    check_wat_full(name, reason, functions, flags, &[])
+}
+
+/// [`check_wat_with`], with `wasmtime_flags` for the oracle (the features a module needs).
+fn check_wat_full(
+    name: &str,
+    reason: &str,
+    functions: &[&str],
+    flags: &[&str],
+    wasmtime_flags: &[&str],
+) -> Report {
     let wat = traps_dir().join(format!("{name}.wat"));
     let dir = tempdir();
     let exe = compile(&wat, dir.path(), flags);
@@ -209,7 +225,7 @@ fn check_wat_with(name: &str, reason: &str, functions: &[&str], flags: &[&str]) 
     let expected: Vec<String> = functions.iter().map(|f| format!("{module}!{f}")).collect();
     assert_eq!(names, expected, "{name}: backtrace\n{}", native.stderr);
 
-    let oracle = run_wasmtime(&wat, &[]);
+    let oracle = run_wasmtime_with(&wat, &[], wasmtime_flags);
     assert_eq!(
         oracle.status, 134,
         "{name}: wasmtime's exit status\n{}",
@@ -296,6 +312,83 @@ fn out_of_bounds_load() {
 #[test]
 fn out_of_bounds_store_past_4_gib() {
     check_wat("oob_store", OOB, &["store_far", "caller", "_start"]);
+}
+
+/// A fault in memory 1's own guard region, reported with memory 1's size.
+#[test]
+fn out_of_bounds_load_in_a_second_memory() {
+    let r = check_wat_full(
+        "oob_memory1",
+        OOB,
+        &["load_second", "_start"],
+        &[],
+        &["-W", "multi-memory=y"],
+    );
+    assert_eq!(
+        r.details,
+        ["memory fault at wasm address 0x10000 in linear memory of size 0x10000"]
+    );
+}
+
+/// An index past a 64-bit memory's length: the explicit bounds check traps.
+#[test]
+fn out_of_bounds_store_in_a_64_bit_memory() {
+    check_wat_full(
+        "oob_memory64",
+        OOB,
+        &["store_far", "_start"],
+        &[],
+        &["-W", "memory64=y,multi-memory=y"],
+    );
+}
+
+/// Bad memory declarations found when the executable starts: a data segment past the end
+/// of memory 3 traps as in wasmtime (exit 134, same reason); a 64-bit memory of 2^48 pages
+/// (2^64 bytes, valid) cannot be reserved and says so.
+#[test]
+fn bad_memories_at_instantiation() {
+    let dir = tempdir();
+    let segment = dir.path().join("segment_past_memory3.wat");
+    std::fs::write(
+        &segment,
+        r#"(module
+  (memory (export "memory") 1)
+  (memory 1) (memory 1) (memory $m3 1 2)
+  (data (memory $m3) (i32.const 0xfff0) "seventeen bytes!!")
+  (func (export "_start")))"#,
+    )
+    .unwrap();
+    let exe = compile(&segment, dir.path(), &[]);
+    let native = run(&mut command(&exe));
+    assert_eq!(native.status, 134, "{}", native.stderr);
+    assert_eq!(native.stderr, format!("wasm trap: {OOB}\n"));
+    let oracle = run_wasmtime_with(&segment, &[], &["-W", "multi-memory=y"]);
+    assert_eq!(oracle.status, 134, "{}", oracle.stderr);
+    assert!(
+        oracle.stderr.contains(&format!("wasm trap: {OOB}")),
+        "{}",
+        oracle.stderr
+    );
+
+    let huge = dir.path().join("huge64.wat");
+    std::fs::write(
+        &huge,
+        r#"(module
+  (memory (export "memory") 1)
+  (memory i64 0x1_0000_0000_0000)
+  (func (export "_start")))"#,
+    )
+    .unwrap();
+    let exe = compile(&huge, dir.path(), &[]);
+    let native = run(&mut command(&exe));
+    assert_eq!(native.status, 1, "{}", native.stderr);
+    assert_eq!(
+        native.stderr,
+        "kiln: cannot instantiate the module: cannot reserve address space for a linear \
+         memory of 281474976710656 pages (18446744073709551616 bytes)\n"
+    );
+    let oracle = run_wasmtime_with(&huge, &[], &["-W", "memory64=y,multi-memory=y"]);
+    assert_ne!(oracle.status, 0, "wasmtime cannot run it either");
 }
 
 #[test]

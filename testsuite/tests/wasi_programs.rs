@@ -92,6 +92,26 @@ fn big_initialised_array() {
     assert!(text(&out.stdout).contains("table[0]=5bd1e995 "));
 }
 
+/// Four memories, two of them 64-bit, one grown past 4 GiB with a store and a load above
+/// it; data segments in each, `memory.copy` between index types, size and grow per memory.
+#[test]
+fn multi_memory_and_memory64_match_wasmtime() {
+    let wat =
+        kiln_testsuite::programs::repo_root().join("testsuite/programs/wasi/wat/memories.wat");
+    let inv = Invocation::new().grant_each(&[], &["-W", "memory64=y,multi-memory=y"]);
+    let out = assert_same_as_wasmtime(&wat, &inv);
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("memory 3, 64-bit offset 0x10000\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0000000000010002\n0123456789abcdef\n"),
+        "grown past 4 GiB, then stored and loaded above it:\n{stdout}"
+    );
+}
+
 #[test]
 fn float_math_and_formatting() {
     let out = assert_same_as_wasmtime(&c_program("floats"), &Invocation::new());

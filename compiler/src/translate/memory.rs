@@ -1,14 +1,9 @@
-//! Linear memory: loads, stores and the memory instructions.
-//!
-//! SANDBOX-CRITICAL. Loads and stores carry no bounds check: the address is
-//! `memory_base + zext(index) + offset` with a 32-bit index and a 32-bit offset, so it
-//! lies within the `kiln_abi::memory::TOTAL_BYTES` the runtime reserves, and everything
-//! past the memory's current length is inaccessible. This relies on the index being
-//! zero-extended (never sign-extended) and on the offset being added in 64 bits.
+//! Linear memory: loads, stores and the memory instructions. Addresses come from
+//! [`FuncCx::heap_address`] (`heap.rs`), which owns the bounds checks.
 
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, TrapCode, Type, Value};
 use kiln_abi::builtin::Builtin;
-use kiln_abi::{vmctx, Trap};
+use kiln_abi::Trap;
 use wasmparser::{MemArg, Operator};
 
 use super::FuncCx;
@@ -21,24 +16,21 @@ pub(super) fn heap_flags() -> MemFlagsData {
         .with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS))
 }
 
-impl FuncCx<'_, '_> {
-    /// The native address of `index + memarg.offset` and the immediate offset to use.
-    pub(super) fn heap_address(&mut self, index: Value, memarg: &MemArg) -> (Value, i32) {
-        let base = self.memory_base.expect("validated: module has a memory");
-        let index = self.bcx.ins().uextend(types::I64, index);
-        let addr = self.bcx.ins().iadd(base, index);
-        match i32::try_from(memarg.offset) {
-            Ok(off) => (addr, off),
-            Err(_) => {
-                let off = self.bcx.ins().iconst(types::I64, memarg.offset as i64);
-                (self.bcx.ins().iadd(addr, off), 0)
-            }
-        }
-    }
+/// Bytes of a scalar or vector value of type `ty`.
+fn bytes_of(ty: Type) -> u8 {
+    u8::try_from(ty.bytes()).expect("wasm values are at most 16 bytes")
+}
 
+impl FuncCx<'_, '_> {
     fn load(&mut self, memarg: &MemArg, ty: Type, kind: LoadKind) {
         let index = self.pop();
-        let (addr, off) = self.heap_address(index, memarg);
+        let size = match kind {
+            LoadKind::Plain => bytes_of(ty),
+            LoadKind::S8 | LoadKind::U8 => 1,
+            LoadKind::S16 | LoadKind::U16 => 2,
+            LoadKind::S32 | LoadKind::U32 => 4,
+        };
+        let (addr, off) = self.heap_address(index, memarg, size);
         let f = heap_flags();
         let ins = self.bcx.ins();
         let v = match kind {
@@ -56,7 +48,11 @@ impl FuncCx<'_, '_> {
     fn store(&mut self, memarg: &MemArg, bits: u8) {
         let value = self.pop();
         let index = self.pop();
-        let (addr, off) = self.heap_address(index, memarg);
+        let size = match bits {
+            0 => bytes_of(self.bcx.func.dfg.value_type(value)),
+            _ => bits / 8,
+        };
+        let (addr, off) = self.heap_address(index, memarg, size);
         let f = heap_flags();
         let ins = self.bcx.ins();
         match bits {
@@ -65,6 +61,15 @@ impl FuncCx<'_, '_> {
             32 => ins.istore32(f, value, addr, off),
             _ => ins.store(f, value, addr, off),
         };
+    }
+
+    /// A page count or size from a builtin (`i64`) as memory `mem`'s index type.
+    fn narrow_to_index(&mut self, mem: u32, v: Value) -> Value {
+        if self.heap(mem).memory64 {
+            v
+        } else {
+            self.bcx.ins().ireduce(types::I32, v)
+        }
     }
 
     /// Calls a builtin that returns nonzero on failure, and traps with `trap` if it did.
@@ -104,26 +109,24 @@ impl FuncCx<'_, '_> {
                 self.store(memarg, 16)
             }
             Operator::I64Store32 { memarg } => self.store(memarg, 32),
-            Operator::MemorySize { .. } => {
-                let mem = self.load_readonly(self.vmctx, vmctx::OFFSET_MEMORY);
-                let len = self.bcx.ins().load(
-                    I64,
-                    MemFlagsData::trusted(),
-                    mem,
-                    vmctx::OFFSET_VMMEMORY_LENGTH,
-                );
+            Operator::MemorySize { mem } => {
+                let len = self.heap_length(*mem);
                 let pages = self.bcx.ins().ushr_imm_u(len, 16);
-                let pages = self.bcx.ins().ireduce(I32, pages);
+                let pages = self.narrow_to_index(*mem, pages);
                 self.push(pages);
             }
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop();
-                let mem = self.bcx.ins().iconst(I32, i64::from(*mem));
-                let old = self.call_builtin(Builtin::MemoryGrow, &[mem, delta])[0];
+                let delta = self.index_operand(delta);
+                let memory = self.bcx.ins().iconst(I32, i64::from(*mem));
+                let old = self.call_builtin(Builtin::MemoryGrow, &[memory, delta])[0];
+                // u64::MAX (cannot grow) narrows to -1 in a 32-bit memory, as it should.
+                let old = self.narrow_to_index(*mem, old);
                 self.push(old);
             }
             Operator::MemoryFill { mem } => {
                 let (dst, val, len) = self.pop3();
+                let (dst, len) = (self.index_operand(dst), self.index_operand(len));
                 let mem = self.bcx.ins().iconst(I32, i64::from(*mem));
                 self.fallible_builtin(
                     Builtin::MemoryFill,
@@ -133,6 +136,9 @@ impl FuncCx<'_, '_> {
             }
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.index_operand(dst);
+                let src = self.index_operand(src);
+                let len = self.index_operand(len);
                 let dst_mem = self.bcx.ins().iconst(I32, i64::from(*dst_mem));
                 let src_mem = self.bcx.ins().iconst(I32, i64::from(*src_mem));
                 self.fallible_builtin(
@@ -143,6 +149,7 @@ impl FuncCx<'_, '_> {
             }
             Operator::MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.index_operand(dst);
                 let mem = self.bcx.ins().iconst(I32, i64::from(*mem));
                 let seg = self.bcx.ins().iconst(I32, i64::from(*data_index));
                 self.fallible_builtin(

@@ -10,6 +10,7 @@
 
 mod control;
 mod exceptions;
+mod heap;
 mod memory;
 mod numeric;
 mod simd;
@@ -202,10 +203,7 @@ pub(crate) fn translate_function(
         }
     }
 
-    let memory_base = m.info.memory.map(|_| {
-        bcx.ins()
-            .load(types::I64, readonly(), vmctx, vmctx::OFFSET_MEMORY_BASE)
-    });
+    let heaps = heap::declare_heaps(&mut bcx, vmctx, m.info);
 
     let exit = bcx.create_block();
     for t in &ty.results {
@@ -215,7 +213,7 @@ pub(crate) fn translate_function(
         m,
         bcx,
         vmctx,
-        memory_base,
+        heaps,
         locals,
         stack: Vec::new(),
         control: vec![Frame::function_body(exit, ty.results.len())],
@@ -247,9 +245,11 @@ pub(crate) fn translate_function(
 fn zero_value(bcx: &mut FunctionBuilder<'_>, t: ValType) -> Value {
     match t {
         ValType::I32 => bcx.ins().iconst(types::I32, 0),
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) | ValType::ExnRef => {
-            bcx.ins().iconst(types::I64, 0)
-        }
+        ValType::I64
+        | ValType::FuncRef
+        | ValType::ExternRef
+        | ValType::Ref(_)
+        | ValType::ExnRef => bcx.ins().iconst(types::I64, 0),
         ValType::F32 => bcx.ins().f32const(0.0),
         ValType::F64 => bcx.ins().f64const(0.0),
         ValType::V128 => {
@@ -264,8 +264,8 @@ pub(crate) struct FuncCx<'m, 'f> {
     m: &'m ModuleCtx<'m>,
     bcx: FunctionBuilder<'f>,
     vmctx: Value,
-    /// The linear memory's base address, loaded once in the entry block.
-    memory_base: Option<Value>,
+    /// Every linear memory's base and `VmMemory`, loaded once in the entry block.
+    heaps: Vec<heap::Heap>,
     locals: Vec<(Variable, ValType)>,
     stack: Vec<Value>,
     control: Vec<Frame>,

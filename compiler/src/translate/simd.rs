@@ -209,7 +209,7 @@ impl FuncCx<'_, '_> {
     /// `v128.load*_splat`: one lane loaded, copied to every lane of `ty`.
     fn load_splat(&mut self, memarg: &MemArg, ty: Type) {
         let index = self.pop();
-        let (addr, off) = self.heap_address(index, memarg);
+        let (addr, off) = self.heap_address(index, memarg, lane_bytes(ty));
         let lane = self.bcx.ins().load(ty.lane_type(), heap_flags(), addr, off);
         let v = self.bcx.ins().splat(ty, lane);
         self.push_vec(v);
@@ -218,7 +218,7 @@ impl FuncCx<'_, '_> {
     /// `v128.load32_zero`/`load64_zero`: lane 0 loaded, the others zero.
     fn load_zero(&mut self, memarg: &MemArg, ty: Type) {
         let index = self.pop();
-        let (addr, off) = self.heap_address(index, memarg);
+        let (addr, off) = self.heap_address(index, memarg, lane_bytes(ty));
         let lane = self.bcx.ins().load(ty.lane_type(), heap_flags(), addr, off);
         let v = self.bcx.ins().scalar_to_vector(ty, lane);
         self.push_vec(v);
@@ -227,7 +227,7 @@ impl FuncCx<'_, '_> {
     /// `v128.loadMxN_s/u`: `N` lanes of `M` bits loaded and extended to twice the width.
     fn load_extend(&mut self, memarg: &MemArg, kind: Opcode) {
         let index = self.pop();
-        let (addr, off) = self.heap_address(index, memarg);
+        let (addr, off) = self.heap_address(index, memarg, 8);
         let f = heap_flags();
         let ins = self.bcx.ins();
         let v = match kind {
@@ -246,7 +246,7 @@ impl FuncCx<'_, '_> {
     fn load_lane(&mut self, memarg: &MemArg, ty: Type, lane: u8) {
         let vector = self.pop_vec(ty);
         let index = self.pop();
-        let (addr, off) = self.heap_address(index, memarg);
+        let (addr, off) = self.heap_address(index, memarg, lane_bytes(ty));
         let value = self.bcx.ins().load(ty.lane_type(), heap_flags(), addr, off);
         let v = self.bcx.ins().insertlane(vector, value, lane);
         self.push_vec(v);
@@ -256,7 +256,7 @@ impl FuncCx<'_, '_> {
     fn store_lane(&mut self, memarg: &MemArg, ty: Type, lane: u8) {
         let vector = self.pop_vec(ty);
         let index = self.pop();
-        let (addr, off) = self.heap_address(index, memarg);
+        let (addr, off) = self.heap_address(index, memarg, lane_bytes(ty));
         let value = self.bcx.ins().extractlane(vector, lane);
         self.bcx.ins().store(heap_flags(), value, addr, off);
     }
@@ -659,4 +659,9 @@ impl FuncCx<'_, '_> {
         }
         true
     }
+}
+
+/// Bytes of one lane of `ty`: what a lane load or store accesses.
+fn lane_bytes(ty: Type) -> u8 {
+    u8::try_from(ty.lane_type().bytes()).expect("lanes are at most 8 bytes")
 }

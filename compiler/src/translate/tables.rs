@@ -23,8 +23,9 @@ impl FuncCx<'_, '_> {
         }
     }
 
-    /// Loads `(base, length)` of table `index`. Both can change (`table.grow`), so they
-    /// are reloaded at every use.
+    /// Loads `(base, length)` of table `index`, the length as the table's index type
+    /// (zero-extended for a 64-bit table). Both can change (`table.grow`), so they are
+    /// reloaded at every use.
     pub(super) fn table_base_and_len(&mut self, index: u32) -> (Value, Value) {
         let tables = self.load_readonly(self.vmctx, vmctx::OFFSET_TABLES);
         let table = self.load_readonly(tables, index as i32 * 8);
@@ -40,12 +41,30 @@ impl FuncCx<'_, '_> {
             table,
             vmctx::OFFSET_VMTABLE_LENGTH,
         );
+        let len = if self.table64(index) {
+            self.bcx.ins().uextend(types::I64, len)
+        } else {
+            len
+        };
         (base, len)
+    }
+
+    fn table64(&self, index: u32) -> bool {
+        self.m.info.tables[index as usize].table64
+    }
+
+    /// A length or old size from a builtin (`i64`) as table `table`'s index type.
+    fn narrow_to_table_index(&mut self, table: u32, v: Value) -> Value {
+        if self.table64(table) {
+            v
+        } else {
+            self.bcx.ins().ireduce(types::I32, v)
+        }
     }
 
     /// Address of element `index` (already bounds-checked) in a table's element array.
     fn table_element_address(&mut self, base: Value, index: Value) -> Value {
-        let index = self.bcx.ins().uextend(types::I64, index);
+        let index = self.index_operand(index);
         let scaled = self.bcx.ins().ishl_imm_u(index, 3);
         self.bcx.ins().iadd(base, scaled)
     }
@@ -129,12 +148,16 @@ impl FuncCx<'_, '_> {
             }
             Operator::TableGrow { table } => {
                 let (init, delta) = self.pop2();
+                let delta = self.index_operand(delta);
                 let t = self.table_const(table);
                 let old = self.call_builtin(Builtin::TableGrow, &[t, init, delta])[0];
+                // u64::MAX (cannot grow) narrows to -1 in a 32-bit table, as it should.
+                let old = self.narrow_to_table_index(table, old);
                 self.push(old);
             }
             Operator::TableFill { table } => {
                 let (dst, val, len) = self.pop3();
+                let (dst, len) = (self.index_operand(dst), self.index_operand(len));
                 let t = self.table_const(table);
                 let failed = self.call_builtin(Builtin::TableFill, &[t, dst, val, len])[0];
                 self.trapnz(failed, Trap::TableOutOfBounds);
@@ -144,6 +167,9 @@ impl FuncCx<'_, '_> {
                 src_table,
             } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.index_operand(dst);
+                let src = self.index_operand(src);
+                let len = self.index_operand(len);
                 let dt = self.table_const(dst_table);
                 let st = self.table_const(src_table);
                 let failed = self.call_builtin(Builtin::TableCopy, &[dt, st, dst, src, len])[0];
@@ -151,6 +177,7 @@ impl FuncCx<'_, '_> {
             }
             Operator::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.index_operand(dst);
                 let t = self.table_const(table);
                 let seg = self.table_const(elem_index);
                 let failed = self.call_builtin(Builtin::TableInit, &[t, seg, dst, src, len])[0];

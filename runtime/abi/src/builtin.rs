@@ -8,9 +8,12 @@
 //! builtin signature by hand.
 //!
 //! Every builtin is `extern "C" fn(vmctx, params...) -> results`. Those that can fail
-//! return nonzero (or `u32::MAX` for the `grow`s) and the compiled code raises the trap,
+//! return nonzero (or `u64::MAX` for the `grow`s) and the compiled code raises the trap,
 //! so every trap comes from compiled code. Builtins that touch a memory or a table take its
-//! index, so modules with several memories or tables need no new builtins.
+//! index, so modules with several memories or tables need no new builtins; addresses,
+//! lengths and sizes in a memory or table are `u64` whatever its index type (the compiled
+//! code zero-extends `i32` operands and truncates results), so 64-bit memories and tables
+//! need none either.
 
 /// A builtin parameter or result type at the native ABI (the leading `vmctx` is implied).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,46 +48,46 @@ impl NativeType for u64 {
 macro_rules! foreach_builtin {
     ($mac:ident) => {
         $mac! {
-            /// `memory.grow`: the old size in pages, or `u32::MAX` when the memory cannot
+            /// `memory.grow`: the old size in pages, or `u64::MAX` when the memory cannot
             /// grow by `delta` pages.
-            MemoryGrow = kiln_rt_memory_grow(memory: u32, delta: u32) -> u32;
+            MemoryGrow = kiln_rt_memory_grow(memory: u32, delta: u64) -> u64;
             /// `memory.fill`: nonzero when `[dst, dst + len)` is out of bounds.
-            MemoryFill = kiln_rt_memory_fill(memory: u32, dst: u32, val: u32, len: u32) -> u32;
+            MemoryFill = kiln_rt_memory_fill(memory: u32, dst: u64, val: u32, len: u64) -> u32;
             /// `memory.copy`: nonzero when either range is out of bounds.
             MemoryCopy = kiln_rt_memory_copy(
                 dst_memory: u32,
                 src_memory: u32,
-                dst: u32,
-                src: u32,
-                len: u32
+                dst: u64,
+                src: u64,
+                len: u64
             ) -> u32;
             /// `memory.init`: nonzero when either range is out of bounds.
             MemoryInit = kiln_rt_memory_init(
                 memory: u32,
                 segment: u32,
-                dst: u32,
+                dst: u64,
                 src: u32,
                 len: u32
             ) -> u32;
             /// `data.drop`.
             DataDrop = kiln_rt_data_drop(segment: u32);
-            /// `table.grow` (`init` is a reference): the old length, or `u32::MAX`.
-            TableGrow = kiln_rt_table_grow(table: u32, init: u64, delta: u32) -> u32;
+            /// `table.grow` (`init` is a reference): the old length, or `u64::MAX`.
+            TableGrow = kiln_rt_table_grow(table: u32, init: u64, delta: u64) -> u64;
             /// `table.fill` (`val` is a reference): nonzero when out of bounds.
-            TableFill = kiln_rt_table_fill(table: u32, dst: u32, val: u64, len: u32) -> u32;
+            TableFill = kiln_rt_table_fill(table: u32, dst: u64, val: u64, len: u64) -> u32;
             /// `table.copy`: nonzero when either range is out of bounds.
             TableCopy = kiln_rt_table_copy(
                 dst_table: u32,
                 src_table: u32,
-                dst: u32,
-                src: u32,
-                len: u32
+                dst: u64,
+                src: u64,
+                len: u64
             ) -> u32;
             /// `table.init`: nonzero when either range is out of bounds.
             TableInit = kiln_rt_table_init(
                 table: u32,
                 segment: u32,
-                dst: u32,
+                dst: u64,
                 src: u32,
                 len: u32
             ) -> u32;
@@ -181,10 +184,10 @@ mod tests {
     #[test]
     fn signatures_follow_the_entries() {
         use AbiType::{I32, I64};
-        assert_eq!(Builtin::MemoryGrow.params(), &[I32, I32]);
-        assert_eq!(Builtin::MemoryGrow.results(), &[I32]);
-        assert_eq!(Builtin::TableGrow.params(), &[I32, I64, I32]);
-        assert_eq!(Builtin::MemoryCopy.params(), &[I32; 5]);
+        assert_eq!(Builtin::MemoryGrow.params(), &[I32, I64]);
+        assert_eq!(Builtin::MemoryGrow.results(), &[I64]);
+        assert_eq!(Builtin::TableGrow.params(), &[I32, I64, I64]);
+        assert_eq!(Builtin::MemoryCopy.params(), &[I32, I32, I64, I64, I64]);
         assert_eq!(Builtin::DataDrop.params(), &[I32]);
         assert_eq!(Builtin::DataDrop.results(), &[]);
     }

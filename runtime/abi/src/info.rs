@@ -116,6 +116,16 @@ pub struct Limits {
 pub struct TableType {
     pub elem: ValType,
     pub limits: Limits,
+    /// Indexed with `i64` (memory64's table64) rather than `i32`.
+    pub table64: bool,
+}
+
+/// A linear memory's type: limits in pages, and its index type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryType {
+    pub limits: Limits,
+    /// Indexed with `i64` (memory64) rather than `i32`.
+    pub memory64: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,7 +137,8 @@ pub struct GlobalType {
 /// A constant expression (global and table initialisers, segment offsets, element items).
 /// The compiler folds what it can into one value; an extended constant expression whose
 /// value depends on an imported global stays [`ConstExpr::Extended`], evaluated at
-/// instantiation.
+/// instantiation. Segment offsets are `i32` for 32-bit memories and tables, `i64` for
+/// 64-bit ones.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConstExpr {
     I32(i32),
@@ -218,8 +229,7 @@ pub enum ImportKind {
     /// A function of the given type index.
     Func(u32),
     Table(TableType),
-    /// Memory limits in pages.
-    Memory(Limits),
+    Memory(MemoryType),
     Global(GlobalType),
     /// A tag (exception handling) whose parameters are those of the given type index.
     Tag(u32),
@@ -294,9 +304,9 @@ pub struct ModuleInfo {
     /// Defined tables whose elements start as an initialiser's value rather than null
     /// (typed function references: `(table 10 (ref $t) (ref.func $f))`), by table index.
     pub table_inits: Vec<(u32, ConstExpr)>,
-    /// The memory's limits in pages, if the module has one (imported or defined).
-    pub memory: Option<Limits>,
-    pub memory_imported: bool,
+    /// Every memory, imports first.
+    pub memories: Vec<MemoryType>,
+    pub num_imported_memories: u32,
     /// Every global, imports first.
     pub globals: Vec<GlobalDef>,
     pub num_imported_globals: u32,

@@ -1,5 +1,6 @@
-//! Linear memory constants. The compiler relies on them to emit loads and stores with no
-//! bounds checks; the runtime relies on them to reserve enough address space.
+//! Linear memory constants. The compiler relies on them to emit loads and stores of 32-bit
+//! memories with no bounds checks, and those of 64-bit memories with one compare; the
+//! runtime relies on them to reserve enough address space.
 //!
 //! A wasm32 address is `base + zext(i32 index) + offset` with a `u32` static offset and an
 //! access of at most 16 bytes, so every address lies below `base + 2^32 + 2^32 + 16`.
@@ -19,3 +20,15 @@ pub const RESERVATION_BYTES: u64 = 1 << 32;
 pub const GUARD_BYTES: u64 = (1 << 32) + WASM_PAGE_SIZE;
 /// Total address space reserved per linear memory.
 pub const TOTAL_BYTES: u64 = RESERVATION_BYTES + GUARD_BYTES;
+
+/// The most pages a 64-bit memory can declare (2^48 pages: 2^64 bytes).
+pub const MAX_WASM64_PAGES: u64 = 1 << 48;
+/// The most address space a 64-bit memory reserves for its accessible part: its declared
+/// maximum, but no more than this (64 GiB), so it cannot grow past it; one whose minimum is
+/// larger reserves exactly its minimum.
+pub const MEMORY64_MAX_RESERVATION: u64 = 1 << 36;
+/// Inaccessible address space after a 64-bit memory's reservation. Accesses to a 64-bit
+/// memory are checked explicitly (an index can be anything); when the static offset plus
+/// the access size is at most this, comparing the index with the current length is enough:
+/// the rest of the access lands in pages that fault.
+pub const MEMORY64_GUARD_BYTES: u64 = 32 << 20;

@@ -1,8 +1,8 @@
 //! The context every compiled function receives as its first argument.
 //!
 //! ```text
-//!  vmctx ──► +0   memory_base      *mut u8          start of linear memory (never moves)
-//!            +8   memory           *mut VmMemory    current length, shared with importers
+//!  vmctx ──► +0   memory_base      *mut u8          start of memory 0 (never moves)
+//!            +8   memory           *mut VmMemory    memory 0: current length, shared with importers
 //!            +16  stack_limit      usize            lowest native stack address wasm may use
 //!            +24  tables           *const *mut VmTable       one per table index
 //!            +32  imported_funcs   *const VmImportedFunc     one per imported function
@@ -11,8 +11,14 @@
 //!            +56  imported_globals *const *mut ValRaw        one per imported global
 //!            +64  host             *mut c_void      runtime-private (instance pointer)
 //!            +72  tags             *const *const VmTag       one per tag index
-//!            +80  defined globals, 16 bytes each (ValRaw), in index order
+//!            +80  memories         *const *mut VmMemory      one per memory index (0 too)
+//!            +88  (reserved, keeps the globals 16-byte aligned)
+//!            +96  defined globals, 16 bytes each (ValRaw), in index order
 //! ```
+//!
+//! Memory 0 is reached through the header's own two fields (one load from `vmctx` for its
+//! base); every memory, memory 0 included, is also in `memories`. A [`VmMemory`]'s base
+//! never moves, so compiled code loads each base once per function.
 //!
 //! The compiler uses only the `OFFSET_*` constants; the runtime allocates the context and
 //! fills it. Fields are append-only; the test below pins the layout.
@@ -31,9 +37,10 @@ pub const OFFSET_TYPE_IDS: i32 = 48;
 pub const OFFSET_IMPORTED_GLOBALS: i32 = 56;
 pub const OFFSET_HOST: i32 = 64;
 pub const OFFSET_TAGS: i32 = 72;
+pub const OFFSET_MEMORIES: i32 = 80;
 /// Where the defined globals start; global `i` (counting defined globals only) is at
 /// `OFFSET_DEFINED_GLOBALS + i * GLOBAL_SLOT_SIZE`.
-pub const OFFSET_DEFINED_GLOBALS: i32 = 80;
+pub const OFFSET_DEFINED_GLOBALS: i32 = 96;
 pub const GLOBAL_SLOT_SIZE: i32 = 16;
 
 /// The fixed header of a context; defined globals follow it in the same allocation.
@@ -49,15 +56,20 @@ pub struct VmCtx {
     pub imported_globals: *const *mut ValRaw,
     pub host: *mut c_void,
     pub tags: *const *const VmTag,
+    pub memories: *const *mut VmMemory,
+    /// Padding: the defined globals that follow start 16-byte aligned.
+    pub reserved: usize,
 }
 
 /// A linear memory, shared by the instance that defines it and every importer.
 #[repr(C)]
 pub struct VmMemory {
+    /// Start of the memory's reservation; fixed for the memory's life.
     pub base: *mut u8,
     /// Current accessible length in bytes (a multiple of the wasm page size).
     pub length: u64,
 }
+pub const OFFSET_VMMEMORY_BASE: i32 = 0;
 pub const OFFSET_VMMEMORY_LENGTH: i32 = 8;
 
 /// A table. Elements are 8 bytes: a `*const VmFuncRef` for `funcref` tables (null is
@@ -65,6 +77,8 @@ pub const OFFSET_VMMEMORY_LENGTH: i32 = 8;
 #[repr(C)]
 pub struct VmTable {
     pub base: *mut u64,
+    /// Current length in elements (a table of either index type has at most
+    /// `u32::MAX` elements here; growth past that fails).
     pub length: u32,
     pub reserved: u32,
 }
@@ -152,8 +166,10 @@ mod tests {
         assert_eq!(offset_of!(VmExn, tag), OFFSET_VMEXN_TAG as usize);
         assert_eq!(size_of::<VmExn>(), OFFSET_VMEXN_VALUES as usize);
         assert_eq!(size_of::<ValRaw>(), VMEXN_VALUE_SIZE as usize);
+        assert_eq!(offset_of!(VmCtx, memories), OFFSET_MEMORIES as usize);
         assert_eq!(size_of::<VmCtx>(), OFFSET_DEFINED_GLOBALS as usize);
         assert_eq!(size_of::<ValRaw>(), GLOBAL_SLOT_SIZE as usize);
+        assert_eq!(offset_of!(VmMemory, base), OFFSET_VMMEMORY_BASE as usize);
         assert_eq!(
             offset_of!(VmMemory, length),
             OFFSET_VMMEMORY_LENGTH as usize

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::embed::{Extern, Func, Global, Memory, Table, Val};
-use kiln_abi::info::{FuncType, GlobalType, Limits, TableType, ValType};
+use kiln_abi::info::{FuncType, GlobalType, Limits, MemoryType, TableType, ValType};
 use kiln_abi::vmctx::VmCtx;
 
 // The reference interpreter prints the arguments; the harness's stdout carries its own
@@ -113,21 +113,27 @@ pub(crate) fn exports() -> Result<HashMap<&'static str, Extern>, String> {
     m.insert("global_i64", global(I64, Val::I64(666)));
     m.insert("global_f32", global(F32, Val::F32(666.6f32.to_bits())));
     m.insert("global_f64", global(F64, Val::F64(666.6f64.to_bits())));
-    let table = Table::new(
-        TableType {
-            elem: FuncRef,
-            limits: Limits {
-                min: 10,
-                max: Some(20),
+    for (name, table64) in [("table", false), ("table64", true)] {
+        let table = Table::new(
+            TableType {
+                elem: FuncRef,
+                limits: Limits {
+                    min: 10,
+                    max: Some(20),
+                },
+                table64,
             },
+            Val::FuncRef(std::ptr::null()),
+        )
+        .map_err(|e| format!("spectest {name}: {e}"))?;
+        m.insert(name, Extern::Table(table));
+    }
+    let memory = Memory::new(MemoryType {
+        limits: Limits {
+            min: 1,
+            max: Some(2),
         },
-        Val::FuncRef(std::ptr::null()),
-    )
-    .map_err(|e| format!("spectest table: {e}"))?;
-    m.insert("table", Extern::Table(table));
-    let memory = Memory::new(Limits {
-        min: 1,
-        max: Some(2),
+        memory64: false,
     })
     .map_err(|e| format!("spectest memory: {e}"))?;
     m.insert("memory", Extern::Memory(memory));

@@ -1,0 +1,211 @@
+//! The linear memories ("heaps") a function accesses, and the one place where a wasm address
+//! becomes a native one: each memory's bounds-check strategy.
+//!
+//! SANDBOX-CRITICAL (two reviews please). Every load and store, scalar or SIMD, goes
+//! through [`FuncCx::heap_address`]. What it emits depends on the memory's index type and
+//! on the runtime's reservation for it (`kiln_abi::memory`, `runtime/src/memory.rs`):
+//!
+//! - **32-bit memories** ([`Strategy::GuardRegion`]): no check. The address is
+//!   `base + zext(index) + offset` with a 32-bit index and a 32-bit offset, so it lies
+//!   within the `kiln_abi::memory::TOTAL_BYTES` reserved for the memory (4 GiB + a 4 GiB
+//!   guard), and everything past the current length is inaccessible: the MMU does the
+//!   check. This relies on the index being zero-extended (never sign-extended) and on the
+//!   offset being added in 64 bits.
+//! - **64-bit memories**, static offset plus access size at most
+//!   `MEMORY64_GUARD_BYTES` ([`Strategy::CompareIndex`]): trap when `index > length`.
+//!   An index that passes is at most the length, itself at most the reservation, so the
+//!   whole access ends within the guard that follows the reservation; any byte past the
+//!   length faults.
+//! - **64-bit memories**, larger offsets ([`Strategy::CompareEnd`]): trap when
+//!   `index + offset + size` overflows or exceeds the length: the precise check.
+//!
+//! The length of a 64-bit memory is reloaded at each access (`memory.grow` changes it);
+//! the base of every memory never moves, so it is loaded once, in the entry block. Memory
+//! 0's base comes straight from the vmctx header, one load, as before multi-memory.
+
+use cranelift_codegen::ir::{condcodes::IntCC, types, InstBuilder, MemFlagsData, Value};
+use cranelift_frontend::FunctionBuilder;
+use kiln_abi::info::ModuleInfo;
+use kiln_abi::memory::MEMORY64_GUARD_BYTES;
+use kiln_abi::{vmctx, Trap};
+use wasmparser::{MemArg, MemArgTarget};
+
+use super::{readonly, trap_code, FuncCx};
+
+/// One memory as a function sees it: values defined in the entry block.
+#[derive(Clone, Copy)]
+pub(super) struct Heap {
+    /// Where the memory starts (never moves).
+    base: Value,
+    /// The memory's `VmMemory`, whose `length` is its current size in bytes.
+    vmmemory: Value,
+    /// Indexed with `i64`.
+    pub(super) memory64: bool,
+}
+
+/// How an access to a memory is kept inside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Strategy {
+    /// No check: the reservation and its guard cover every address (32-bit memories).
+    GuardRegion,
+    /// Trap when `index > length`; the guard after the reservation covers the rest.
+    CompareIndex,
+    /// Trap when `index + offset + size` overflows or exceeds `length`.
+    CompareEnd,
+}
+
+fn strategy(memory64: bool, offset: u64, size: u8) -> Strategy {
+    if !memory64 {
+        Strategy::GuardRegion
+    } else if offset.saturating_add(u64::from(size)) <= MEMORY64_GUARD_BYTES {
+        Strategy::CompareIndex
+    } else {
+        Strategy::CompareEnd
+    }
+}
+
+/// Loads every memory's base and `VmMemory` in the entry block (`bcx` is positioned
+/// there). The loads are read-only and movable, so Cranelift drops those of memories the
+/// function never touches.
+pub(super) fn declare_heaps(
+    bcx: &mut FunctionBuilder<'_>,
+    vmctx: Value,
+    info: &ModuleInfo,
+) -> Vec<Heap> {
+    let mut memories = None;
+    info.memories
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| {
+            let (base, vmmemory) = if i == 0 {
+                let base = bcx
+                    .ins()
+                    .load(types::I64, readonly(), vmctx, vmctx::OFFSET_MEMORY_BASE);
+                let vmmemory = bcx
+                    .ins()
+                    .load(types::I64, readonly(), vmctx, vmctx::OFFSET_MEMORY);
+                (base, vmmemory)
+            } else {
+                let array = *memories.get_or_insert_with(|| {
+                    bcx.ins()
+                        .load(types::I64, readonly(), vmctx, vmctx::OFFSET_MEMORIES)
+                });
+                let slot = i32::try_from(i * 8).expect("validation bounds the memory count");
+                let vmmemory = bcx.ins().load(types::I64, readonly(), array, slot);
+                let base = bcx.ins().load(
+                    types::I64,
+                    readonly(),
+                    vmmemory,
+                    vmctx::OFFSET_VMMEMORY_BASE,
+                );
+                (base, vmmemory)
+            };
+            Heap {
+                base,
+                vmmemory,
+                memory64: ty.memory64,
+            }
+        })
+        .collect()
+}
+
+impl FuncCx<'_, '_> {
+    pub(super) fn heap(&self, memory: u32) -> Heap {
+        self.heaps[memory as usize]
+    }
+
+    /// The current length in bytes of `memory` (changes with `memory.grow`).
+    pub(super) fn heap_length(&mut self, memory: u32) -> Value {
+        let heap = self.heap(memory);
+        self.bcx.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            heap.vmmemory,
+            vmctx::OFFSET_VMMEMORY_LENGTH,
+        )
+    }
+
+    /// The native address of an access of `size` bytes at `index + memarg.offset` in
+    /// `memarg.memory`, with the immediate offset to use, after the memory's bounds check.
+    pub(super) fn heap_address(&mut self, index: Value, memarg: &MemArg, size: u8) -> (Value, i32) {
+        let memory = match memarg.target {
+            MemArgTarget::Memory(m) => m,
+            MemArgTarget::Array(_) => unreachable!("GC arrays are refused by the validator"),
+        };
+        let heap = self.heap(memory);
+        let index = if heap.memory64 {
+            index
+        } else {
+            self.bcx.ins().uextend(types::I64, index)
+        };
+        match strategy(heap.memory64, memarg.offset, size) {
+            Strategy::GuardRegion => {}
+            Strategy::CompareIndex => {
+                let length = self.heap_length(memory);
+                let oob = self
+                    .bcx
+                    .ins()
+                    .icmp(IntCC::UnsignedGreaterThan, index, length);
+                self.trapnz(oob, Trap::MemoryOutOfBounds);
+            }
+            Strategy::CompareEnd => {
+                // Saturating: an end past u64::MAX is out of bounds like u64::MAX itself.
+                let reach = memarg.offset.saturating_add(u64::from(size));
+                let reach = self.bcx.ins().iconst(types::I64, reach.cast_signed());
+                let end = self.bcx.ins().uadd_overflow_trap(
+                    index,
+                    reach,
+                    trap_code(Trap::MemoryOutOfBounds),
+                );
+                let length = self.heap_length(memory);
+                let oob = self.bcx.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
+                self.trapnz(oob, Trap::MemoryOutOfBounds);
+            }
+        }
+        let addr = self.bcx.ins().iadd(heap.base, index);
+        match i32::try_from(memarg.offset) {
+            Ok(off) => (addr, off),
+            Err(_) => {
+                // In 64 bits; for a 64-bit memory the check above has ruled out a wrap.
+                let off = self
+                    .bcx
+                    .ins()
+                    .iconst(types::I64, memarg.offset.cast_signed());
+                (self.bcx.ins().iadd(addr, off), 0)
+            }
+        }
+    }
+
+    /// `v` as an `i64` operand of a builtin: an `i32` (an address or length in a 32-bit
+    /// memory or table) is zero-extended.
+    pub(super) fn index_operand(&mut self, v: Value) -> Value {
+        if self.bcx.func.dfg.value_type(v) == types::I32 {
+            self.bcx.ins().uextend(types::I64, v)
+        } else {
+            v
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strategies_follow_index_type_and_offset() {
+        assert_eq!(
+            strategy(false, u64::from(u32::MAX), 16),
+            Strategy::GuardRegion
+        );
+        assert_eq!(strategy(true, 0, 8), Strategy::CompareIndex);
+        assert_eq!(
+            strategy(true, MEMORY64_GUARD_BYTES - 16, 16),
+            Strategy::CompareIndex
+        );
+        assert_eq!(
+            strategy(true, MEMORY64_GUARD_BYTES - 15, 16),
+            Strategy::CompareEnd
+        );
+        assert_eq!(strategy(true, u64::MAX, 1), Strategy::CompareEnd);
+    }
+}
