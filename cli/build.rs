@@ -1,7 +1,9 @@
 //! Builds Kiln's runtime (`../runtime`, feature `exe`) as a static library for every target
 //! `kiln` can compile for, with a nested `cargo build --target TRIPLE` each, and writes
 //! `runtimes.rs` so that `src/link.rs` can `include_bytes!` them: the runtimes travel inside
-//! the `kiln` binary and an installed `kiln` needs nothing but a system linker.
+//! the `kiln` binary and an installed `kiln` needs nothing but a system linker. For the musl
+//! targets it also embeds musl's start files and C library (`MUSL_LIBS`), taken from the
+//! Rust target, so their executables link with no C library on the linking machine.
 //!
 //! Set `KILN_RUNTIME_LIB_<TRIPLE>` (the triple in upper case, `-` as `_`: e.g.
 //! `KILN_RUNTIME_LIB_X86_64_UNKNOWN_LINUX_GNU`) to embed a prebuilt library for that target
@@ -16,7 +18,12 @@ use std::process::Command;
 /// The targets a runtime is built for, the default first: the same list as
 /// `kiln_compiler::SUPPORTED_TRIPLES` (a test in `src/link.rs` checks it). A target whose
 /// runtime needs a Rust standard library from `rustup target add` is added here too.
-const RUNTIME_TARGETS: &[&str] = &["x86_64-unknown-linux-gnu"];
+const RUNTIME_TARGETS: &[&str] = &[
+    "x86_64-unknown-linux-gnu",
+    "x86_64-unknown-linux-musl",
+    "aarch64-unknown-linux-gnu",
+    "aarch64-unknown-linux-musl",
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
@@ -27,6 +34,7 @@ fn main() {
         "/// (target triple, `libkiln_runtime.a` built for it), written by `build.rs`.\n\
          pub static RUNTIMES: &[(&str, &[u8])] = &[\n",
     );
+    let mut to_build = Vec::new();
     for (i, &triple) in RUNTIME_TARGETS.iter().enumerate() {
         let dest_dir = out_dir.join(triple);
         std::fs::create_dir_all(&dest_dir)
@@ -44,7 +52,7 @@ fn main() {
                 println!("cargo:rerun-if-changed={}", Path::new(&lib).display());
                 copy(Path::new(&lib), &dest);
             }
-            None => build_runtime(&manifest_dir, &out_dir, triple, &dest),
+            None => to_build.push((triple, dest.clone())),
         }
         let _ = writeln!(
             table,
@@ -53,6 +61,18 @@ fn main() {
         );
     }
     table.push_str("];\n");
+    table.push_str(
+        "/// (target triple, [(file name, contents)]): the C library files a musl target's \
+         executables are linked with, written by `build.rs`.\n\
+         pub static MUSL_LIBS: &[(&str, &[(&str, &[u8])])] = &[\n",
+    );
+    for &triple in RUNTIME_TARGETS.iter().filter(|t| t.ends_with("-musl")) {
+        table.push_str(&embed_musl(triple, &out_dir.join(triple)));
+    }
+    table.push_str("];\n");
+    if !to_build.is_empty() {
+        build_runtimes(&manifest_dir, &out_dir, &to_build);
+    }
     let generated = out_dir.join("runtimes.rs");
     std::fs::write(&generated, table)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", generated.display()));
@@ -66,17 +86,18 @@ fn prebuilt_var(triple: &str) -> String {
     )
 }
 
-/// Builds the runtime library for `triple` and copies it to `dest`.
-fn build_runtime(manifest_dir: &Path, out_dir: &Path, triple: &str, dest: &Path) {
+/// Builds the runtime library for every `(triple, dest)` in one cargo run (the targets'
+/// builds share its jobs) and copies each to its `dest`.
+fn build_runtimes(manifest_dir: &Path, out_dir: &Path, targets: &[(&str, PathBuf)]) {
     let workspace = manifest_dir.join("..");
     let runtime = workspace.join("runtime");
     let runtime_manifest = runtime.join("Cargo.toml");
     if !runtime_manifest.is_file() {
         panic!(
             "kiln's runtime sources were not found at {} (build kiln from its source tree, \
-             e.g. `cargo install --path cli`, or set {})",
+             e.g. `cargo install --path cli`, or set {} for each target)",
             runtime.display(),
-            prebuilt_var(triple)
+            prebuilt_var("<TRIPLE>")
         );
     }
     // A directory is watched recursively: runtime/src, runtime/build.rs, runtime/abi/**, the
@@ -108,9 +129,12 @@ fn build_runtime(manifest_dir: &Path, out_dir: &Path, triple: &str, dest: &Path)
     cmd.arg("build")
         .arg("--manifest-path")
         .arg(&runtime_manifest)
-        .args(["--release", "--lib", "--target", triple])
+        .args(["--release", "--lib"])
         .arg("--target-dir")
         .arg(&target_dir);
+    for (triple, _) in targets {
+        cmd.args(["--target", triple]);
+    }
     if !features.is_empty() {
         cmd.arg("--features").arg(features.join(","));
     }
@@ -118,32 +142,155 @@ fn build_runtime(manifest_dir: &Path, out_dir: &Path, triple: &str, dest: &Path)
         cmd.arg("-j").arg(jobs);
     }
     scrub_env(&mut cmd);
+    for (triple, _) in targets {
+        choose_c_compiler(&mut cmd, triple);
+    }
     // The library is written out for every link, and executables are linked with
     // --strip-debug anyway: build it without debug info.
     cmd.env("CARGO_PROFILE_RELEASE_DEBUG", "false");
     let status = cmd
         .status()
         .unwrap_or_else(|e| panic!("cannot run cargo to build kiln's runtime: {e}"));
+    let triples = targets
+        .iter()
+        .map(|(t, _)| *t)
+        .collect::<Vec<_>>()
+        .join(", ");
     if !status.success() {
         panic!(
-            "building kiln's runtime for {triple} failed ({status}); see the cargo output above"
+            "building kiln's runtime for {triples} failed ({status}); see the cargo output above \
+             (each target needs `rustup target add TRIPLE`, and a C compiler for it: \
+             `scripts/setup` installs them)"
         );
     }
-    let built = target_dir
-        .join(triple)
-        .join("release")
-        .join("libkiln_runtime.a");
-    copy(&built, dest);
-    // The standard library's objects in the archive carry debug info of their own; strip
-    // it too (a best effort: without binutils' `strip` the library is only larger).
-    let stripped = Command::new("strip")
-        .arg("--strip-debug")
-        .arg(dest)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !stripped {
-        println!("cargo:warning=could not strip debug info from the {triple} runtime library");
+    for (triple, dest) in targets {
+        let built = target_dir
+            .join(triple)
+            .join("release")
+            .join("libkiln_runtime.a");
+        copy(&built, dest);
+        // The standard library's objects in the archive carry debug info of their own; strip
+        // it too.
+        strip_debug(triple, dest);
     }
+}
+
+/// Removes the debug info of an object or archive for `triple`, with the first strip tool
+/// that knows its ELF machine (binutils' `strip` knows only the build machine's; LLVM's
+/// knows every one). A best effort: without one the file is only larger.
+fn strip_debug(triple: &str, file: &Path) {
+    let arch = triple.split('-').next().unwrap_or_default();
+    let cross = format!("{arch}-linux-gnu-strip");
+    let host = env::var("HOST").unwrap_or_default();
+    let mut tools = vec![cross.as_str()];
+    if host.starts_with(arch) {
+        tools.push("strip");
+    }
+    tools.extend([
+        "llvm-strip",
+        "llvm-strip-19",
+        "llvm-strip-18",
+        "llvm-strip-17",
+        "llvm-strip-16",
+    ]);
+    let stripped = tools.iter().filter(|t| on_path(t)).any(|tool| {
+        Command::new(tool)
+            .arg("--strip-debug")
+            .arg(file)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if !stripped {
+        println!(
+            "cargo:warning=could not strip debug info from {} (install llvm or binutils for \
+             {triple})",
+            file.display()
+        );
+    }
+}
+
+/// The files of musl that an executable for a `*-linux-musl` target is linked with: start
+/// files and the C library (and LLVM's libunwind, which the standard library in the
+/// runtime refers to). They come from the Rust target's own copy (`rustup target add`
+/// installs it under `lib/rustlib/<triple>/lib/self-contained`), so an executable for a
+/// musl target needs no C library or cross toolchain on the machine that links it.
+const MUSL_FILES: &[&str] = &[
+    "crt1.o",
+    "crti.o",
+    "crtbegin.o",
+    "crtend.o",
+    "crtn.o",
+    "libc.a",
+    "libunwind.a",
+];
+
+/// Copies [`MUSL_FILES`] of `triple` into `dest_dir` (debug info stripped) and returns the
+/// `include_bytes!` table entry for them.
+fn embed_musl(triple: &str, dest_dir: &Path) -> String {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(&rustc)
+        .args(["--print", "target-libdir", "--target", triple])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run rustc to find the {triple} libraries: {e}"));
+    let libdir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let dir = libdir.join("self-contained");
+    let mut entry = format!("    ({triple:?}, &[\n");
+    for name in MUSL_FILES {
+        let from = dir.join(name);
+        if !from.is_file() {
+            panic!(
+                "{} not found: the musl C library of {triple} comes with the Rust target \
+                 (`rustup target add {triple}`)",
+                from.display()
+            );
+        }
+        println!("cargo:rerun-if-changed={}", from.display());
+        let to = dest_dir.join(name);
+        copy(&from, &to);
+        strip_debug(triple, &to);
+        let _ = writeln!(
+            entry,
+            "        ({name:?}, include_bytes!({:?})),",
+            to.display().to_string()
+        );
+    }
+    entry.push_str("    ]),\n");
+    entry
+}
+
+/// The runtime's C helper (`runtime/src/trap_helper.c`) is compiled by the `cc` crate with
+/// the target's C compiler: `cc` for the build machine's own target, `musl-gcc` for
+/// x86-64 musl (Debian `musl-tools`), `aarch64-linux-gnu-gcc` for AArch64 glibc (Debian
+/// `gcc-aarch64-linux-gnu`). Debian has no AArch64 musl compiler: when
+/// `aarch64-linux-musl-gcc` is not installed (and `CC_<triple>` does not name another),
+/// clang compiles it for that target (runtime/build.rs then uses no C library headers).
+fn choose_c_compiler(cmd: &mut Command, triple: &str) {
+    let var = format!("CC_{}", triple.replace('-', "_"));
+    println!("cargo:rerun-if-env-changed={var}");
+    if triple != "aarch64-unknown-linux-musl" || env::var_os(&var).is_some() {
+        return;
+    }
+    if on_path("aarch64-linux-musl-gcc") {
+        return;
+    }
+    let clang = ["clang", "clang-19", "clang-18", "clang-17", "clang-16"]
+        .into_iter()
+        .find(|c| on_path(c));
+    match clang {
+        Some(clang) => {
+            cmd.env(&var, clang);
+        }
+        None => println!(
+            "cargo:warning=no C compiler for {triple}: install clang (or aarch64-linux-musl-gcc, \
+             or name one in {var})"
+        ),
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    env::var_os("PATH")
+        .is_some_and(|path| env::split_paths(&path).any(|d| d.join(program).is_file()))
 }
 
 /// Removes what the outer cargo passes to build scripts and what would change how the nested

@@ -66,6 +66,10 @@ where
     let build = match &cli.command {
         Command::Compile(c) => &c.build,
         Command::Run(r) => &r.build,
+        Command::Targets => {
+            print!("{}", targets_table());
+            return 0;
+        }
     };
     // Flags that are valid alone but not together (a CPU of another architecture).
     let opts = match build.compile_options() {
@@ -85,6 +89,7 @@ where
             &Linker::resolve(c.build.linker.as_deref()),
         )
         .map(|()| 0),
+        Command::Targets => unreachable!("answered above"),
         Command::Run(r) => {
             let mut opts = opts;
             if opts.run_config.argv0.is_none() {
@@ -101,6 +106,25 @@ where
             1
         }
     }
+}
+
+/// `kiln targets`: every target this kiln produces executables for (the default first),
+/// the CPUs each can be compiled for, and what linking needs on this machine.
+pub fn targets_table() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (i, triple) in kiln_compiler::SUPPORTED_TRIPLES.iter().enumerate() {
+        let target = kiln_compiler::Target::with_default_cpu(triple).expect("supported");
+        let default = if i == 0 { " (default)" } else { "" };
+        let _ = writeln!(out, "{triple}{default}");
+        let _ = writeln!(
+            out,
+            "    --target-cpu: {}",
+            kiln_compiler::cpu_names(target.arch())
+        );
+        let _ = writeln!(out, "    links with: {}", link::link_requirements(&target));
+    }
+    out
 }
 
 /// Compiles the module at `input` into the compiler's object file.

@@ -1,14 +1,20 @@
-//! Linking the compiled object with the embedded runtime into an executable, using the system C
-//! compiler driver (`--linker`, else `$CC`, else `cc`).
+//! Linking the compiled object with the embedded runtime into an executable.
+//!
+//! glibc targets link with the target's C compiler driver (`--linker`; else `$CC` or `cc`
+//! for the build machine's architecture, `<arch>-linux-gnu-gcc` for another). musl targets
+//! carry their C library inside `kiln` ([`MUSL_LIBS`]) and link with `ld.lld`, which knows
+//! every architecture's ELF, or with a C compiler driver for the target: cross-compiling to
+//! AArch64 musl needs no cross toolchain.
 
 use std::ffi::{OsStr, OsString};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use kiln_compiler::Target;
+use kiln_compiler::{Arch, Target};
 
 // The runtime static library (kiln-runtime built with `--features exe`) of every target,
-// embedded by `build.rs`: `RUNTIMES`.
+// and musl's start files and C library for the musl targets, embedded by `build.rs`:
+// `RUNTIMES`, `MUSL_LIBS`.
 include!(concat!(env!("OUT_DIR"), "/runtimes.rs"));
 
 /// The embedded runtime library for `target`, if this `kiln` carries one.
@@ -17,6 +23,48 @@ pub fn runtime_lib(target: &Target) -> Option<&'static [u8]> {
         .iter()
         .find(|(triple, _)| *triple == target.triple().to_string())
         .map(|(_, lib)| *lib)
+}
+
+/// The embedded musl files for `target` (none for a glibc target).
+fn musl_libs(target: &Target) -> Option<&'static [(&'static str, &'static [u8])]> {
+    MUSL_LIBS
+        .iter()
+        .find(|(triple, _)| *triple == target.triple().to_string())
+        .map(|(_, files)| *files)
+}
+
+/// What linking for `target` needs on this machine, for `kiln targets` and `--help`.
+pub fn link_requirements(target: &Target) -> String {
+    let triple = target.triple().to_string();
+    if musl_libs(target).is_some() {
+        if Arch::HOST == Some(target.arch()) {
+            "ld.lld, or any C compiler driver (musl is built in)".to_string()
+        } else {
+            format!(
+                "ld.lld, or a C compiler driver for {} (musl is built in)",
+                target.arch().name()
+            )
+        }
+    } else if Arch::HOST == Some(target.arch()) {
+        "a C compiler driver and glibc's static libraries (`cc`)".to_string()
+    } else {
+        format!(
+            "the target's C compiler driver with glibc (`{}`, Debian: gcc-{}); {} needs none",
+            cross_gcc(target.arch()),
+            debian_arch_gcc(target.arch()),
+            triple.replace("-gnu", "-musl")
+        )
+    }
+}
+
+/// `aarch64-linux-gnu-gcc`: the usual name of a cross C compiler driver for `arch`.
+fn cross_gcc(arch: Arch) -> String {
+    format!("{}-linux-gnu-gcc", arch.name())
+}
+
+/// `aarch64-linux-gnu`: the suffix of Debian's cross compiler package for `arch`.
+fn debian_arch_gcc(arch: Arch) -> String {
+    format!("{}-linux-gnu", arch.name().replace('_', "-"))
 }
 
 /// Libraries the runtime needs from the C library.
@@ -31,13 +79,23 @@ const SYSTEM_LIBS: &[&str] = &["-lpthread", "-ldl", "-lm"];
 const STATIC_FLAGS: &[&str] = &["-static", "-Wl,--gc-sections", "-Wl,--strip-debug"];
 const DYNAMIC_FLAGS: &[&str] = &["-Wl,--gc-sections", "-Wl,--strip-debug"];
 
+/// Where the linker came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkerSource {
+    /// `--linker`: used for every target.
+    Explicit,
+    /// `$CC`: a compiler for the build machine, used for targets of its architecture only.
+    Env,
+    /// Neither: Kiln picks the program (and may pick the link editor too).
+    Default,
+}
+
 /// The C compiler driver and any leading arguments (`CC="ccache gcc"` works).
 #[derive(Clone, Debug)]
 pub struct Linker {
     pub program: OsString,
     pub args: Vec<OsString>,
-    /// Chosen by Kiln (neither `--linker` nor `$CC`): Kiln may pick the link editor too.
-    pub default: bool,
+    pub source: LinkerSource,
 }
 
 impl Linker {
@@ -47,7 +105,7 @@ impl Linker {
             return Linker {
                 program: p.to_owned(),
                 args: Vec::new(),
-                default: false,
+                source: LinkerSource::Explicit,
             };
         }
         if let Some(cc) = std::env::var_os("CC") {
@@ -57,20 +115,62 @@ impl Linker {
                 return Linker {
                     program,
                     args: words.collect(),
-                    default: false,
+                    source: LinkerSource::Env,
                 };
             }
         }
         Linker {
             program: "cc".into(),
             args: Vec::new(),
-            default: true,
+            source: LinkerSource::Default,
+        }
+    }
+
+    /// The C compiler driver to link for `target` with: this one, unless it is the build
+    /// machine's (`$CC` or the default `cc`) and `target` is another architecture, which
+    /// gets that architecture's cross driver by its usual name.
+    fn for_target(&self, target: &Target) -> Linker {
+        if self.source == LinkerSource::Explicit || Arch::HOST == Some(target.arch()) {
+            return self.clone();
+        }
+        Linker {
+            program: cross_gcc(target.arch()).into(),
+            args: Vec::new(),
+            source: LinkerSource::Default,
         }
     }
 
     fn name(&self) -> String {
         self.program.to_string_lossy().into_owned()
     }
+}
+
+/// Temporary link inputs: the object, the runtime library and (musl) the C library files.
+struct Inputs {
+    dir: tempfile::TempDir,
+    object: PathBuf,
+    runtime: PathBuf,
+}
+
+impl Inputs {
+    fn write(object: &[u8], runtime: &[u8]) -> Result<Inputs, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("kiln-link-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a temporary directory for linking: {e}"))?;
+        let inputs = Inputs {
+            object: dir.path().join("module.o"),
+            runtime: dir.path().join("libkiln_runtime.a"),
+            dir,
+        };
+        write(&inputs.object, object)?;
+        write(&inputs.runtime, runtime)?;
+        Ok(inputs)
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write temporary link inputs: {e}"))
 }
 
 /// Links `object` (the compiler's output for `target`) with that target's runtime into the
@@ -93,29 +193,41 @@ pub fn link_executable(
                 .join(", ")
         )
     })?;
-    let work = tempfile::Builder::new()
-        .prefix("kiln-link-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary directory for linking: {e}"))?;
-    let obj_path = work.path().join("module.o");
-    let lib_path = work.path().join("libkiln_runtime.a");
-    std::fs::write(&obj_path, object)
-        .and_then(|()| std::fs::write(&lib_path, runtime))
-        .map_err(|e| format!("cannot write temporary link inputs: {e}"))?;
+    let inputs = Inputs::write(object, runtime)?;
+    match musl_libs(target) {
+        Some(files) => link_musl(&inputs, files, target, output, linker),
+        None => link_gnu(&inputs, target, output, &linker.for_target(target)),
+    }
+}
 
+/// A glibc target: the C compiler driver links with the C library it comes with.
+fn link_gnu(
+    inputs: &Inputs,
+    target: &Target,
+    output: &Path,
+    linker: &Linker,
+) -> Result<(), String> {
+    let tail = |flags: &[&str]| -> Vec<OsString> {
+        let mut args: Vec<OsString> = flags.iter().map(OsString::from).collect();
+        args.extend(["-o".into(), output.into()]);
+        args.extend([inputs.object.clone().into(), inputs.runtime.clone().into()]);
+        args.extend(SYSTEM_LIBS.iter().map(OsString::from));
+        args
+    };
     // A faster link editor than the default GNU ld, when installed, takes a sizeable part of
     // `kiln compile`'s time off (static link of lua: ld.bfd 171 ms, gold 124 ms, lld 95 ms).
     // If it fails for any reason, the ordinary link below runs as if it had not been tried.
-    if let Some(fuse) = linker.default.then(fast_link_editor).flatten() {
+    let default = linker.source == LinkerSource::Default;
+    if let Some(fuse) = default.then(fast_link_editor).flatten() {
         let flags: Vec<&str> = STATIC_FLAGS.iter().copied().chain([fuse]).collect();
-        if run_linker(linker, &flags, output, &obj_path, &lib_path).is_ok() {
+        if run_linker(linker, &tail(&flags), target).is_ok() {
             return Ok(());
         }
     }
-    match run_linker(linker, STATIC_FLAGS, output, &obj_path, &lib_path) {
+    match run_linker(linker, &tail(STATIC_FLAGS), target) {
         Ok(()) => Ok(()),
         Err(LinkFailure::Failed(static_msg)) => {
-            match run_linker(linker, DYNAMIC_FLAGS, output, &obj_path, &lib_path) {
+            match run_linker(linker, &tail(DYNAMIC_FLAGS), target) {
                 Ok(()) => Ok(()),
                 // Report the first failure: it is the one a user would reproduce by hand.
                 Err(_) => Err(static_msg),
@@ -125,10 +237,111 @@ pub fn link_executable(
     }
 }
 
+/// A musl target: always static, with the embedded start files and C library, by `ld.lld`
+/// (Kiln's choice: it links any architecture) or by the C compiler driver the user named
+/// (told to add no C library of its own).
+fn link_musl(
+    inputs: &Inputs,
+    files: &[(&str, &[u8])],
+    target: &Target,
+    output: &Path,
+    linker: &Linker,
+) -> Result<(), String> {
+    let path = |name: &str| inputs.dir.path().join(name);
+    for (name, bytes) in files {
+        write(&path(name), bytes)?;
+    }
+    // crt1 and crti open the program, crtbegin/crtend bracket the constructors, crtn
+    // closes: the order a C compiler driver uses.
+    let mut objects: Vec<OsString> = ["crt1.o", "crti.o", "crtbegin.o"]
+        .iter()
+        .map(|n| path(n).into())
+        .collect();
+    objects.extend([inputs.object.clone().into(), inputs.runtime.clone().into()]);
+    objects.extend(
+        ["libunwind.a", "libc.a", "crtend.o", "crtn.o"]
+            .iter()
+            .map(|n| path(n).into()),
+    );
+    let out: [OsString; 2] = ["-o".into(), output.into()];
+    let driver = match linker.source {
+        LinkerSource::Explicit => Some(linker.clone()),
+        LinkerSource::Env if Arch::HOST == Some(target.arch()) => Some(linker.clone()),
+        _ => None,
+    };
+    let (program, args) = match driver {
+        Some(driver) => {
+            let mut args: Vec<OsString> = [
+                "-static",
+                "-nostdlib",
+                "-Wl,--gc-sections",
+                "-Wl,--strip-debug",
+            ]
+            .iter()
+            .map(OsString::from)
+            .collect();
+            args.extend(out);
+            args.extend(objects);
+            (driver, args)
+        }
+        None => match find_lld() {
+            Some(lld) => {
+                let mut args: Vec<OsString> = ["-static", "--gc-sections", "--strip-debug"]
+                    .iter()
+                    .map(OsString::from)
+                    .collect();
+                args.extend(out);
+                args.extend(objects);
+                let lld = Linker {
+                    program: lld.into(),
+                    args: Vec::new(),
+                    source: LinkerSource::Default,
+                };
+                (lld, args)
+            }
+            None if Arch::HOST == Some(target.arch()) => {
+                let mut args: Vec<OsString> = [
+                    "-static",
+                    "-nostdlib",
+                    "-Wl,--gc-sections",
+                    "-Wl,--strip-debug",
+                ]
+                .iter()
+                .map(OsString::from)
+                .collect();
+                args.extend(out);
+                args.extend(objects);
+                (linker.clone(), args)
+            }
+            None => {
+                return Err(format!(
+                    "linking for {} needs `ld.lld` (Debian: lld), which was not found on PATH, \
+                     or a C compiler driver for {} named with --linker",
+                    target.triple(),
+                    target.arch().name()
+                ))
+            }
+        },
+    };
+    run_linker(&program, &args, target).map_err(|f| match f {
+        LinkFailure::NotRun(m) | LinkFailure::Failed(m) => m,
+    })
+}
+
+/// `ld.lld`, or a versioned one (Debian's `lld-16` installs `ld.lld-16`), on `PATH`.
+fn find_lld() -> Option<String> {
+    let names =
+        std::iter::once("ld.lld".to_string()).chain((14..=22).rev().map(|v| format!("ld.lld-{v}")));
+    names.into_iter().find(|n| on_path(n))
+}
+
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(name).is_file()))
+}
+
 /// `-fuse-ld=lld` or `-fuse-ld=gold` when that link editor is on `PATH`.
 fn fast_link_editor() -> Option<&'static str> {
-    let path = std::env::var_os("PATH")?;
-    let on_path = |name: &str| std::env::split_paths(&path).any(|d| d.join(name).is_file());
     [("ld.lld", "-fuse-ld=lld"), ("ld.gold", "-fuse-ld=gold")]
         .into_iter()
         .find(|(name, _)| on_path(name))
@@ -142,25 +355,24 @@ enum LinkFailure {
     Failed(String),
 }
 
-fn run_linker(
-    linker: &Linker,
-    flags: &[&str],
-    output: &Path,
-    obj_path: &Path,
-    lib_path: &Path,
-) -> Result<(), LinkFailure> {
+fn run_linker(linker: &Linker, args: &[OsString], target: &Target) -> Result<(), LinkFailure> {
     let mut cmd = Command::new(&linker.program);
-    cmd.args(&linker.args)
-        .args(flags)
-        .arg("-o")
-        .arg(output)
-        .arg(obj_path)
-        .arg(lib_path)
-        .args(SYSTEM_LIBS);
+    cmd.args(&linker.args).args(args);
     let out = cmd.output().map_err(|e| {
+        let hint = if Arch::HOST == Some(target.arch()) {
+            "install a C compiler driver such as gcc or clang, or name one with --linker or $CC"
+                .to_string()
+        } else {
+            format!(
+                "to link for {}, install its C compiler driver (Debian: gcc-{}) or name one with \
+                 --linker; --target {} needs no cross toolchain",
+                target.triple(),
+                debian_arch_gcc(target.arch()),
+                target.triple().to_string().replace("-gnu", "-musl")
+            )
+        };
         LinkFailure::NotRun(format!(
-            "cannot run the linker `{}`: {e} (install a C compiler driver such as gcc or clang, \
-             or name one with --linker or $CC)",
+            "cannot run the linker `{}`: {e} ({hint})",
             linker.name()
         ))
     })?;
@@ -195,6 +407,23 @@ mod tests {
             let target = Target::with_default_cpu(triple).unwrap();
             let lib = runtime_lib(&target).unwrap();
             assert!(lib.starts_with(b"!<arch>\n"), "{triple}: not an ar archive");
+        }
+    }
+
+    #[test]
+    fn musl_targets_carry_their_c_library() {
+        for triple in kiln_compiler::SUPPORTED_TRIPLES {
+            let target = Target::with_default_cpu(triple).unwrap();
+            let files = musl_libs(&target);
+            assert_eq!(files.is_some(), triple.ends_with("-musl"), "{triple}");
+            for (name, bytes) in files.unwrap_or_default() {
+                let magic: &[u8] = if name.ends_with(".a") {
+                    b"!<arch>\n"
+                } else {
+                    b"\x7fELF"
+                };
+                assert!(bytes.starts_with(magic), "{triple}: {name}");
+            }
         }
     }
 }

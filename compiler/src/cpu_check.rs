@@ -31,6 +31,8 @@ fn needs(arch: Arch, op: &Operator<'_>, bytes: &[u8]) -> &'static [&'static str]
             | Operator::F64Nearest => &["sse4.1"],
             _ => &[],
         },
+        // NEON and FP are part of ARMv8.0: Cranelift lowers every operator on the baseline.
+        Arch::Aarch64 => &[],
     }
 }
 
@@ -41,6 +43,7 @@ const X86_64_SIMD: &[&str] = &["ssse3", "sse4.1"];
 pub(crate) fn all_needs(arch: Arch) -> &'static [&'static str] {
     match arch {
         Arch::X86_64 => X86_64_SIMD,
+        Arch::Aarch64 => &[],
     }
 }
 

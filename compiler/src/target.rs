@@ -15,7 +15,12 @@ use crate::{CompileError, OptLevel};
 /// The triples Kiln can produce executables for, the default first. A triple is here when
 /// its ISA is in Cranelift's build, its architecture in [`Arch`] and the CLI carries a
 /// runtime library for it.
-pub const SUPPORTED_TRIPLES: &[&str] = &["x86_64-unknown-linux-gnu"];
+pub const SUPPORTED_TRIPLES: &[&str] = &[
+    "x86_64-unknown-linux-gnu",
+    "x86_64-unknown-linux-musl",
+    "aarch64-unknown-linux-gnu",
+    "aarch64-unknown-linux-musl",
+];
 
 /// Which CPUs of the target architecture the code must run on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -224,7 +229,7 @@ mod tests {
     #[test]
     fn every_supported_triple_builds_its_isa() {
         for triple in SUPPORTED_TRIPLES {
-            let arch = Target::new(triple, TargetCpu::Native).unwrap().arch();
+            let arch = Target::with_default_cpu(triple).unwrap().arch();
             for level in arch.cpu_levels() {
                 let t = Target::new(triple, TargetCpu::Level(level.name.into())).unwrap();
                 let (isa, features) = t.isa(OptLevel::Speed).unwrap();
@@ -244,7 +249,8 @@ mod tests {
     #[test]
     fn unsupported_triples_are_refused_with_the_list() {
         for triple in [
-            "aarch64-unknown-linux-gnu",
+            "riscv64gc-unknown-linux-gnu",
+            "aarch64-apple-darwin",
             "x86_64-pc-windows-msvc",
             "nonsense",
         ] {
@@ -272,7 +278,26 @@ mod tests {
     }
 
     #[test]
+    fn another_architecture_defaults_to_its_baseline_and_refuses_native() {
+        let t = Target::with_default_cpu("aarch64-unknown-linux-musl").unwrap();
+        assert_eq!(t.cpu(), &TargetCpu::Level("armv8-a".into()));
+        assert!(t.cpu_features().is_empty());
+        if Arch::HOST != Some(Arch::Aarch64) {
+            let e = error("aarch64-unknown-linux-gnu", "native");
+            assert!(e.contains("not aarch64"), "{e}");
+            assert!(e.contains("armv8-a, neoverse-n1"), "{e}");
+        }
+        let n1 = Target::new(
+            "aarch64-unknown-linux-gnu",
+            TargetCpu::from_name("neoverse-n1"),
+        );
+        assert_eq!(n1.unwrap().cpu_features(), ["lse", "fp16", "dotprod"]);
+    }
+
+    #[test]
     fn image_alignment_is_the_largest_page() {
+        let aarch64 = Target::with_default_cpu("aarch64-unknown-linux-gnu").unwrap();
+        assert_eq!(aarch64.image_align(), 64 << 10);
         assert_eq!(Target::default().image_align(), 4096);
     }
 }

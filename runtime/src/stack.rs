@@ -71,10 +71,6 @@ fn set_limits(entered: *mut VmCtx, limit: usize) {
     }
 }
 
-extern "C" {
-    static __libc_stack_end: *mut libc::c_void;
-}
-
 /// The lowest address this thread's stack can safely reach (cached).
 fn stack_low() -> usize {
     let cached = STACK_LOW.with(Cell::get);
@@ -84,8 +80,10 @@ fn stack_low() -> usize {
     // SAFETY: plain queries about the current thread and process.
     let low = unsafe {
         if libc::getpid() == libc::gettid() {
-            // The main thread's stack grows on demand up to RLIMIT_STACK below its top;
-            // leave room for argv/env above __libc_stack_end and a guard below.
+            // The main thread's stack grows on demand up to RLIMIT_STACK below its top.
+            // The executable's file name (AT_EXECFN) is among the strings the kernel puts
+            // at the very top (glibc's `__libc_stack_end` is not in musl); leave a guard
+            // below.
             let mut rl: libc::rlimit = std::mem::zeroed();
             libc::getrlimit(libc::RLIMIT_STACK, &mut rl);
             let size = if rl.rlim_cur == libc::RLIM_INFINITY {
@@ -93,7 +91,11 @@ fn stack_low() -> usize {
             } else {
                 usize::try_from(rl.rlim_cur).unwrap_or(64 << 20)
             };
-            (__libc_stack_end as usize).saturating_sub(size) + (256 << 10)
+            let top = usize::try_from(libc::getauxval(libc::AT_EXECFN))
+                .ok()
+                .filter(|&t| t != 0)
+                .unwrap_or_else(stack_pointer);
+            top.saturating_sub(size) + (256 << 10)
         } else {
             let mut attr: libc::pthread_attr_t = std::mem::zeroed();
             let mut addr: *mut libc::c_void = std::ptr::null_mut();

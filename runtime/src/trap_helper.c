@@ -4,8 +4,22 @@
  * installed for this thread; kiln_unwind() jumps back to the innermost kiln_catch(), which
  * then returns 1. The jump buffer lives in this C frame, so no Rust frame with destructors
  * is ever skipped except the plain host frames documented at each kiln_unwind() caller. */
+#ifdef KILN_NO_LIBC_HEADERS
+/* A musl target built with a compiler that has no musl headers for it (clang
+ * --target=aarch64-linux-musl on a machine without an AArch64 musl sysroot, see build.rs):
+ * musl's sigsetjmp and siglongjmp are plain functions, declared here. Their buffer is
+ * 312 bytes on aarch64 (22 registers, a flag and a 128-byte signal set) and 200 on
+ * x86-64; this one is generously larger and 16-byte aligned. */
+typedef struct {
+    _Alignas(16) unsigned char bytes[512];
+} sigjmp_buf[1];
+int sigsetjmp(sigjmp_buf env, int savemask) __attribute__((returns_twice));
+_Noreturn void siglongjmp(sigjmp_buf env, int val);
+#define NULL ((void *)0)
+#else
 #include <setjmp.h>
 #include <stddef.h>
+#endif
 
 typedef void (*kiln_array_call)(void *vmctx, void *values);
 

@@ -2,6 +2,7 @@
 pub mod conformance;
 pub mod programs;
 pub mod real;
+pub mod targets;
 
 pub mod diff;
 pub mod diff_wasmtime;

@@ -221,6 +221,9 @@ pub struct Invocation {
     pub wasmtime_only: Vec<String>,
     /// Prepares the working directory both programs run in (files for `--dir` grants).
     pub prepare: Option<fn(&Path)>,
+    /// The target kiln compiles for (`--target`; None: the default), its executable run
+    /// by [`crate::targets::command`].
+    pub target: Option<&'static str>,
 }
 
 impl Invocation {
@@ -238,6 +241,10 @@ impl Invocation {
     pub fn grant(mut self, flag: &str, value: &str) -> Self {
         self.grants.push(flag.into());
         self.grants.push(value.into());
+        self
+    }
+    pub fn target(mut self, triple: &'static str) -> Self {
+        self.target = Some(triple);
         self
     }
     /// The same grant, spelled differently for `kiln compile` and `wasmtime run`.
@@ -273,9 +280,20 @@ pub fn run_clean(
     host_env: &[(String, String)],
     cwd: &Path,
 ) -> Outcome {
+    run_clean_on(None, program, args, host_env, cwd)
+}
+
+/// [`run_clean`] for an executable of `target` ([`crate::targets::command`]).
+pub fn run_clean_on(
+    target: Option<&str>,
+    program: &Path,
+    args: &[impl AsRef<OsStr>],
+    host_env: &[(String, String)],
+    cwd: &Path,
+) -> Outcome {
     use std::os::unix::process::ExitStatusExt;
     let out = output_retrying_busy(
-        Command::new(program)
+        crate::targets::command(target, program)
             .args(args)
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
@@ -334,10 +352,19 @@ fn run_both_with_files(wasm: &Path, inv: &Invocation) -> ((Outcome, String), (Ou
         .prefix("kiln-exe-")
         .tempdir()
         .unwrap();
-    let kiln_grants = [&inv.kiln_only[..], &inv.grants[..]].concat();
+    let mut kiln_grants = [&inv.kiln_only[..], &inv.grants[..]].concat();
+    if let Some(t) = inv.target {
+        kiln_grants.extend(["--target".to_string(), t.to_string()]);
+    }
     let exe = kiln_compile(wasm, exe_dir.path(), &kiln_grants);
     let native_dir = workdir();
-    let native = run_clean(&exe, &inv.args, &inv.host_env, native_dir.path());
+    let native = run_clean_on(
+        inv.target,
+        &exe,
+        &inv.args,
+        &inv.host_env,
+        native_dir.path(),
+    );
 
     let mut wt_args: Vec<OsString> = vec!["run".into()];
     wt_args.extend(inv.wasmtime_only.iter().map(OsString::from));
@@ -358,9 +385,10 @@ pub fn assert_same_as_wasmtime(wasm: &Path, inv: &Invocation) -> Outcome {
     let ((native, native_files), (oracle, oracle_files)) = run_both_with_files(wasm, inv);
     if native != oracle || native_files != oracle_files {
         let mut msg = format!(
-            "{} {:?}: kiln and wasmtime differ\n",
+            "{} {:?}: kiln ({}) and wasmtime differ\n",
             wasm.display(),
-            inv.args
+            inv.args,
+            inv.target.unwrap_or("default target")
         );
         let show = |o: &Outcome, files: &str| {
             format!(

@@ -144,6 +144,7 @@ pub(crate) fn emit(
     let m = ModuleCtx {
         info,
         host_call_conv,
+        arch: opts.target.arch(),
         func_ids: &decls.funcs,
         builtins: &decls.builtins,
         frontend_config: isa.frontend_config(),

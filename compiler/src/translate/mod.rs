@@ -43,6 +43,9 @@ pub(crate) struct ModuleCtx<'a> {
     /// The platform's C calling convention (System V on x86-64 Linux): that of the
     /// runtime's builtins, host functions and the array-call trampolines.
     pub host_call_conv: CallConv,
+    /// The target's architecture: relaxed SIMD operators use x86's instructions on x86-64
+    /// and sequences with the same results elsewhere (`simd.rs`).
+    pub arch: kiln_abi::target::Arch,
     /// The Cranelift function declared for each function index (None for imports).
     pub func_ids: &'a [Option<FuncId>],
     /// Each runtime builtin's declaration and native signature, by [`Builtin::index`].

@@ -23,6 +23,10 @@
 //! target has FMA and otherwise rounds twice, which would make Kiln's result depend on
 //! `--target-cpu`; Cranelift computes a fused result without FMA hardware too (through
 //! libm's `fmaf`/`fma`, lane by lane).
+//!
+//! On other architectures the same x86 results are computed by generic sequences
+//! (`x86_pshufb` and friends below), so a relaxed SIMD program prints the same on every
+//! target Kiln compiles for.
 
 use cranelift_codegen::ir::{
     condcodes::{FloatCC, IntCC},
@@ -30,6 +34,8 @@ use cranelift_codegen::ir::{
     ConstantData, Endianness, InstBuilder, MemFlagsData, Opcode, Type, Value, ValueDef,
 };
 use wasmparser::{MemArg, Operator};
+
+use kiln_abi::target::Arch;
 
 use super::memory::heap_flags;
 use super::FuncCx;
@@ -119,6 +125,116 @@ impl FuncCx<'_, '_> {
         self.push(v);
     }
 
+    /// A vector of `ty` with every lane `bits` (the lane's bit pattern, low bits used).
+    fn vec_splat_bits(&mut self, ty: Type, bits: i64) -> Value {
+        let lane = ty.lane_type();
+        let int = Type::int(u16::try_from(lane.bits()).expect("lanes are at most 64 bits"))
+            .expect("an integer type of a lane's width");
+        // Cranelift wants a narrow constant zero-extended.
+        let bits = if lane.bits() < 64 {
+            bits & ((1i64 << lane.bits()) - 1)
+        } else {
+            bits
+        };
+        let c = self.bcx.ins().iconst(int, bits);
+        let v = self
+            .bcx
+            .ins()
+            .splat(int.by(ty.lane_count()).expect("a 128-bit vector"), c);
+        self.as_vec(v, ty)
+    }
+
+    fn is_x86(&self) -> bool {
+        self.m.arch == Arch::X86_64
+    }
+
+    /// `pshufb`: an index with its top bit set selects 0, any other the lane `index & 15`
+    /// (`swizzle` selects 0 for any index above 15).
+    fn x86_pshufb(&mut self, a: Value, b: Value) -> Value {
+        if self.is_x86() {
+            return self.bcx.ins().x86_pshufb(a, b);
+        }
+        let mask = self.vec_splat_bits(I8X16, 0x8f);
+        let index = self.bcx.ins().band(b, mask);
+        self.bcx.ins().swizzle(a, index)
+    }
+
+    /// `cvttps2dq`: truncation, with `i32::MIN` for NaN and out-of-range lanes (the
+    /// saturating conversion gives MIN only below the range, MAX above it and 0 for NaN).
+    fn x86_cvttps2dq(&mut self, a: Value) -> Value {
+        if self.is_x86() {
+            return self.bcx.ins().x86_cvtt2dq(I32X4, a);
+        }
+        let sat = self.bcx.ins().fcvt_to_sint_sat(I32X4, a);
+        let limit = self.vec_splat_bits(F32X4, i64::from(2147483648.0f32.to_bits()));
+        let in_range = self.bcx.ins().fcmp(FloatCC::LessThan, a, limit);
+        let min = self.vec_splat_bits(I32X4, i64::from(i32::MIN));
+        self.bcx.ins().bitselect(in_range, sat, min)
+    }
+
+    /// `cvttpd2dq`'s lanes widened to i64: truncation, `i32::MIN` for NaN and out-of-range
+    /// lanes once narrowed (below the range the saturating narrow gives MIN too).
+    fn x86_cvttpd2dq(&mut self, a: Value) -> Value {
+        if self.is_x86() {
+            return self.bcx.ins().x86_cvtt2dq(I64X2, a);
+        }
+        let sat = self.bcx.ins().fcvt_to_sint_sat(I64X2, a);
+        let limit = self.vec_splat_bits(F64X2, 2147483648.0f64.to_bits().cast_signed());
+        let in_range = self.bcx.ins().fcmp(FloatCC::LessThan, a, limit);
+        let min = self.vec_splat_bits(I64X2, i64::MIN);
+        self.bcx.ins().bitselect(in_range, sat, min)
+    }
+
+    /// `pmulhrsw`: `(a * b + 2^14) >> 15` as `q15mulr_sat`, but wrapping where that
+    /// saturates: `i16::MIN * i16::MIN` gives MIN, not MAX.
+    fn x86_pmulhrsw(&mut self, a: Value, b: Value) -> Value {
+        if self.is_x86() {
+            return self.bcx.ins().x86_pmulhrsw(a, b);
+        }
+        let r = self.bcx.ins().sqmul_round_sat(a, b);
+        let min = self.vec_splat_bits(I16X8, i64::from(i16::MIN));
+        let a_min = self.bcx.ins().icmp(IntCC::Equal, a, min);
+        let b_min = self.bcx.ins().icmp(IntCC::Equal, b, min);
+        let both = self.bcx.ins().band(a_min, b_min);
+        // MAX (0x7fff) xor all ones is MIN (0x8000).
+        self.bcx.ins().bxor(r, both)
+    }
+
+    /// `pmaddubsw` (as Cranelift's `x86_pmaddubsw`): signed bytes of `a` times unsigned
+    /// bytes of `b`, adjacent products added with signed saturation into i16 lanes.
+    fn x86_pmaddubsw(&mut self, a: Value, b: Value) -> Value {
+        if self.is_x86() {
+            return self.bcx.ins().x86_pmaddubsw(a, b);
+        }
+        // Each product fits an i16 (-128 * 255 .. 127 * 255); their pair sums may not, so
+        // they are added as i32 and narrowed with saturation.
+        let low_a = self.bcx.ins().swiden_low(a);
+        let low_b = self.bcx.ins().uwiden_low(b);
+        let low = self.bcx.ins().imul(low_a, low_b);
+        let high_a = self.bcx.ins().swiden_high(a);
+        let high_b = self.bcx.ins().uwiden_high(b);
+        let high = self.bcx.ins().imul(high_a, high_b);
+        let mut pair_sums = |v: Value| {
+            let l = self.bcx.ins().swiden_low(v);
+            let h = self.bcx.ins().swiden_high(v);
+            self.bcx.ins().iadd_pairwise(l, h)
+        };
+        let low = pair_sums(low);
+        let high = pair_sums(high);
+        self.bcx.ins().snarrow(low, high)
+    }
+
+    /// `blendv`: each lane of `a` where the top bit of `mask`'s lane is set, else of `b`.
+    fn x86_blendv(&mut self, mask: Value, a: Value, b: Value) -> Value {
+        if self.is_x86() {
+            return self.bcx.ins().blendv(mask, a, b);
+        }
+        let ty = self.bcx.func.dfg.value_type(mask);
+        let top = i64::from(ty.lane_bits() - 1);
+        let lanes = self.bcx.ins().sshr_imm_u(mask, top);
+        self.bcx.ins().bitselect(lanes, a, b)
+    }
+
     fn vec_zero(&mut self, ty: Type) -> Value {
         let c = self.bcx.func.dfg.constants.insert(vec![0u8; 16].into());
         self.bcx.ins().vconst(ty, c)
@@ -182,8 +298,19 @@ impl FuncCx<'_, '_> {
     /// A fused multiply-add `a * b + c` (`negate`: `-(a * b) + c`).
     fn fused_madd(&mut self, ty: Type, negate: bool) {
         let (a, b, c) = self.pop3_vec(ty);
-        let a = if negate { self.bcx.ins().fneg(a) } else { a };
-        let v = self.bcx.ins().fma(a, b, c);
+        let neg_a = if negate { self.bcx.ins().fneg(a) } else { a };
+        let mut v = self.bcx.ins().fma(neg_a, b, c);
+        if negate && !self.is_x86() {
+            // x86's `vfnmadd` passes a NaN `a` through with its sign; negating `a` first
+            // flips it. Where `a`'s NaN is the one propagated (`a` NaN, `c` not: the addend's
+            // NaN comes first on AArch64, as on x86), flip it back.
+            let a_nan = self.bcx.ins().fcmp(FloatCC::Unordered, a, a);
+            let c_num = self.bcx.ins().fcmp(FloatCC::Ordered, c, c);
+            let fix = self.bcx.ins().band(a_nan, c_num);
+            let fix = self.bcx.ins().bitcast(ty, lanes_le(), fix);
+            let flipped = self.bcx.ins().fneg(v);
+            v = self.bcx.ins().bitselect(fix, flipped, v);
+        }
         self.push_vec(v);
     }
 
@@ -194,7 +321,7 @@ impl FuncCx<'_, '_> {
         let zero = self.vec_zero(I64X2);
         let v = if signed {
             let wide = if relaxed {
-                self.bcx.ins().x86_cvtt2dq(I64X2, a)
+                self.x86_cvttpd2dq(a)
             } else {
                 self.bcx.ins().fcvt_to_sint_sat(I64X2, a)
             };
@@ -604,12 +731,8 @@ impl FuncCx<'_, '_> {
             O::F64x2PromoteLowF32x4 => self.vec_unop(F32X4, |cx, a| cx.bcx.ins().fvpromote_low(a)),
 
             // Relaxed SIMD (see the module comment for the choices).
-            O::I8x16RelaxedSwizzle => {
-                self.vec_binop(I8X16, |cx, a, b| cx.bcx.ins().x86_pshufb(a, b))
-            }
-            O::I32x4RelaxedTruncF32x4S => {
-                self.vec_unop(F32X4, |cx, a| cx.bcx.ins().x86_cvtt2dq(I32X4, a))
-            }
+            O::I8x16RelaxedSwizzle => self.vec_binop(I8X16, |cx, a, b| cx.x86_pshufb(a, b)),
+            O::I32x4RelaxedTruncF32x4S => self.vec_unop(F32X4, |cx, a| cx.x86_cvttps2dq(a)),
             O::I32x4RelaxedTruncF64x2SZero => self.trunc_f64x2_zero(true, true),
             O::F32x4RelaxedMadd => self.fused_madd(F32X4, false),
             O::F32x4RelaxedNmadd => self.fused_madd(F32X4, true),
@@ -631,7 +754,7 @@ impl FuncCx<'_, '_> {
                 let v = if ty == I16X8 {
                     self.bcx.ins().bitselect(mask, a, b)
                 } else {
-                    self.bcx.ins().blendv(mask, a, b)
+                    self.x86_blendv(mask, a, b)
                 };
                 self.push_vec(v);
             }
@@ -639,16 +762,14 @@ impl FuncCx<'_, '_> {
             O::F64x2RelaxedMin => self.pseudo_min_max(F64X2, false),
             O::F32x4RelaxedMax => self.pseudo_min_max(F32X4, true),
             O::F64x2RelaxedMax => self.pseudo_min_max(F64X2, true),
-            O::I16x8RelaxedQ15mulrS => {
-                self.vec_binop(I16X8, |cx, a, b| cx.bcx.ins().x86_pmulhrsw(a, b))
-            }
+            O::I16x8RelaxedQ15mulrS => self.vec_binop(I16X8, |cx, a, b| cx.x86_pmulhrsw(a, b)),
             O::I16x8RelaxedDotI8x16I7x16S => {
-                self.vec_binop(I8X16, |cx, a, b| cx.bcx.ins().x86_pmaddubsw(a, b))
+                self.vec_binop(I8X16, |cx, a, b| cx.x86_pmaddubsw(a, b))
             }
             O::I32x4RelaxedDotI8x16I7x16AddS => {
                 let c = self.pop_vec(I32X4);
                 let (a, b) = self.pop2_vec(I8X16);
-                let dot = self.bcx.ins().x86_pmaddubsw(a, b);
+                let dot = self.x86_pmaddubsw(a, b);
                 let low = self.bcx.ins().swiden_low(dot);
                 let high = self.bcx.ins().swiden_high(dot);
                 let dot = self.bcx.ins().iadd_pairwise(low, high);

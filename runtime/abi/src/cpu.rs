@@ -31,6 +31,7 @@ impl Arch {
     pub fn cpu_features(self) -> &'static [Feature] {
         match self {
             Arch::X86_64 => x86_64::FEATURES,
+            Arch::Aarch64 => aarch64::FEATURES,
         }
     }
 
@@ -38,6 +39,7 @@ impl Arch {
     pub fn cpu_levels(self) -> &'static [Level] {
         match self {
             Arch::X86_64 => x86_64::LEVELS,
+            Arch::Aarch64 => aarch64::LEVELS,
         }
     }
 
@@ -112,6 +114,49 @@ pub mod x86_64 {
     }
 }
 
+/// AArch64: the ARMv8.0 baseline (NEON and FP are part of it) and the optional features
+/// Cranelift's arm64 backend uses.
+pub mod aarch64 {
+    use super::{Feature, Level};
+
+    pub const FEATURES: &[Feature] = &[
+        f("has_lse", "lse"),
+        f("has_fp16", "fp16"),
+        f("has_dotprod", "dotprod"),
+        f("has_i8mm", "i8mm"),
+    ];
+
+    pub const LEVELS: &[Level] = &[
+        Level {
+            name: "armv8-a",
+            about: "any 64-bit Arm machine (Cortex-A53/A72: Raspberry Pi 3 and 4, AWS Graviton)",
+            features: &[],
+        },
+        Level {
+            name: "neoverse-n1",
+            about: "Cortex-A76/Neoverse N1 and later (Graviton2, Ampere Altra, Raspberry Pi 5: \
+                    LSE atomics, FP16, DotProd)",
+            features: &["lse", "fp16", "dotprod"],
+        },
+    ];
+
+    const fn f(setting: &'static str, name: &'static str) -> Feature {
+        Feature { setting, name }
+    }
+
+    /// Whether this machine has `feature` (a name from [`FEATURES`]).
+    #[cfg(all(feature = "std", target_arch = "aarch64"))]
+    pub fn host_has(feature: &str) -> bool {
+        match feature {
+            "lse" => std::arch::is_aarch64_feature_detected!("lse"),
+            "fp16" => std::arch::is_aarch64_feature_detected!("fp16"),
+            "dotprod" => std::arch::is_aarch64_feature_detected!("dotprod"),
+            "i8mm" => std::arch::is_aarch64_feature_detected!("i8mm"),
+            _ => false,
+        }
+    }
+}
+
 /// Whether the machine running this code has `feature` (a name from
 /// [`Arch::cpu_features`] of [`Arch::HOST`]). False on an architecture Kiln does not know.
 #[cfg(feature = "std")]
@@ -120,7 +165,11 @@ pub fn host_has(feature: &str) -> bool {
     {
         x86_64::host_has(feature)
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(target_arch = "aarch64")]
+    {
+        aarch64::host_has(feature)
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         let _ = feature;
         false

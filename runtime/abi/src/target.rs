@@ -12,15 +12,18 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Arch {
     X86_64,
+    Aarch64,
 }
 
 impl Arch {
     /// Every architecture Kiln knows.
-    pub const ALL: &'static [Arch] = &[Arch::X86_64];
+    pub const ALL: &'static [Arch] = &[Arch::X86_64, Arch::Aarch64];
 
     /// The architecture this code was built for, if Kiln supports it.
     pub const HOST: Option<Arch> = if cfg!(target_arch = "x86_64") {
         Some(Arch::X86_64)
+    } else if cfg!(target_arch = "aarch64") {
+        Some(Arch::Aarch64)
     } else {
         None
     };
@@ -29,6 +32,7 @@ impl Arch {
     pub fn name(self) -> &'static str {
         match self {
             Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
         }
     }
 
@@ -39,10 +43,12 @@ impl Arch {
 
     /// The largest page size a Linux kernel for this architecture may run with. x86-64
     /// has 4 KiB pages only (huge pages do not change the base page size); AArch64
-    /// kernels are built with 4, 16 or 64 KiB pages, so its value will be 64 KiB.
+    /// kernels are built with 4, 16 (Apple silicon under Asahi) or 64 KiB pages (RHEL's
+    /// and some server distributions' arm64 kernels).
     pub fn max_page_size(self) -> u64 {
         match self {
             Arch::X86_64 => 4096,
+            Arch::Aarch64 => 64 << 10,
         }
     }
 
@@ -65,6 +71,13 @@ mod tests {
             assert_eq!(Arch::from_name(a.name()), Some(a));
         }
         assert_eq!(Arch::from_name("mips"), None);
+    }
+
+    #[test]
+    fn aarch64_images_fit_every_kernel_page_size() {
+        for page in [4 << 10, 16 << 10, 64 << 10] {
+            assert_eq!(Arch::Aarch64.image_align() % page, 0, "{page}");
+        }
     }
 
     #[test]

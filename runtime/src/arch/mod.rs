@@ -13,9 +13,14 @@ mod x86_64;
 #[cfg(target_arch = "x86_64")]
 use x86_64 as imp;
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+#[cfg(target_arch = "aarch64")]
+use aarch64 as imp;
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 compile_error!(
-    "kiln-runtime supports x86_64 only: add a module to runtime/src/arch for this architecture"
+    "kiln-runtime supports x86_64 and aarch64: add a module to runtime/src/arch for this one"
 );
 
 /// The architecture this runtime runs on; its facts are in `kiln_abi`.

@@ -50,6 +50,20 @@ fn host_iovecs(mem: &Guest, iovs: u32, n: u32) -> Result<Vec<libc::iovec>, Errno
         .collect()
 }
 
+/// A `msghdr` naming the buffers `v` (no address, no control data).
+fn msghdr(v: &mut [libc::iovec]) -> Result<libc::msghdr, Errno> {
+    // SAFETY: `msghdr` is plain data; all zeroes is an empty header.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = v.as_mut_ptr();
+    // `msg_iovlen` is a `size_t` in glibc and an `int` in musl; Linux refuses more than
+    // UIO_MAXIOV (1024) buffers with EMSGSIZE either way.
+    msg.msg_iovlen = v
+        .len()
+        .try_into()
+        .map_err(|_| errno::from_host(libc::EMSGSIZE))?;
+    Ok(msg)
+}
+
 /// Linux moves at most `MAX_RW_COUNT` (0x7fff_f000) bytes in one send or receive.
 const MAX_RW: &str = "Linux transfers at most 0x7ffff000 bytes in one call";
 
@@ -124,10 +138,7 @@ pub(crate) extern "C" fn sock_recv(
         if ri_flags & riflags::RECV_WAITALL != 0 {
             flags |= libc::MSG_WAITALL;
         }
-        // SAFETY: `msghdr` is plain data; all zeroes is an empty header.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = v.as_mut_ptr();
-        msg.msg_iovlen = v.len();
+        let mut msg = msghdr(&mut v)?;
         let r = loop {
             // SAFETY: `msg` points at `v`, host iovecs into checked ranges of linear memory,
             // all alive during the call.
@@ -157,10 +168,7 @@ pub(crate) extern "C" fn sock_send(
         }
         let (host, _) = socket(cx, fd)?;
         let mut v = host_iovecs(mem, iovs, n)?;
-        // SAFETY: `msghdr` is plain data; all zeroes is an empty header.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = v.as_mut_ptr();
-        msg.msg_iovlen = v.len();
+        let msg = msghdr(&mut v)?;
         let r = loop {
             // SAFETY: `msg` points at `v`, host iovecs into checked ranges of linear memory,
             // all alive during the call.

@@ -1,0 +1,243 @@
+//! Kiln's other targets, from this x86-64 machine: `x86_64-unknown-linux-musl` run natively,
+//! `aarch64-unknown-linux-gnu` and `-musl` under `qemu-aarch64`. Each program's outcome
+//! (status, stdout, stderr, files) is compared with `wasmtime run` of the same module on
+//! x86-64, traps included; the executables themselves are checked for what each target
+//! promises (static, no interpreter, the target's ELF machine).
+
+use std::path::Path;
+
+use kiln_testsuite::programs::{
+    assert_same_as_wasmtime, c_program, c_program_with, kiln, run_both, rust_program, Invocation,
+};
+use kiln_testsuite::targets::OTHER_TARGETS;
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `data/` with a file, a subdirectory and a symlink pointing out; `secret.txt` beside it.
+fn sandbox_tree(dir: &Path) {
+    let data = dir.join("data");
+    std::fs::create_dir_all(data.join("sub")).unwrap();
+    std::fs::write(data.join("input.txt"), "input contents\n").unwrap();
+    std::fs::write(data.join("sub/nested.txt"), "nested\n").unwrap();
+    std::fs::write(dir.join("secret.txt"), "secret\n").unwrap();
+    std::os::unix::fs::symlink("../secret.txt", data.join("link_out")).unwrap();
+}
+
+#[test]
+fn c_programs_match_wasmtime_on_every_target() {
+    let hello = Invocation::new()
+        .args(&["one", "two words", "", "--flag=x"])
+        .grant("--argv0", "hello")
+        .grant("--env", "GREETING=hi there")
+        .host_env("NOT_GRANTED", "secret");
+    let files = Invocation {
+        prepare: Some(sandbox_tree),
+        ..Invocation::new().grant("--dir", "data::/data")
+    };
+    let programs = [
+        (c_program("hello"), hello),
+        (c_program("exit_proc"), Invocation::new()),
+        (c_program("big_array"), Invocation::new()),
+        (c_program("floats"), Invocation::new()),
+        (c_program_with("simd", &["-msimd128"]), Invocation::new()),
+        (
+            c_program_with("relaxed_simd", &["-mrelaxed-simd"]),
+            Invocation::new(),
+        ),
+    ];
+    for target in OTHER_TARGETS {
+        for (wasm, inv) in &programs {
+            assert_same_as_wasmtime(wasm, &inv.clone().target(target));
+        }
+    }
+    // The sandboxed file system only where the kernel runs the program itself: every path
+    // lookup is an `openat2`, which Debian 12's qemu-user (7.2) does not emulate (it
+    // answers ENOSYS, so under qemu every open fails closed).
+    assert_same_as_wasmtime(
+        &c_program("files"),
+        &files.target("x86_64-unknown-linux-musl"),
+    );
+}
+
+#[test]
+fn rust_programs_match_wasmtime_on_aarch64() {
+    for target in ["aarch64-unknown-linux-musl", "aarch64-unknown-linux-gnu"] {
+        for args in [&["simd"][..], &["arg1", "ünïcödé"][..]] {
+            let inv = Invocation::new()
+                .args(args)
+                .grant("--argv0", "rust_program")
+                .target(target);
+            assert_same_as_wasmtime(&rust_program(), &inv);
+        }
+        // A Rust panic: a trap after the panic message, exit status 134 on both sides.
+        let inv = Invocation::new()
+            .args(&["panic"])
+            .grant("--argv0", "rust_program")
+            .target(target);
+        let (native, oracle) = run_both(&rust_program(), &inv);
+        assert_eq!(native.status, 134, "{target}: {}", text(&native.stderr));
+        assert_eq!(native.status, oracle.status, "{target}");
+        assert_eq!(native.stdout, oracle.stdout, "{target}");
+    }
+}
+
+/// A trap on AArch64: the report's reason, its frames (names and wasm offsets) and the exit
+/// status are wasmtime's, as on x86-64.
+#[test]
+fn traps_on_aarch64_report_like_wasmtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "oob",
+            r#"(module
+  (memory (export "memory") 1)
+  (func $load_past_end (result i32) (i32.load (i32.const 65536)))
+  (func $caller (result i32) (call $load_past_end))
+  (func (export "_start") (drop (call $caller))))"#,
+            "out of bounds memory access",
+        ),
+        (
+            "div",
+            r#"(module
+  (memory (export "memory") 1)
+  (func $divide (param i32) (result i32) (i32.div_u (i32.const 7) (local.get 0)))
+  (func (export "_start") (drop (call $divide (i32.const 0)))))"#,
+            "integer divide by zero",
+        ),
+        (
+            "unreachable",
+            r#"(module
+  (memory (export "memory") 1)
+  (func $boom unreachable)
+  (func (export "_start") (call $boom)))"#,
+            "wasm `unreachable` instruction executed",
+        ),
+        (
+            "indirect",
+            r#"(module
+  (memory (export "memory") 1)
+  (table 2 funcref)
+  (func $dispatch (call_indirect (i32.const 1)))
+  (func (export "_start") (call $dispatch)))"#,
+            "uninitialized element",
+        ),
+        (
+            "recurse",
+            r#"(module
+  (memory (export "memory") 1)
+  (func $down (param i64) (result i64)
+    (i64.add (call $down (i64.add (local.get 0) (i64.const 1))) (local.get 0)))
+  (func (export "_start") (drop (call $down (i64.const 0)))))"#,
+            "call stack exhausted",
+        ),
+    ];
+    for (name, wat, reason) in cases {
+        let path = dir.path().join(format!("{name}.wat"));
+        std::fs::write(&path, wat).unwrap();
+        for target in ["aarch64-unknown-linux-musl", "aarch64-unknown-linux-gnu"] {
+            let (native, oracle) = run_both(&path, &Invocation::new().target(target));
+            let stderr = text(&native.stderr);
+            assert_eq!(native.status, 134, "{name} on {target}:\n{stderr}");
+            assert_eq!(native.status, oracle.status, "{name} on {target}");
+            assert!(
+                stderr.starts_with(&format!("wasm trap: {reason}\n")),
+                "{name} on {target}:\n{stderr}"
+            );
+            // Every frame kiln reports (`N: 0xOFFSET - module!function`) is in wasmtime's
+            // backtrace, in the same order (wasmtime's has more lines around them).
+            let oracle_err = text(&oracle.stderr);
+            let frames: Vec<&str> = stderr
+                .lines()
+                .skip_while(|l| *l != "wasm backtrace:")
+                .skip(1)
+                .filter(|l| !l.trim_start().starts_with("at "))
+                .collect();
+            assert!(
+                !frames.is_empty(),
+                "{name} on {target}: no frames\n{stderr}"
+            );
+            let mut rest = oracle_err.as_str();
+            for frame in frames.iter().take(3) {
+                // `N: 0xOFFSET - module!function`, compared from the offset on (the two
+                // indent the index differently).
+                let frame = frame
+                    .split_once(": ")
+                    .map_or(*frame, |(_, f)| f.trim_start());
+                let pos = rest.find(frame).unwrap_or_else(|| {
+                    panic!("{name} on {target}: `{frame}` not in wasmtime's\n{oracle_err}")
+                });
+                rest = &rest[pos + frame.len()..];
+            }
+        }
+    }
+}
+
+/// The ELF header fields a target decides: (class 64, machine, has a PT_INTERP).
+fn elf_facts(exe: &Path) -> (u16, bool) {
+    let bytes = std::fs::read(exe).unwrap();
+    assert_eq!(&bytes[..4], b"\x7fELF", "{}", exe.display());
+    assert_eq!(bytes[4], 2, "ELFCLASS64");
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+    let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap());
+    let machine = u16_at(18);
+    let phoff = usize::try_from(u64_at(32)).unwrap();
+    let phentsize = usize::from(u16_at(54));
+    let phnum = usize::from(u16_at(56));
+    const PT_INTERP: u32 = 3;
+    let interp = (0..phnum).any(|i| u32_at(phoff + i * phentsize) == PT_INTERP);
+    (machine, interp)
+}
+
+#[test]
+fn every_target_links_a_static_executable_of_its_machine() {
+    const EM_X86_64: u16 = 62;
+    const EM_AARCH64: u16 = 183;
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = c_program("hello");
+    for target in OTHER_TARGETS {
+        let exe = dir.path().join(target);
+        let (code, stderr) = kiln([
+            "compile".as_ref(),
+            wasm.as_os_str(),
+            "--target".as_ref(),
+            target.as_ref(),
+            "-o".as_ref(),
+            exe.as_os_str(),
+        ]);
+        assert_eq!(code, 0, "{target}: {stderr}");
+        let (machine, interp) = elf_facts(&exe);
+        let want = if target.starts_with("aarch64") {
+            EM_AARCH64
+        } else {
+            EM_X86_64
+        };
+        assert_eq!(machine, want, "{target}: e_machine");
+        assert!(!interp, "{target}: a static executable has no PT_INTERP");
+    }
+}
+
+#[test]
+fn aarch64_gnu_without_its_cross_compiler_says_what_to_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("app");
+    let (code, stderr) = kiln([
+        "compile".as_ref(),
+        c_program("hello").as_os_str(),
+        "--target".as_ref(),
+        "aarch64-unknown-linux-gnu".as_ref(),
+        "--linker".as_ref(),
+        dir.path().join("aarch64-linux-gnu-gcc").as_os_str(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("gcc-aarch64-linux-gnu"), "{stderr}");
+    assert!(
+        stderr.contains("--target aarch64-unknown-linux-musl needs no cross toolchain"),
+        "{stderr}"
+    );
+    assert!(!exe.exists());
+}
