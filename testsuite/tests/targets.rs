@@ -145,32 +145,58 @@ fn traps_on_aarch64_report_like_wasmtime() {
                 stderr.starts_with(&format!("wasm trap: {reason}\n")),
                 "{name} on {target}:\n{stderr}"
             );
-            // Every frame kiln reports (`N: 0xOFFSET - module!function`) is in wasmtime's
-            // backtrace, in the same order (wasmtime's has more lines around them).
-            let oracle_err = text(&oracle.stderr);
-            let frames: Vec<&str> = stderr
-                .lines()
-                .skip_while(|l| *l != "wasm backtrace:")
-                .skip(1)
-                .filter(|l| !l.trim_start().starts_with("at "))
-                .collect();
-            assert!(
-                !frames.is_empty(),
-                "{name} on {target}: no frames\n{stderr}"
+            assert_frames_in_wasmtime(
+                &stderr,
+                &text(&oracle.stderr),
+                &format!("{name} on {target}"),
             );
-            let mut rest = oracle_err.as_str();
-            for frame in frames.iter().take(3) {
-                // `N: 0xOFFSET - module!function`, compared from the offset on (the two
-                // indent the index differently).
-                let frame = frame
-                    .split_once(": ")
-                    .map_or(*frame, |(_, f)| f.trim_start());
-                let pos = rest.find(frame).unwrap_or_else(|| {
-                    panic!("{name} on {target}: `{frame}` not in wasmtime's\n{oracle_err}")
-                });
-                rest = &rest[pos + frame.len()..];
-            }
         }
+    }
+}
+
+/// Every frame kiln reports (`N: 0xOFFSET - module!function`) is in wasmtime's backtrace,
+/// in the same order (wasmtime's has more lines around them).
+fn assert_frames_in_wasmtime(stderr: &str, oracle: &str, what: &str) {
+    let frames: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| *l != "wasm backtrace:")
+        .skip(1)
+        .filter(|l| !l.trim_start().starts_with("at "))
+        .collect();
+    assert!(!frames.is_empty(), "{what}: no frames\n{stderr}");
+    let mut rest = oracle;
+    for frame in frames.iter().take(3) {
+        // Compared from the offset on (the two indent the index differently).
+        let frame = frame
+            .split_once(": ")
+            .map_or(*frame, |(_, f)| f.trim_start());
+        let pos = rest
+            .find(frame)
+            .unwrap_or_else(|| panic!("{what}: `{frame}` not in wasmtime's\n{oracle}"));
+        rest = &rest[pos + frame.len()..];
+    }
+}
+
+/// `--unknown-imports=trap` on AArch64: the stub bound to the import (reached directly and
+/// through a table) reports the call like wasmtime's `-Wunknown-imports-trap=y`.
+#[test]
+fn unknown_imports_trap_on_aarch64() {
+    let reason = "call to an import Kiln does not provide (compiled with --unknown-imports=trap)";
+    let traps = kiln_testsuite::programs::repo_root().join("testsuite/programs/traps");
+    for name in ["unknown_import", "unknown_import_table"] {
+        let wat = traps.join(format!("{name}.wat"));
+        let inv = Invocation::new()
+            .grant_each(&["--unknown-imports=trap"], &["-Wunknown-imports-trap=y"])
+            .target("aarch64-unknown-linux-musl");
+        let (native, oracle) = run_both(&wat, &inv);
+        let stderr = text(&native.stderr);
+        assert_eq!(native.status, 134, "{name}:\n{stderr}");
+        assert_ne!(oracle.status, 0, "{name} under wasmtime");
+        assert!(
+            stderr.starts_with(&format!("wasm trap: {reason}\n")),
+            "{name}:\n{stderr}"
+        );
+        assert_frames_in_wasmtime(&stderr, &text(&oracle.stderr), name);
     }
 }
 
