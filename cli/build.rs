@@ -64,7 +64,7 @@ fn main() {
     table.push_str(
         "/// (target triple, [(file name, contents)]): the C library files a musl target's \
          executables are linked with, written by `build.rs`.\n\
-         pub static MUSL_LIBS: &[(&str, &[(&str, &[u8])])] = &[\n",
+         pub static MUSL_LIBS: &[(&str, MuslFiles)] = &[\n",
     );
     for &triple in RUNTIME_TARGETS.iter().filter(|t| t.ends_with("-musl")) {
         table.push_str(&embed_musl(triple, &out_dir.join(triple)));

@@ -17,6 +17,9 @@ use kiln_compiler::{Arch, Target};
 // `RUNTIMES`, `MUSL_LIBS`.
 include!(concat!(env!("OUT_DIR"), "/runtimes.rs"));
 
+/// A musl target's embedded files: (file name, contents).
+pub type MuslFiles = &'static [(&'static str, &'static [u8])];
+
 /// The embedded runtime library for `target`, if this `kiln` carries one.
 pub fn runtime_lib(target: &Target) -> Option<&'static [u8]> {
     RUNTIMES
@@ -26,7 +29,7 @@ pub fn runtime_lib(target: &Target) -> Option<&'static [u8]> {
 }
 
 /// The embedded musl files for `target` (none for a glibc target).
-fn musl_libs(target: &Target) -> Option<&'static [(&'static str, &'static [u8])]> {
+fn musl_libs(target: &Target) -> Option<MuslFiles> {
     MUSL_LIBS
         .iter()
         .find(|(triple, _)| *triple == target.triple().to_string())

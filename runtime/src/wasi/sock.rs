@@ -51,6 +51,13 @@ fn host_iovecs(mem: &Guest, iovs: u32, n: u32) -> Result<Vec<libc::iovec>, Errno
 }
 
 /// A `msghdr` naming the buffers `v` (no address, no control data).
+#[cfg_attr(
+    target_env = "gnu",
+    expect(
+        clippy::useless_conversion,
+        reason = "`msg_iovlen` is a usize in glibc, an i32 in musl: one conversion for both"
+    )
+)]
 fn msghdr(v: &mut [libc::iovec]) -> Result<libc::msghdr, Errno> {
     // SAFETY: `msghdr` is plain data; all zeroes is an empty header.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
