@@ -63,6 +63,50 @@ pub unsafe extern "C" fn unknown_import() {
     )
 }
 
+/// See [`super::kiln_rt_throw_ref`].
+///
+/// # Safety
+/// Only called by compiled wasm code, with its vmctx and a non-null exception.
+#[unsafe(naked)]
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_throw_ref(_vmctx: *mut kiln_abi::vmctx::VmCtx, _exn: u64) {
+    naked_asm!(
+        // Reached with Cranelift's `tail` convention: vmctx in x0, the exception in x1 (the
+        // C convention's registers too), x30 the return address into the wasm caller, x29
+        // the caller's frame pointer (wasm code keeps frame pointers; this entry pushes no
+        // frame of its own). sp is always 16-byte aligned; `throw` never returns.
+        "mov x0, x1",
+        "mov x1, x30",
+        "mov x2, x29",
+        "bl {throw}",
+        "brk #0",
+        throw = sym crate::exceptions::throw,
+    )
+}
+
+/// See [`super::resume`].
+///
+/// # Safety
+/// As [`super::resume`].
+pub(crate) unsafe fn resume(pc: usize, sp: usize, fp: usize, payload: usize) -> ! {
+    // SAFETY: the caller's contract: a landing block of a `try_call` whose frame is live at
+    // `fp`, with `sp` its stack pointer at the call. Cranelift's exception ABI delivers the
+    // payload in x0 (and x1, unused). x29 cannot be an operand: it is set in the template.
+    unsafe {
+        asm!(
+            "mov sp, x9",
+            "mov x29, x10",
+            "br x11",
+            in("x0") payload,
+            in("x1") 0usize,
+            in("x9") sp,
+            in("x10") fp,
+            in("x11") pc,
+            options(noreturn),
+        )
+    }
+}
+
 /// Hand-assembled AArch64 code for the runtime's tests: a few functions at fixed places in
 /// one page, each described by a [`Func`].
 #[cfg(test)]
