@@ -96,7 +96,7 @@ impl CompileOptions {
 /// Compiles a module (wasm binary or `.wat` text) into a relocatable object file.
 pub fn compile(bytes: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileError> {
     let wasm = to_binary(bytes)?;
-    let env = environ::translate_module(&wasm, opts.effective_features())?;
+    let env = read_module(&wasm, opts)?;
     if opts.kind == ModuleKind::Command {
         command::check(&env, opts.unknown_imports)?;
     }
@@ -113,12 +113,41 @@ pub fn compile_and_dump(
     opts: &CompileOptions,
 ) -> Result<(Vec<u8>, Vec<FunctionDump>), CompileError> {
     let wasm = to_binary(bytes)?;
-    let env = environ::translate_module(&wasm, opts.effective_features())?;
+    let env = read_module(&wasm, opts)?;
     if opts.kind == ModuleKind::Command {
         command::check(&env, opts.unknown_imports)?;
     }
     cpu_check::check(&env, &opts.target, &opts.target.cpu_features())?;
     codegen::emit(env, opts, codegen::Dump::Functions { wasm: &wasm })
+}
+
+/// Validates and reads the module with the features it may use on the target.
+/// Exceptions unwind through x86-64 frames only so far (the AArch64 resume path has not
+/// run), so on AArch64 a module that uses them is refused, naming the target, rather than
+/// compiled into an executable that crashes when it throws.
+fn read_module<'a>(
+    wasm: &'a [u8],
+    opts: &CompileOptions,
+) -> Result<environ::ModuleEnv<'a>, CompileError> {
+    let features = opts.effective_features();
+    if opts.target.arch() != Arch::Aarch64 {
+        return environ::translate_module(wasm, features);
+    }
+    let on_target = features - (WasmFeatures::EXCEPTIONS | WasmFeatures::LEGACY_EXCEPTIONS);
+    environ::translate_module(wasm, on_target).map_err(|e| match e {
+        CompileError::Unsupported { feature, offset }
+            if environ::translate_module(wasm, features).is_ok() =>
+        {
+            CompileError::Unsupported {
+                feature: format!(
+                    "{feature} on {} (Kiln compiles exceptions for x86-64 targets only so far)",
+                    opts.target.triple()
+                ),
+                offset,
+            }
+        }
+        e => e,
+    })
 }
 
 /// The module's binary encoding: `bytes` itself, or `bytes` parsed as the text format.
