@@ -240,6 +240,14 @@ fn link_gnu(
     }
 }
 
+/// A C compiler driver's flags for a static link that adds no C library of its own.
+const DRIVER_STATIC_FLAGS: &[&str] = &[
+    "-static",
+    "-nostdlib",
+    "-Wl,--gc-sections",
+    "-Wl,--strip-debug",
+];
+
 /// A musl target: always static, with the embedded start files and C library, by `ld.lld`
 /// (Kiln's choice: it links any architecture) or by the C compiler driver the user named
 /// (told to add no C library of its own).
@@ -267,65 +275,37 @@ fn link_musl(
             .map(|n| path(n).into()),
     );
     let out: [OsString; 2] = ["-o".into(), output.into()];
+    let on_host = Arch::HOST == Some(target.arch());
+    // The user's driver if they named one (or `$CC` for this machine's architecture), else
+    // `ld.lld`, else this machine's C compiler driver when it is the target's architecture.
     let driver = match linker.source {
         LinkerSource::Explicit => Some(linker.clone()),
-        LinkerSource::Env if Arch::HOST == Some(target.arch()) => Some(linker.clone()),
+        LinkerSource::Env if on_host => Some(linker.clone()),
         _ => None,
     };
-    let (program, args) = match driver {
-        Some(driver) => {
-            let mut args: Vec<OsString> = [
-                "-static",
-                "-nostdlib",
-                "-Wl,--gc-sections",
-                "-Wl,--strip-debug",
-            ]
-            .iter()
-            .map(OsString::from)
-            .collect();
-            args.extend(out);
-            args.extend(objects);
-            (driver, args)
+    let (program, flags): (Linker, &[&str]) = match (driver, find_lld()) {
+        (Some(driver), _) => (driver, DRIVER_STATIC_FLAGS),
+        (None, Some(lld)) => (
+            Linker {
+                program: lld.into(),
+                args: Vec::new(),
+                source: LinkerSource::Default,
+            },
+            &["-static", "--gc-sections", "--strip-debug"],
+        ),
+        (None, None) if on_host => (linker.clone(), DRIVER_STATIC_FLAGS),
+        (None, None) => {
+            return Err(format!(
+                "linking for {} needs `ld.lld` (Debian: lld), which was not found on PATH, \
+                 or a C compiler driver for {} named with --linker",
+                target.triple(),
+                target.arch().name()
+            ))
         }
-        None => match find_lld() {
-            Some(lld) => {
-                let mut args: Vec<OsString> = ["-static", "--gc-sections", "--strip-debug"]
-                    .iter()
-                    .map(OsString::from)
-                    .collect();
-                args.extend(out);
-                args.extend(objects);
-                let lld = Linker {
-                    program: lld.into(),
-                    args: Vec::new(),
-                    source: LinkerSource::Default,
-                };
-                (lld, args)
-            }
-            None if Arch::HOST == Some(target.arch()) => {
-                let mut args: Vec<OsString> = [
-                    "-static",
-                    "-nostdlib",
-                    "-Wl,--gc-sections",
-                    "-Wl,--strip-debug",
-                ]
-                .iter()
-                .map(OsString::from)
-                .collect();
-                args.extend(out);
-                args.extend(objects);
-                (linker.clone(), args)
-            }
-            None => {
-                return Err(format!(
-                    "linking for {} needs `ld.lld` (Debian: lld), which was not found on PATH, \
-                     or a C compiler driver for {} named with --linker",
-                    target.triple(),
-                    target.arch().name()
-                ))
-            }
-        },
     };
+    let mut args: Vec<OsString> = flags.iter().map(OsString::from).collect();
+    args.extend(out);
+    args.extend(objects);
     run_linker(&program, &args, target).map_err(|f| match f {
         LinkFailure::NotRun(m) | LinkFailure::Failed(m) => m,
     })

@@ -408,3 +408,13 @@ pub fn assert_same_as_wasmtime(wasm: &Path, inv: &Invocation) -> Outcome {
     }
     native
 }
+
+/// A tree for sandbox tests (an `Invocation`'s `prepare`): `data/` with a file, a subdirectory and a symlink pointing out; `secret.txt` beside it.
+pub fn sandbox_tree(dir: &Path) {
+    let data = dir.join("data");
+    std::fs::create_dir_all(data.join("sub")).unwrap();
+    std::fs::write(data.join("input.txt"), "input contents\n").unwrap();
+    std::fs::write(data.join("sub/nested.txt"), "nested\n").unwrap();
+    std::fs::write(dir.join("secret.txt"), "secret\n").unwrap();
+    std::os::unix::fs::symlink("../secret.txt", data.join("link_out")).unwrap();
+}

@@ -7,22 +7,13 @@
 use std::path::Path;
 
 use kiln_testsuite::programs::{
-    assert_same_as_wasmtime, c_program, c_program_with, kiln, run_both, rust_program, Invocation,
+    assert_same_as_wasmtime, c_program, c_program_with, kiln, run_both, rust_program, sandbox_tree,
+    Invocation,
 };
 use kiln_testsuite::targets::OTHER_TARGETS;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// `data/` with a file, a subdirectory and a symlink pointing out; `secret.txt` beside it.
-fn sandbox_tree(dir: &Path) {
-    let data = dir.join("data");
-    std::fs::create_dir_all(data.join("sub")).unwrap();
-    std::fs::write(data.join("input.txt"), "input contents\n").unwrap();
-    std::fs::write(data.join("sub/nested.txt"), "nested\n").unwrap();
-    std::fs::write(dir.join("secret.txt"), "secret\n").unwrap();
-    std::os::unix::fs::symlink("../secret.txt", data.join("link_out")).unwrap();
 }
 
 #[test]

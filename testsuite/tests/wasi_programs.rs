@@ -2,8 +2,8 @@
 //! run natively, compared byte for byte (stdout, stderr, exit status) with `wasmtime run`.
 
 use kiln_testsuite::programs::{
-    assert_same_as_wasmtime, c_program, c_program_with, kiln, run_both, rust_program, wat_program,
-    Invocation,
+    assert_same_as_wasmtime, c_program, c_program_with, kiln, run_both, rust_program, sandbox_tree,
+    wat_program, Invocation,
 };
 
 fn text(bytes: &[u8]) -> String {
@@ -308,16 +308,6 @@ fn emit_obj_writes_a_relocatable_elf_object() {
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[..4], b"\x7fELF");
     assert_eq!(u16::from_le_bytes([bytes[16], bytes[17]]), 1, "ET_REL");
-}
-
-/// `data/` with a file, a subdirectory and a symlink pointing out; `secret.txt` beside it.
-fn sandbox_tree(dir: &std::path::Path) {
-    let data = dir.join("data");
-    std::fs::create_dir_all(data.join("sub")).unwrap();
-    std::fs::write(data.join("input.txt"), "input contents\n").unwrap();
-    std::fs::write(data.join("sub/nested.txt"), "nested\n").unwrap();
-    std::fs::write(dir.join("secret.txt"), "secret\n").unwrap();
-    std::os::unix::fs::symlink("../secret.txt", data.join("link_out")).unwrap();
 }
 
 #[test]
