@@ -8,6 +8,11 @@
 //! Set `KILN_RUNTIME_LIB_<TRIPLE>` (the triple in upper case, `-` as `_`: e.g.
 //! `KILN_RUNTIME_LIB_X86_64_UNKNOWN_LINUX_GNU`) to embed a prebuilt library for that target
 //! instead; `KILN_RUNTIME_LIB` stands for the default (first) target's.
+//!
+//! For development only, `KILN_RUNTIME_TARGETS=x86_64-unknown-linux-gnu,...` builds and
+//! embeds just those runtimes (the default target's is always kept): a change to the runtime
+//! then rebuilds one library instead of four. Such a `kiln` refuses the other targets with a
+//! message naming the runtimes it carries, and the tests of those targets fail.
 
 use std::env;
 use std::ffi::OsStr;
@@ -35,7 +40,8 @@ fn main() {
          pub static RUNTIMES: &[(&str, &[u8])] = &[\n",
     );
     let mut to_build = Vec::new();
-    for (i, &triple) in RUNTIME_TARGETS.iter().enumerate() {
+    let targets = runtime_targets();
+    for (i, &triple) in targets.iter().enumerate() {
         let dest_dir = out_dir.join(triple);
         std::fs::create_dir_all(&dest_dir)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", dest_dir.display()));
@@ -66,7 +72,7 @@ fn main() {
          executables are linked with, written by `build.rs`.\n\
          pub static MUSL_LIBS: &[(&str, MuslFiles)] = &[\n",
     );
-    for &triple in RUNTIME_TARGETS.iter().filter(|t| t.ends_with("-musl")) {
+    for &triple in targets.iter().filter(|t| t.ends_with("-musl")) {
         table.push_str(&embed_musl(triple, &out_dir.join(triple)));
     }
     table.push_str("];\n");
@@ -76,6 +82,30 @@ fn main() {
     let generated = out_dir.join("runtimes.rs");
     std::fs::write(&generated, table)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", generated.display()));
+}
+
+/// [`RUNTIME_TARGETS`], or the subset `KILN_RUNTIME_TARGETS` names (the default target first,
+/// always).
+fn runtime_targets() -> Vec<&'static str> {
+    println!("cargo:rerun-if-env-changed=KILN_RUNTIME_TARGETS");
+    let Some(wanted) = env::var("KILN_RUNTIME_TARGETS")
+        .ok()
+        .filter(|w| !w.is_empty())
+    else {
+        return RUNTIME_TARGETS.to_vec();
+    };
+    let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
+    for w in &wanted {
+        if !RUNTIME_TARGETS.contains(w) {
+            panic!("KILN_RUNTIME_TARGETS names {w:?}, which is not one of {RUNTIME_TARGETS:?}");
+        }
+    }
+    RUNTIME_TARGETS
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| *i == 0 || wanted.contains(t))
+        .map(|(_, t)| *t)
+        .collect()
 }
 
 /// `KILN_RUNTIME_LIB_X86_64_UNKNOWN_LINUX_GNU` for `x86_64-unknown-linux-gnu`.
