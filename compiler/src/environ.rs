@@ -17,8 +17,8 @@ use crate::CompileError;
 
 /// The features Kiln compiles: WebAssembly 2.0 (128-bit SIMD included) and WebAssembly
 /// 3.0's relaxed SIMD, typed function references, extended constant expressions, tail
-/// calls, exception handling (and the legacy exception instructions), multi-memory and
-/// memory64.
+/// calls, exception handling (and the legacy exception instructions), multi-memory,
+/// memory64 and the threads proposal's shared memories and atomic instructions.
 pub(crate) fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
@@ -29,6 +29,7 @@ pub(crate) fn features() -> WasmFeatures {
         | WasmFeatures::LEGACY_EXCEPTIONS
         | WasmFeatures::MULTI_MEMORY
         | WasmFeatures::MEMORY64
+        | WasmFeatures::THREADS
 }
 
 /// A function body waiting for translation.
@@ -399,6 +400,7 @@ fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
             max: m.maximum,
         },
         memory64: m.memory64,
+        shared: m.shared,
     }
 }
 

@@ -89,6 +89,7 @@ mod tests {
                     max: None,
                 },
                 memory64: false,
+                shared: false,
             }],
             ..Default::default()
         };

@@ -309,6 +309,7 @@ impl Memory {
                 max: self.0.declared_max(),
             },
             memory64: self.0.is_64(),
+            shared: self.0.is_shared(),
         }
     }
 

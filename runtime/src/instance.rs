@@ -321,6 +321,11 @@ pub(crate) fn instantiate(
                 if m.is_64() != mt.memory64 {
                     return Err(link_err(imp, "memory index types differ"));
                 }
+                // A shared memory matches only a shared import, and an unshared one only an
+                // unshared import (the threads proposal's import matching).
+                if m.is_shared() != mt.shared {
+                    return Err(link_err(imp, "memory sharing differs"));
+                }
                 if !limits_match(m.pages(), m.declared_max(), &mt.limits) {
                     return Err(link_err(imp, "memory limits differ"));
                 }

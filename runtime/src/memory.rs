@@ -47,6 +47,10 @@ pub struct LinearMemory {
 /// A 64-bit memory reserves its declared maximum, but no more than
 /// `MEMORY64_MAX_RESERVATION` unless its minimum needs more: then exactly its minimum (it
 /// cannot grow). Whether the address space is there is the kernel's answer.
+///
+/// A shared memory (threads proposal) is reserved the same way: validation gives it a
+/// maximum, and this reservation, made once, covers it (up to the 64-bit cap), so its base
+/// never moves however it grows and every thread may keep the base it loaded.
 fn reservation(ty: &MemoryType) -> Option<(u64, u64)> {
     if ty.memory64 {
         let cap = MEMORY64_MAX_RESERVATION / WASM_PAGE_SIZE;
@@ -223,6 +227,11 @@ impl LinearMemory {
         self.ty.memory64
     }
 
+    /// Declared `shared` (threads proposal).
+    pub fn is_shared(&self) -> bool {
+        self.ty.shared
+    }
+
     /// Whether `addr` lies in this memory's reservation or guard; its offset from the base.
     pub fn offset_of(&self, addr: usize) -> Option<u64> {
         let off = addr.checked_sub(self.base() as usize)?;
@@ -335,6 +344,7 @@ mod tests {
         let ty = |min, max| MemoryType {
             limits: Limits { min, max },
             memory64: true,
+            shared: false,
         };
         let small = LinearMemory::new(ty(1, Some(2))).unwrap();
         assert_eq!(
@@ -362,6 +372,7 @@ mod tests {
         MemoryType {
             limits: Limits { min, max },
             memory64: false,
+            shared: false,
         }
     }
 }

@@ -58,6 +58,7 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
                 max: Some(2),
             },
             memory64: false,
+            shared: false,
         }],
         exports: vec![
             export("trap", 0),

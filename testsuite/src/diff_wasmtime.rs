@@ -104,6 +104,8 @@ fn phrase(t: Trap) -> &'static str {
         Trap::StackOverflow => "call stack exhausted",
         Trap::UnknownImport => "unknown import",
         Trap::NullReference => "null reference",
+        Trap::HeapMisaligned => "unaligned atomic",
+        Trap::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
     }
 }
 

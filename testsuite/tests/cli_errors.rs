@@ -310,15 +310,13 @@ fn invalid_module_names_offset_and_reason() {
 fn unsupported_features_are_named() {
     let cases: &[(&str, &str, &str)] = &[
         (
-            "shared.wat",
-            r#"(module (memory (export "memory") 1 1 shared) (func (export "_start")))"#,
-            "threads",
-        ),
-        (
-            "atomics.wat",
+            "wide.wat",
             r#"(module (memory (export "memory") 1)
-                 (func (export "_start") (drop (i32.atomic.load (i32.const 0)))))"#,
-            "threads",
+                 (func (export "_start")
+                   (i64.add128 (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0))
+                   drop
+                   drop))"#,
+            "wide-arithmetic",
         ),
         (
             "gc.wat",

@@ -342,6 +342,48 @@ fn out_of_bounds_store_in_a_64_bit_memory() {
     );
 }
 
+/// An atomic access whose address is not a multiple of its size: `unaligned atomic`
+/// (wasmtime's and the spec tests' wording), with wasmtime's frames.
+#[test]
+fn unaligned_atomic() {
+    check_wat_full(
+        "unaligned_atomic",
+        "unaligned atomic",
+        &["bump", "caller", "_start"],
+        &[],
+        &["-W", "threads=y"],
+    );
+}
+
+/// An aligned atomic compare-exchange in the guard region: the fault inside the atomic
+/// instruction is a recorded trap site, reported like a plain load's.
+#[test]
+fn out_of_bounds_atomic_in_the_guard_region() {
+    let r = check_wat_full(
+        "atomic_oob",
+        OOB,
+        &["swap", "caller", "_start"],
+        &[],
+        &["-W", "threads=y"],
+    );
+    assert_eq!(
+        r.details,
+        ["memory fault at wasm address 0x10000 in linear memory of size 0x10000"]
+    );
+}
+
+/// An atomic read-modify-write at the length of a 64-bit memory: its bounds check traps.
+#[test]
+fn out_of_bounds_atomic_in_a_64_bit_memory() {
+    check_wat_full(
+        "atomic_oob_memory64",
+        OOB,
+        &["set_bits", "_start"],
+        &[],
+        &["-W", "threads=y,memory64=y,multi-memory=y"],
+    );
+}
+
 /// Bad memory declarations found when the executable starts: a data segment past the end
 /// of memory 3 traps as in wasmtime (exit 134, same reason); a 64-bit memory of 2^48 pages
 /// (2^64 bytes, valid) cannot be reserved and says so.

@@ -486,3 +486,54 @@ fn exceptions_from_callees_with_stack_arguments_match_wasmtime() {
     let out = assert_same_as_wasmtime(&exceptions_program("stack_args"), &inv);
     assert_eq!(out.status, 94);
 }
+
+/// How many of the threads proposal's atomic instructions `wasm` contains.
+fn count_atomics(wasm: &std::path::Path) -> usize {
+    let bytes = std::fs::read(wasm).unwrap();
+    let mut n = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload.unwrap() {
+            let mut ops = body.get_operators_reader().unwrap();
+            while !ops.eof() {
+                let name = format!("{:?}", ops.read().unwrap());
+                n += usize::from(name.contains("Atomic"));
+            }
+        }
+    }
+    n
+}
+
+/// Every atomic instruction at every width, on an unshared 32-bit memory, a shared one and
+/// a 64-bit one (`testsuite/programs/wasi/wat/atomics.wat`).
+#[test]
+fn every_atomic_instruction_matches_wasmtime() {
+    let wat = kiln_testsuite::programs::repo_root().join("testsuite/programs/wasi/wat/atomics.wat");
+    let inv = Invocation::new().grant_each(
+        &[],
+        &["-W", "threads=y,shared-memory=y,memory64=y,multi-memory=y"],
+    );
+    let out = assert_same_as_wasmtime(&wat, &inv);
+    assert_eq!(out.status, 0);
+    // Per memory: 7 loads and 7 stores print one line each, 42 read-modify-writes and
+    // 2 * 7 compare-exchanges two (the old value, then the word).
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        3 * (7 + 7 + 2 * 42 + 2 * 2 * 7)
+    );
+}
+
+/// C11 `<stdatomic.h>` and the `__atomic`/`__sync` builtins built with `-matomics
+/// -mbulk-memory`: atomic instructions on an unshared memory, as threads-capable
+/// toolchains emit them.
+#[test]
+fn c11_atomics_match_wasmtime() {
+    let wasm = c_program_with("atomics", &["-matomics", "-mbulk-memory"]);
+    let atomics = count_atomics(&wasm);
+    assert!(atomics >= 40, "only {atomics} atomic instructions");
+    let inv = Invocation::new().grant_each(&[], &["-W", "threads=y"]);
+    let out = assert_same_as_wasmtime(&wasm, &inv);
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("1 2 3 3 238 6 119 8 \n"), "{stdout}");
+    assert!(stdout.contains("499500"), "{stdout}");
+}

@@ -19,6 +19,9 @@
 //! - **64-bit memories**, larger offsets ([`Strategy::CompareEnd`]): trap when
 //!   `index + offset + size` overflows or exceeds the length: the precise check.
 //!
+//! Atomic accesses ([`FuncCx::atomic_heap_address`]) first check the threads proposal's
+//! alignment (`unaligned atomic`), then go through the same function.
+//!
 //! The length of a 64-bit memory is reloaded at each access (`memory.grow` changes it);
 //! the base of every memory never moves, so it is loaded once, in the entry block. Memory
 //! 0's base comes straight from the vmctx header, one load, as before multi-memory.
@@ -173,6 +176,34 @@ impl FuncCx<'_, '_> {
                     .iconst(types::I64, memarg.offset.cast_signed());
                 (self.bcx.ins().iadd(addr, off), 0)
             }
+        }
+    }
+
+    /// The native address of an atomic access of `size` bytes (1, 2, 4 or 8) at
+    /// `index + memarg.offset`: the threads proposal's alignment check (the effective
+    /// address must be a multiple of `size`, or `unaligned atomic`), made before the bounds
+    /// check as wasmtime makes it, then [`FuncCx::heap_address`] with the offset folded in
+    /// (Cranelift's atomic instructions take no immediate offset).
+    pub(super) fn atomic_heap_address(&mut self, index: Value, memarg: &MemArg, size: u8) -> Value {
+        debug_assert!(size.is_power_of_two() && size <= 8);
+        if size > 1 {
+            // The low bits of `index + offset` are the same whatever the width the sum is
+            // computed in, so a wrapping add in the index's type decides alignment exactly.
+            let effective = if memarg.offset == 0 {
+                index
+            } else {
+                self.bcx
+                    .ins()
+                    .iadd_imm_u(index, memarg.offset.cast_signed())
+            };
+            let low = self.bcx.ins().band_imm_u(effective, i64::from(size - 1));
+            self.trapnz(low, Trap::HeapMisaligned);
+        }
+        let (addr, off) = self.heap_address(index, memarg, size);
+        if off == 0 {
+            addr
+        } else {
+            self.bcx.ins().iadd_imm_u(addr, i64::from(off))
         }
     }
 

@@ -8,6 +8,7 @@
 //! Code after an unconditional branch is unreachable: it is validated but not translated
 //! ([`FuncCx::reachable`] false, nested blocks only counted).
 
+mod atomics;
 mod control;
 mod exceptions;
 mod heap;
@@ -373,6 +374,9 @@ impl FuncCx<'_, '_> {
             return Ok(());
         }
         if self.translate_memory(op) {
+            return Ok(());
+        }
+        if self.translate_atomic(op) {
             return Ok(());
         }
         if self.translate_table_or_global(op) {

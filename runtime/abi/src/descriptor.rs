@@ -48,7 +48,7 @@ const _: () = assert!(
 
 /// "KILN" + ABI version; bumped whenever any layout or builtin signature in this crate
 /// changes.
-pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x07");
+pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x08");
 
 #[repr(C)]
 pub struct ModuleDescriptor {
@@ -802,7 +802,7 @@ mod tests {
         ] {
             assert!(align as u64 <= RECORD_ALIGN);
         }
-        assert_eq!(MAGIC, 0x0700_0000_4e4c_494b);
+        assert_eq!(MAGIC, 0x0800_0000_4e4c_494b);
     }
 
     #[test]

@@ -120,12 +120,15 @@ pub struct TableType {
     pub table64: bool,
 }
 
-/// A linear memory's type: limits in pages, and its index type.
+/// A linear memory's type: limits in pages, its index type, and whether it is shared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryType {
     pub limits: Limits,
     /// Indexed with `i64` (memory64) rather than `i32`.
     pub memory64: bool,
+    /// Declared `shared` (the threads proposal): it has a maximum (validation requires
+    /// one), `memory.atomic.wait*` may block on it, and an import must be shared too.
+    pub shared: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,10 +25,14 @@ pub enum Trap {
     /// `call_ref` of a null function reference, `ref.as_non_null` of a null reference,
     /// `throw_ref` of a null `exnref`.
     NullReference = 12,
+    /// An atomic access whose effective address is not a multiple of its size.
+    HeapMisaligned = 13,
+    /// `memory.atomic.wait32/64` on a memory that is not shared.
+    AtomicWaitNonSharedMemory = 14,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 12] = [
+    pub const ALL: [Trap; 14] = [
         Trap::StackOverflow,
         Trap::MemoryOutOfBounds,
         Trap::UndefinedElement,
@@ -41,6 +45,8 @@ impl Trap {
         Trap::TableOutOfBounds,
         Trap::UnknownImport,
         Trap::NullReference,
+        Trap::HeapMisaligned,
+        Trap::AtomicWaitNonSharedMemory,
     ];
 
     pub fn from_u8(byte: u8) -> Option<Trap> {
@@ -67,6 +73,9 @@ impl Trap {
             // wasmtime 49's wording for all three (the spec's are `null function reference`,
             // `null reference` and `null exception reference`).
             Trap::NullReference => "null reference",
+            // wasmtime 49's wording (the spec tests' is `unaligned atomic` too).
+            Trap::HeapMisaligned => "unaligned atomic",
+            Trap::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
         }
     }
 }

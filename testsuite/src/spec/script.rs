@@ -188,6 +188,8 @@ fn trap_matches(trap: Trap, expected: &str) -> bool {
             "null exception reference",
             "null reference",
         ],
+        Trap::HeapMisaligned => &["unaligned atomic"],
+        Trap::AtomicWaitNonSharedMemory => &["atomic wait on non-shared memory"],
     };
     phrases.iter().any(|p| expected.starts_with(p))
 }

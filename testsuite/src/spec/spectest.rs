@@ -134,6 +134,7 @@ pub(crate) fn exports() -> Result<HashMap<&'static str, Extern>, String> {
             max: Some(2),
         },
         memory64: false,
+        shared: false,
     })
     .map_err(|e| format!("spectest memory: {e}"))?;
     m.insert("memory", Extern::Memory(memory));
