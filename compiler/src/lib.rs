@@ -121,33 +121,12 @@ pub fn compile_and_dump(
     codegen::emit(env, opts, codegen::Dump::Functions { wasm: &wasm })
 }
 
-/// Validates and reads the module with the features it may use on the target.
-/// Exceptions unwind through x86-64 frames only so far (the AArch64 resume path has not
-/// run), so on AArch64 a module that uses them is refused, naming the target, rather than
-/// compiled into an executable that crashes when it throws.
+/// Validates and reads the module with the features it may use.
 fn read_module<'a>(
     wasm: &'a [u8],
     opts: &CompileOptions,
 ) -> Result<environ::ModuleEnv<'a>, CompileError> {
-    let features = opts.effective_features();
-    if opts.target.arch() != Arch::Aarch64 {
-        return environ::translate_module(wasm, features);
-    }
-    let on_target = features - (WasmFeatures::EXCEPTIONS | WasmFeatures::LEGACY_EXCEPTIONS);
-    environ::translate_module(wasm, on_target).map_err(|e| match e {
-        CompileError::Unsupported { feature, offset }
-            if environ::translate_module(wasm, features).is_ok() =>
-        {
-            CompileError::Unsupported {
-                feature: format!(
-                    "{feature} on {} (Kiln compiles exceptions for x86-64 targets only so far)",
-                    opts.target.triple()
-                ),
-                offset,
-            }
-        }
-        e => e,
-    })
+    environ::translate_module(wasm, opts.effective_features())
 }
 
 /// The module's binary encoding: `bytes` itself, or `bytes` parsed as the text format.

@@ -350,19 +350,3 @@ fn unsupported_features_are_named() {
         );
     }
 }
-
-/// Exceptions unwind through x86-64 frames only so far: for AArch64 a module that throws is
-/// refused, naming the proposal and the target, instead of becoming an executable that
-/// crashes when it throws. (The same module compiles for x86-64: other tests run it.)
-#[test]
-fn exceptions_are_refused_for_aarch64() {
-    let c = case(
-        "throw.wat",
-        br#"(module (memory (export "memory") 1) (tag $e)
-              (func (export "_start") (throw $e)))"#,
-    );
-    let msg = expect_error(&c, &["--target", "aarch64-unknown-linux-musl"]);
-    assert!(msg.contains("exceptions proposal"), "{msg}");
-    assert!(msg.contains("aarch64-unknown-linux-musl"), "{msg}");
-    assert!(msg.contains("first used at byte offset 0x"), "{msg}");
-}

@@ -191,6 +191,34 @@ fn unknown_imports_trap_on_aarch64() {
     }
 }
 
+/// Exceptions on AArch64: thrown across a thousand frames, caught by tag and by catch-all
+/// levels, rethrown, thrown ten thousand times in a loop, thrown from callees with stack
+/// arguments; the same output as `wasmtime run -W exceptions=y` on x86-64. An uncaught one
+/// is reported like a trap with wasmtime's frames (wasmtime exits 1 there, Kiln 134).
+#[test]
+fn exceptions_on_aarch64_match_wasmtime() {
+    let root = kiln_testsuite::programs::repo_root().join("testsuite/programs");
+    for target in ["aarch64-unknown-linux-musl", "aarch64-unknown-linux-gnu"] {
+        let inv = Invocation::new()
+            .grant_each(&[], &["-W", "exceptions=y"])
+            .target(target);
+        for (name, status) in [("exnref_unwind", 0), ("stack_args", 94)] {
+            let wat = root.join(format!("exceptions/{name}.wat"));
+            let out = assert_same_as_wasmtime(&wat, &inv);
+            assert_eq!(out.status, status, "{name} on {target}");
+        }
+        let (native, oracle) = run_both(&root.join("traps/uncaught_exception.wat"), &inv);
+        let stderr = text(&native.stderr);
+        assert_eq!(native.status, 134, "uncaught on {target}:\n{stderr}");
+        assert_eq!(oracle.status, 1, "wasmtime, uncaught");
+        assert!(
+            stderr.starts_with("wasm trap: thrown Wasm exception\n"),
+            "uncaught on {target}:\n{stderr}"
+        );
+        assert_frames_in_wasmtime(&stderr, &text(&oracle.stderr), "uncaught exception");
+    }
+}
+
 /// The ELF header fields a target decides: (class 64, machine, has a PT_INTERP).
 fn elf_facts(exe: &Path) -> (u16, bool) {
     let bytes = std::fs::read(exe).unwrap();

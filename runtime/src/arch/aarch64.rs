@@ -71,11 +71,12 @@ pub unsafe extern "C" fn unknown_import() {
 #[no_mangle]
 pub unsafe extern "C" fn kiln_rt_throw_ref(_vmctx: *mut kiln_abi::vmctx::VmCtx, _exn: u64) {
     naked_asm!(
-        // Reached with Cranelift's `tail` convention: vmctx in x0, the exception in x1 (the
-        // C convention's registers too), x30 the return address into the wasm caller, x29
-        // the caller's frame pointer (wasm code keeps frame pointers; this entry pushes no
-        // frame of its own). sp is always 16-byte aligned; `throw` never returns.
-        "mov x0, x1",
+        // Reached with Cranelift's `tail` convention, which on AArch64 passes arguments
+        // from x2 on (not x0 as the C convention does): vmctx in x2, the exception in x3;
+        // x30 the return address into the wasm caller, x29 the caller's frame pointer
+        // (wasm code keeps frame pointers; this entry pushes no frame of its own). sp is
+        // always 16-byte aligned; `throw` never returns.
+        "mov x0, x3",
         "mov x1, x30",
         "mov x2, x29",
         "bl {throw}",
