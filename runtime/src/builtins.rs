@@ -12,6 +12,7 @@ use kiln_abi::vmctx::VmCtx;
 use crate::exceptions::{kiln_rt_exn_new, kiln_rt_throw_ref};
 use crate::instance::{from_vmctx, InstanceInner};
 use crate::memory::LinearMemory;
+use crate::wait;
 
 /// Asserts that every builtin has the exact type of its `foreach_builtin!` entry: a
 /// parameter or result of another type, one too many or too few, or a missing function
@@ -285,6 +286,77 @@ pub unsafe extern "C" fn kiln_rt_elem_drop(vmctx: *mut VmCtx, seg: u32) {
             *s = Vec::new();
         }
     }
+}
+
+/// The native address of the `size`-byte cell at `addr` of shared memory `mem`, for the
+/// wait and notify builtins. The compiled code has already trapped on a memory that is not
+/// shared (for `wait`), an unaligned `addr` and one out of bounds, so a failure here is a
+/// compiler bug: it ends the process rather than touch memory it must not.
+fn shared_cell(i: &InstanceInner, mem: u32, addr: u64, size: u64) -> *mut u8 {
+    let m = memory(i, mem).filter(|m| m.is_shared());
+    match m {
+        Some(m) if addr.is_multiple_of(size) && in_bounds(addr, size, m.byte_len()) => {
+            // SAFETY: in bounds of the accessible memory.
+            unsafe { m.base().add(host(addr)) }
+        }
+        _ => {
+            eprintln!(
+                "kiln: internal error: atomic wait/notify at {addr:#x} of memory {mem} was not \
+                 checked by the compiled code"
+            );
+            std::process::abort()
+        }
+    }
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_memory_atomic_wait32(
+    vmctx: *mut VmCtx,
+    mem: u32,
+    addr: u64,
+    expected: u32,
+    timeout: u64,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    let cell = shared_cell(i, mem, addr, 4);
+    let timeout = wait::timeout_from_nanos(timeout.cast_signed());
+    // SAFETY: an aligned cell in a live shared memory (the instance holds it).
+    unsafe { wait::wait32(cell, expected, timeout) as u32 }
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_memory_atomic_wait64(
+    vmctx: *mut VmCtx,
+    mem: u32,
+    addr: u64,
+    expected: u64,
+    timeout: u64,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    let cell = shared_cell(i, mem, addr, 8);
+    let timeout = wait::timeout_from_nanos(timeout.cast_signed());
+    // SAFETY: as in `kiln_rt_memory_atomic_wait32`.
+    unsafe { wait::wait64(cell, expected, timeout) as u32 }
+}
+
+/// # Safety
+/// Compiled code only.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_rt_memory_atomic_notify(
+    vmctx: *mut VmCtx,
+    mem: u32,
+    addr: u64,
+    count: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its vmctx.
+    let i = unsafe { inst(vmctx) };
+    wait::notify(shared_cell(i, mem, addr, 4), count)
 }
 
 /// The address of the builtin whose symbol is `name`.

@@ -10,8 +10,9 @@
 //!    globals as instances hold them (`externs`), decoded modules (`module`), canonical
 //!    type ids (`types`), instantiation (`instance`), the builtins compiled code calls
 //!    ([`builtins`]), trap handling and reports ([`traps`]), wasm exceptions and their
-//!    unwinder ([`exceptions`]) and the native stack budget ([`stack`]). It knows nothing of WASI or of the public API: the state host functions
-//!    need is opaque to it.
+//!    unwinder ([`exceptions`]), the native stack budget ([`stack`]) and the wait
+//!    queues of `memory.atomic.wait`/`notify` ([`wait`]). It knows nothing of WASI or of
+//!    the public API: the state host functions need is opaque to it.
 //! 2. **WASI preview1** ([`wasi`]): host functions bound as VM host functions, reaching
 //!    their context through the calling instance's vmctx.
 //! 3. **The embedding API** ([`embed`]): the public façade (modules, instances, externs,
@@ -39,6 +40,7 @@ pub mod stack;
 pub mod table;
 pub mod traps;
 mod types;
+pub mod wait;
 pub mod wasi;
 
 // Also in unit tests (without `main`), so `cargo test` runs entry's own tests.

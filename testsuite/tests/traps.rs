@@ -384,6 +384,44 @@ fn out_of_bounds_atomic_in_a_64_bit_memory() {
     );
 }
 
+/// `memory.atomic.wait32` on an unshared memory: wasmtime's trap, after the address checks.
+#[test]
+fn wait_on_an_unshared_memory() {
+    check_wat_full(
+        "wait_unshared",
+        "atomic wait on non-shared memory",
+        &["sleep", "_start"],
+        &[],
+        &["-W", "threads=y"],
+    );
+}
+
+/// `memory.atomic.notify` at an unaligned address, on an unshared memory.
+#[test]
+fn unaligned_notify() {
+    check_wat_full(
+        "notify_unaligned",
+        "unaligned atomic",
+        &["wake", "_start"],
+        &[],
+        &["-W", "threads=y"],
+    );
+}
+
+/// `memory.atomic.wait64` at a shared memory's length: out of bounds from the explicit
+/// check (so, as in wasmtime, no memory fault line).
+#[test]
+fn out_of_bounds_wait() {
+    let r = check_wat_full(
+        "wait_oob",
+        OOB,
+        &["sleep", "_start"],
+        &[],
+        &["-W", "threads=y,shared-memory=y,multi-memory=y"],
+    );
+    assert!(r.details.is_empty(), "{:?}", r.details);
+}
+
 /// Bad memory declarations found when the executable starts: a data segment past the end
 /// of memory 3 traps as in wasmtime (exit 134, same reason); a 64-bit memory of 2^48 pages
 /// (2^64 bytes, valid) cannot be reserved and says so.

@@ -537,3 +537,20 @@ fn c11_atomics_match_wasmtime() {
     assert!(stdout.contains("1 2 3 3 238 6 119 8 \n"), "{stdout}");
     assert!(stdout.contains("499500"), "{stdout}");
 }
+
+/// `memory.atomic.wait32/64` and `notify` in one thread, on shared 32- and 64-bit memories
+/// and an unshared one: not-equal at once, timeouts (a 20 ms one timed by the monotonic
+/// clock), and notifies that wake nobody.
+#[test]
+fn wait_and_notify_in_one_thread_match_wasmtime() {
+    let wat =
+        kiln_testsuite::programs::repo_root().join("testsuite/programs/wasi/wat/wait_notify.wat");
+    let inv = Invocation::new().grant_each(
+        &[],
+        &["-W", "threads=y,shared-memory=y,memory64=y,multi-memory=y"],
+    );
+    let out = assert_same_as_wasmtime(&wat, &inv);
+    assert_eq!(out.status, 0);
+    // Every 20 ms wait lasted 20 ms (the 1s after each 2).
+    assert_eq!(text(&out.stdout), "0 0 0 0 \n1 1 2 2 \n2 2 2 1 2 1 \n");
+}

@@ -1,5 +1,7 @@
 //! The threads proposal's atomic memory instructions: loads, stores, read-modify-writes,
-//! compare-exchanges and `atomic.fence`, on shared and unshared memories alike.
+//! compare-exchanges and `atomic.fence`, on shared and unshared memories alike, and
+//! `memory.atomic.wait32/64` and `notify`, which call the runtime's wait queues
+//! (`runtime/src/wait.rs`) on a shared memory.
 //!
 //! Each access is at the width the instruction names (8, 16, 32 or 64 bits); a narrow
 //! `_u` form zero-extends the old value to its result type, and narrows its operands to
@@ -8,7 +10,9 @@
 //! atomic instructions are sequentially consistent, which is what wasm's atomics are.
 
 use cranelift_codegen::ir::{types, AtomicRmwOp, InstBuilder, Type, Value};
-use wasmparser::{MemArg, Operator};
+use kiln_abi::builtin::Builtin;
+use kiln_abi::Trap;
+use wasmparser::{MemArg, MemArgTarget, Operator};
 
 use super::memory::heap_flags;
 use super::FuncCx;
@@ -81,8 +85,61 @@ impl FuncCx<'_, '_> {
         self.push(old);
     }
 
-    /// Handles the atomic loads, stores, read-modify-writes, compare-exchanges and the
-    /// fence. Returns false if `op` is not one of them.
+    /// Whether memory `memarg.memory` is shared.
+    fn shared(&self, memarg: &MemArg) -> bool {
+        match memarg.target {
+            MemArgTarget::Memory(m) => self.m.info.memories[m as usize].shared,
+            MemArgTarget::Array(_) => unreachable!("GC arrays are refused by the validator"),
+        }
+    }
+
+    fn memory_index(&mut self, memarg: &MemArg) -> Value {
+        let MemArgTarget::Memory(m) = memarg.target else {
+            unreachable!("GC arrays are refused by the validator")
+        };
+        self.bcx.ins().iconst(types::I32, i64::from(m))
+    }
+
+    /// `memory.atomic.wait32/64` (`size` 4 or 8): the address checks, then on a shared
+    /// memory the runtime's wait queue; on an unshared one, nothing could ever notify, so
+    /// the proposal traps (after the address checks, as wasmtime orders them).
+    fn atomic_wait(&mut self, memarg: &MemArg, size: u8) {
+        let timeout = self.pop();
+        let expected = self.pop();
+        let index = self.pop();
+        let addr = self.atomic_wait_address(index, memarg, size);
+        if !self.shared(memarg) {
+            self.trap(Trap::AtomicWaitNonSharedMemory);
+            self.reachable = false;
+            return;
+        }
+        let memory = self.memory_index(memarg);
+        let builtin = if size == 4 {
+            Builtin::MemoryAtomicWait32
+        } else {
+            Builtin::MemoryAtomicWait64
+        };
+        let result = self.call_builtin(builtin, &[memory, addr, expected, timeout])[0];
+        self.push(result);
+    }
+
+    /// `memory.atomic.notify`: the address checks, then on a shared memory the runtime
+    /// wakes up to `count` waiters; an unshared memory has none, so it returns 0.
+    fn atomic_notify(&mut self, memarg: &MemArg) {
+        let count = self.pop();
+        let index = self.pop();
+        let addr = self.atomic_wait_address(index, memarg, 4);
+        let woken = if self.shared(memarg) {
+            let memory = self.memory_index(memarg);
+            self.call_builtin(Builtin::MemoryAtomicNotify, &[memory, addr, count])[0]
+        } else {
+            self.bcx.ins().iconst(types::I32, 0)
+        };
+        self.push(woken);
+    }
+
+    /// Handles the atomic loads, stores, read-modify-writes, compare-exchanges, the fence,
+    /// wait and notify. Returns false if `op` is not one of them.
     pub(super) fn translate_atomic(&mut self, op: &Operator<'_>) -> bool {
         use types::{I16, I32, I64, I8};
         use AtomicRmwOp::{Add, And, Or, Sub, Xchg, Xor};
@@ -90,6 +147,9 @@ impl FuncCx<'_, '_> {
             Operator::AtomicFence { .. } => {
                 self.bcx.ins().fence();
             }
+            Operator::MemoryAtomicWait32 { memarg } => self.atomic_wait(memarg, 4),
+            Operator::MemoryAtomicWait64 { memarg } => self.atomic_wait(memarg, 8),
+            Operator::MemoryAtomicNotify { memarg } => self.atomic_notify(memarg),
 
             Operator::I32AtomicLoad { memarg } => self.atomic_load(memarg, I32, I32),
             Operator::I64AtomicLoad { memarg } => self.atomic_load(memarg, I64, I64),

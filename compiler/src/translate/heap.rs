@@ -20,7 +20,9 @@
 //!   `index + offset + size` overflows or exceeds the length: the precise check.
 //!
 //! Atomic accesses ([`FuncCx::atomic_heap_address`]) first check the threads proposal's
-//! alignment (`unaligned atomic`), then go through the same function.
+//! alignment (`unaligned atomic`), then go through the same function. `memory.atomic.wait`
+//! and `notify` ([`FuncCx::atomic_wait_address`]) check alignment and the full bounds
+//! explicitly and hand the wasm address to a runtime builtin.
 //!
 //! The length of a 64-bit memory is reloaded at each access (`memory.grow` changes it);
 //! the base of every memory never moves, so it is loaded once, in the entry block. Memory
@@ -205,6 +207,58 @@ impl FuncCx<'_, '_> {
         } else {
             self.bcx.ins().iadd_imm_u(addr, i64::from(off))
         }
+    }
+
+    /// The effective address (`i64`, in the wasm memory) of `memory.atomic.wait32/64` or
+    /// `notify` on a `size`-byte cell at `index + memarg.offset`, checked as wasmtime checks
+    /// it, so that the same programs trap the same way: a sum that overflows the index type
+    /// is out of bounds, then a misaligned address traps `unaligned atomic`, then
+    /// `address + size > length` is out of bounds. The check is explicit, not left to the
+    /// guard region: a notify on an unshared memory accesses nothing, and the runtime's
+    /// wait and notify builtins read the cell from Rust, where a fault is no wasm trap.
+    pub(super) fn atomic_wait_address(&mut self, index: Value, memarg: &MemArg, size: u8) -> Value {
+        debug_assert!(size == 4 || size == 8);
+        let memory = match memarg.target {
+            MemArgTarget::Memory(m) => m,
+            MemArgTarget::Array(_) => unreachable!("GC arrays are refused by the validator"),
+        };
+        let oob = trap_code(Trap::MemoryOutOfBounds);
+        let effective = if self.heap(memory).memory64 {
+            if memarg.offset == 0 {
+                index
+            } else {
+                let off = self
+                    .bcx
+                    .ins()
+                    .iconst(types::I64, memarg.offset.cast_signed());
+                self.bcx.ins().uadd_overflow_trap(index, off, oob)
+            }
+        } else {
+            let index = self.bcx.ins().uextend(types::I64, index);
+            if memarg.offset == 0 {
+                index
+            } else {
+                // At most 2^33 - 2 in 64 bits; past u32::MAX it wrapped in wasmtime's i32 sum.
+                let sum = self
+                    .bcx
+                    .ins()
+                    .iadd_imm_u(index, memarg.offset.cast_signed());
+                let wrapped =
+                    self.bcx
+                        .ins()
+                        .icmp_imm_u(IntCC::UnsignedGreaterThan, sum, i64::from(u32::MAX));
+                self.trapnz(wrapped, Trap::MemoryOutOfBounds);
+                sum
+            }
+        };
+        let low = self.bcx.ins().band_imm_u(effective, i64::from(size - 1));
+        self.trapnz(low, Trap::HeapMisaligned);
+        let size = self.bcx.ins().iconst(types::I64, i64::from(size));
+        let end = self.bcx.ins().uadd_overflow_trap(effective, size, oob);
+        let length = self.heap_length(memory);
+        let past = self.bcx.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
+        self.trapnz(past, Trap::MemoryOutOfBounds);
+        effective
     }
 
     /// `v` as an `i64` operand of a builtin: an `i32` (an address or length in a 32-bit

@@ -93,6 +93,30 @@ macro_rules! foreach_builtin {
             ) -> u32;
             /// `elem.drop`.
             ElemDrop = kiln_rt_elem_drop(segment: u32);
+            /// `memory.atomic.wait32` on a shared memory: 0 when woken, 1 when the cell
+            /// did not hold `expected`, 2 when `timeout` (nanoseconds; negative: none)
+            /// passed. The compiled code has checked `addr` (aligned and in bounds) and
+            /// that the memory is shared.
+            MemoryAtomicWait32 = kiln_rt_memory_atomic_wait32(
+                memory: u32,
+                addr: u64,
+                expected: u32,
+                timeout: u64
+            ) -> u32;
+            /// `memory.atomic.wait64`: as `wait32`, for an 8-byte cell.
+            MemoryAtomicWait64 = kiln_rt_memory_atomic_wait64(
+                memory: u32,
+                addr: u64,
+                expected: u64,
+                timeout: u64
+            ) -> u32;
+            /// `memory.atomic.notify` on a shared memory: wakes at most `count` waiters on
+            /// `addr` (checked by the compiled code), returns how many it woke.
+            MemoryAtomicNotify = kiln_rt_memory_atomic_notify(
+                memory: u32,
+                addr: u64,
+                count: u32
+            ) -> u32;
             /// `throw`, first half: a new exception of tag `tag` (an index into the
             /// caller's tags) with room for its payload, which compiled code then stores.
             ExnNew = kiln_rt_exn_new(tag: u32) -> u64;
