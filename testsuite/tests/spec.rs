@@ -137,6 +137,7 @@ fn vendored_scripts_match_the_shared_suite() {
         "wasm-3.0/text-format",
         "wasm-3.0/mixed",
         "proposals/legacy-exceptions",
+        "proposals/threads",
     ];
     let list = |dir: &std::path::Path| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -172,7 +173,7 @@ fn vendored_scripts_match_the_shared_suite() {
     let mut want: Vec<String> = dirs.iter().map(|d| d.to_string()).collect();
     want.sort();
     assert_eq!(tiers, want);
-    assert_eq!(checked, 98);
+    assert_eq!(checked, 102);
 }
 
 /// Typed references are part of a function type's identity: `call_indirect` of
@@ -265,4 +266,13 @@ fn harness_rejects_what_it_should() {
         total,
         format!("{} passed, {} failed", directives - want.len(), want.len())
     );
+}
+
+/// The threads proposal: atomic instructions, shared memories (declared, exported,
+/// imported, and the spectest's `shared_memory`), wait and notify in one thread. Three
+/// stale assertions of `imports.wast` (two tables invalid, from before 2.0) are expected
+/// failures, as in wasmtime.
+#[test]
+fn threads() {
+    run_tier("proposals/threads", 4, 619);
 }

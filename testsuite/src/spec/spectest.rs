@@ -138,5 +138,17 @@ pub(crate) fn exports() -> Result<HashMap<&'static str, Extern>, String> {
     })
     .map_err(|e| format!("spectest memory: {e}"))?;
     m.insert("memory", Extern::Memory(memory));
+    // The threads proposal's spectest adds a shared memory (the reference interpreter's
+    // limits).
+    let shared = Memory::new(MemoryType {
+        limits: Limits {
+            min: 1,
+            max: Some(2),
+        },
+        memory64: false,
+        shared: true,
+    })
+    .map_err(|e| format!("spectest shared_memory: {e}"))?;
+    m.insert("shared_memory", Extern::Memory(shared));
     Ok(m)
 }

@@ -11,8 +11,9 @@
 //!   and belongs to the 3.0 tiers), `wasm-3.0/relaxed-simd` is WebAssembly 3.0's relaxed
 //!   SIMD (the crate's `relaxed-simd` proposal, 7 scripts);
 //! - `spec-scripts/` (a verbatim copy of the shared suite's `wasm-3.0/*` directories but
-//!   `gc/` and `relaxed-simd/`, and of `proposals/legacy-exceptions/`, which the crate does
-//!   not have in that form; see its README), embedded by `build.rs`.
+//!   `gc/` and `relaxed-simd/`, and of `proposals/legacy-exceptions/` and
+//!   `proposals/threads/`, which the crate does not have in that form; see its README),
+//!   embedded by `build.rs`.
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,7 @@ pub enum Tier {
     TextFormat,
     Mixed,
     LegacyExceptions,
+    Threads,
 }
 
 /// WebAssembly 2.0: BASELINE.md's "2.0 set" (SIMD, bulk memory, reference types,
@@ -55,7 +57,7 @@ const WASM3_EIGHT: WasmFeatures = WasmFeatures::TAIL_CALL
     .union(WasmFeatures::RELAXED_SIMD);
 
 impl Tier {
-    pub const ALL: [Tier; 11] = [
+    pub const ALL: [Tier; 12] = [
         Tier::Core20,
         Tier::Simd,
         Tier::RelaxedSimd,
@@ -67,6 +69,7 @@ impl Tier {
         Tier::TextFormat,
         Tier::Mixed,
         Tier::LegacyExceptions,
+        Tier::Threads,
     ];
 
     /// The tier's name, also the directory part of its scripts' names.
@@ -83,6 +86,7 @@ impl Tier {
             Tier::TextFormat => "wasm-3.0/text-format",
             Tier::Mixed => "wasm-3.0/mixed",
             Tier::LegacyExceptions => "proposals/legacy-exceptions",
+            Tier::Threads => "proposals/threads",
         }
     }
 
@@ -114,6 +118,8 @@ impl Tier {
             // BASELINE.md runs it with all proposals; of those, the legacy encoding is the
             // one its scripts use.
             Tier::LegacyExceptions => WASM2 | WASM3_EIGHT | WasmFeatures::LEGACY_EXCEPTIONS,
+            // BASELINE.md's `threads,shared-memory`: wasmparser's one `threads` feature.
+            Tier::Threads => WASM2 | WasmFeatures::THREADS,
         }
     }
 
@@ -210,6 +216,7 @@ mod tests {
             (Tier::TextFormat, 2),
             (Tier::Mixed, 9),
             (Tier::LegacyExceptions, 4),
+            (Tier::Threads, 4),
         ];
         for (tier, n) in counts {
             assert_eq!(tier.scripts().len(), n, "{}", tier.name());
