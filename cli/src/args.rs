@@ -43,11 +43,21 @@ EXAMPLES:
         kiln compile app.wasm -o clif --emit clif
 
 EXIT STATUS:
-    `kiln compile` exits 0 on success and 1 on any error; the error names the input file and,
-    where it applies, the byte offset. On error nothing is written at the output path (an
-    existing file there is left as it was). `kiln run` exits with the program's status.
+    0    success. `kiln run` exits with the program's own status instead (134 when it
+         traps, 128 + N when signal N ends it).
+    1    an error kiln reports: the input cannot be read, is not a valid module or not a
+         WASI command Kiln compiles, linking failed, the output cannot be written. One
+         message on stderr names the file and, where it applies, the byte offset. Nothing
+         is written at the output path (an existing file there is left as it was).
+    2    a usage error: an unknown command or flag, a missing or invalid value, flags that
+         conflict (as with wasmtime and every clap-based tool).
 
 ENVIRONMENT:
+    XDG_CACHE_HOME
+          `kiln run` caches executables in $XDG_CACHE_HOME/kiln (else ~/.cache/kiln); see
+          `kiln cache --help`.
+    KILN_CACHE_MAX_SIZE
+          the cache's size bound (default 1G; K, M, G suffixes).
     CC    the C compiler driver used to link for this machine's architecture (default `cc`);
           --linker overrides it. Another architecture's glibc target links with
           `<arch>-linux-gnu-gcc`; the musl targets carry their C library and link with
@@ -65,6 +75,9 @@ ENVIRONMENT:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print each phase of the work on stderr with its time and the counts that explain it
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,16 +89,68 @@ pub enum Command {
         after_long_help = EXAMPLES
     )]
     Compile(CompileArgs),
-    /// Compile a module to a temporary executable and run it with ARGS
+    /// Compile a module (or take it from the cache) and run it with ARGS
     #[command(
-        long_about = "Compile IN to a temporary executable, run it with ARGS and exit with its \
-                      status. The program's argv[0] is IN as written, as with `wasmtime run`, \
-                      unless --argv0 is given.",
+        long_about = "Compile IN to an executable, run it with ARGS and exit with its \
+                      status. The program's argv[0] is IN's file name, as with `wasmtime run`, \
+                      unless --argv0 is given. The executable is kept in a cache (see `kiln \
+                      cache --help`): running the same module with the same flags again \
+                      starts it at once, without compiling.",
         after_long_help = EXAMPLES
     )]
     Run(RunArgs),
     /// List the targets this kiln compiles for, their CPU choices and what linking needs
     Targets,
+    // The commands below are about using kiln, not about what it compiles.
+    /// Show or empty the cache of executables `kiln run` keeps
+    #[command(long_about = CACHE_ABOUT)]
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+    /// Print a shell completion script for kiln
+    #[command(long_about = COMPLETIONS_ABOUT)]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print kiln's manual page (roff), or write one page per command into DIR
+    #[command(
+        long_about = "Print the manual page kiln(1) in roff, generated from the same \
+                            definitions as --help: `kiln man | man -l -`. With DIR, write \
+                            kiln.1 and one page per command (kiln-compile.1, ...) into DIR, \
+                            e.g. /usr/local/share/man/man1."
+    )]
+    Man {
+        /// The directory to write the pages into (created if needed)
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+const CACHE_ABOUT: &str = "\
+`kiln run` keeps each executable it compiles in a cache, named by a hash of the module, of \
+this kiln and of every option that changes the output, so running the same module again \
+starts the executable at once. The cache is $XDG_CACHE_HOME/kiln (else ~/.cache/kiln), holds \
+at most KILN_CACHE_MAX_SIZE bytes (default 1G; K, M and G suffixes) and drops the least \
+recently used executables past that. `kiln run --no-cache` neither reads nor fills it.";
+
+const COMPLETIONS_ABOUT: &str = "\
+Print a completion script for SHELL on stdout, generated from kiln's own argument \
+definitions. For example:
+    bash: kiln completions bash > ~/.local/share/bash-completion/completions/kiln
+    zsh:  kiln completions zsh > ~/.zfunc/_kiln   (with ~/.zfunc in $fpath)
+    fish: kiln completions fish > ~/.config/fish/completions/kiln.fish";
+
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheAction {
+    /// Print the cache's directory
+    Dir,
+    /// Print how many executables the cache holds and their total size
+    Size,
+    /// Remove every cached executable
+    Clean,
 }
 
 #[derive(Args, Debug)]
@@ -111,6 +176,9 @@ pub struct RunArgs {
     pub input: PathBuf,
     #[command(flatten)]
     pub build: BuildArgs,
+    /// Compile afresh, neither reading nor filling the cache (see `kiln cache --help`)
+    #[arg(long)]
+    pub no_cache: bool,
     /// Arguments passed to the program (after `--`)
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<OsString>,

@@ -5,6 +5,7 @@
 //! `kiln` in-process, argument parsing included.
 
 pub mod args;
+pub mod cache;
 pub mod link;
 mod output;
 
@@ -17,7 +18,8 @@ use std::process::Command as Process;
 use clap::Parser;
 use kiln_compiler::CompileOptions;
 
-pub use args::{Cli, Command, Emit};
+pub use args::{CacheAction, Cli, Command, Emit};
+pub use cache::Cache;
 pub use link::{link_executable, runtime_lib, Linker, RUNTIMES};
 
 /// An error for the person who ran `kiln`: printed as `kiln: error: <file>: <message>`.
@@ -45,8 +47,38 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Runs `kiln` with `args` (`args[0]` is the program name) and returns the exit status.
-/// Errors go to `stderr`; `--help`/`--version` go to stdout.
+/// Errors go to `stderr`; `--help`/`--version` go to stdout. `kiln run` starts the program
+/// as a child process and waits for it.
 pub fn main_with_args<I, T>(args: I, stderr: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_kiln(args, stderr, StartProgram::Spawn)
+}
+
+/// The `kiln` binary: [`main_with_args`] on the process's arguments, except that `kiln run`
+/// replaces the `kiln` process with the program (`execve`), so the program's exit status
+/// and signals reach the caller unchanged and nothing of `kiln` stays in memory. Returns
+/// only when `kiln` itself exits.
+pub fn main() -> i32 {
+    run_kiln(
+        std::env::args_os(),
+        &mut std::io::stderr(),
+        StartProgram::Exec,
+    )
+}
+
+/// How `kiln run` starts the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartProgram {
+    /// As a child process; `kiln` waits and returns its status.
+    Spawn,
+    /// In place of `kiln` (`execve`).
+    Exec,
+}
+
+fn run_kiln<I, T>(args: I, stderr: &mut dyn Write, start: StartProgram) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -70,6 +102,15 @@ where
             print!("{}", targets_table());
             return 0;
         }
+        Command::Cache { .. } | Command::Completions { .. } | Command::Man { .. } => {
+            return match tool_command(&cli.command) {
+                Ok(()) => 0,
+                Err(e) => {
+                    let _ = writeln!(stderr, "kiln: error: {e}");
+                    1
+                }
+            }
+        }
     };
     // Flags that are valid alone but not together (a CPU of another architecture).
     let opts = match build.compile_options() {
@@ -89,15 +130,24 @@ where
             &Linker::resolve(c.build.linker.as_deref()),
         )
         .map(|()| 0),
-        Command::Targets => unreachable!("answered above"),
         Command::Run(r) => {
-            let mut opts = opts;
-            if opts.run_config.argv0.is_none() {
-                opts.run_config.argv0 = Some(r.input.to_string_lossy().into_owned());
-            }
             let linker = Linker::resolve(r.build.linker.as_deref());
-            compile_and_run(&r.input, &opts, &linker, &r.args)
+            let cache = match r.no_cache {
+                true => Ok(None),
+                false => Cache::user().map(Some),
+            };
+            match cache {
+                Ok(cache) => {
+                    let cache = cache.as_ref();
+                    compile_and_run(&r.input, &opts, &linker, cache, &r.args, start, stderr)
+                }
+                Err(e) => Err(Error::new(
+                    &r.input,
+                    format!("cannot use the cache ({e}); `--no-cache` runs without it"),
+                )),
+            }
         }
+        _ => unreachable!("answered above"),
     };
     match result {
         Ok(code) => code,
@@ -105,6 +155,61 @@ where
             let _ = writeln!(stderr, "kiln: error: {e}");
             1
         }
+    }
+}
+
+/// The commands that compile nothing: `cache`, `completions`, `man`.
+fn tool_command(command: &Command) -> Result<(), String> {
+    tool_command_to(command, &mut std::io::stdout().lock())
+}
+
+/// What `kiln cache`, `kiln completions` and `kiln man` print, written to
+/// `stdout` (`kiln man DIR` writes files instead).
+pub fn tool_command_to(command: &Command, stdout: &mut dyn Write) -> Result<(), String> {
+    use clap::CommandFactory;
+    let written = |r: std::io::Result<()>| r.map_err(|e| format!("cannot write: {e}"));
+    match command {
+        Command::Cache { action } => {
+            let cache = Cache::user()?;
+            match action {
+                CacheAction::Dir => written(writeln!(stdout, "{}", cache.dir().display())),
+                CacheAction::Size => {
+                    let u = cache.usage()?;
+                    written(writeln!(
+                        stdout,
+                        "{} in {} executable{} (bound: {}) in {}",
+                        cache::human_size(u.bytes),
+                        u.entries,
+                        if u.entries == 1 { "" } else { "s" },
+                        cache::human_size(cache.max_size()),
+                        cache.dir().display()
+                    ))
+                }
+                CacheAction::Clean => {
+                    let u = cache.clean()?;
+                    written(writeln!(
+                        stdout,
+                        "removed {} executable{} ({}) from {}",
+                        u.entries,
+                        if u.entries == 1 { "" } else { "s" },
+                        cache::human_size(u.bytes),
+                        cache.dir().display()
+                    ))
+                }
+            }
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "kiln", stdout);
+            Ok(())
+        }
+        Command::Man { dir: None } => written(clap_mangen::Man::new(Cli::command()).render(stdout)),
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), dir)
+                .map_err(|e| format!("{}: cannot write the pages: {e}", dir.display()))
+        }
+        _ => unreachable!("only the commands that compile nothing come here"),
     }
 }
 
@@ -180,27 +285,129 @@ fn write_clif(input: &Path, dir: &Path, opts: &CompileOptions) -> Result<(), Err
     Ok(())
 }
 
-/// `kiln run`: compiles to a temporary executable, runs it with `args` and returns its exit
-/// status (128 + signal number if a signal ended it, as a shell reports it).
+/// How `kiln run` came by the executable it started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheUse {
+    /// Found in the cache: nothing was compiled.
+    Hit,
+    /// Compiled and added to the cache.
+    Miss,
+    /// Compiled into a temporary directory, the cache not consulted (`--no-cache`).
+    Off,
+}
+
+/// An executable ready to run: a cache entry, or one in a temporary directory that is
+/// removed when this is dropped.
+#[derive(Debug)]
+pub struct RunnableExecutable {
+    path: PathBuf,
+    _temporary: Option<tempfile::TempDir>,
+    /// Where it came from.
+    pub cache: CacheUse,
+}
+
+impl RunnableExecutable {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The executable `kiln run` starts for `input`: the cache's entry when `cache` holds one
+/// for this module and these options, else compiled and linked (into `cache` if given,
+/// else into a temporary directory).
+pub fn executable_for_run(
+    input: &Path,
+    opts: &CompileOptions,
+    linker: &Linker,
+    cache: Option<&Cache>,
+) -> Result<RunnableExecutable, Error> {
+    let bytes = std::fs::read(input).map_err(|e| Error::new(input, format!("cannot read: {e}")))?;
+    let compile = |bytes: &[u8]| {
+        kiln_compiler::compile(bytes, opts).map_err(|e| Error::new(input, e.to_string()))
+    };
+    let Some(cache) = cache else {
+        let object = compile(&bytes)?;
+        let dir = tempfile::Builder::new()
+            .prefix("kiln-run-")
+            .tempdir()
+            .map_err(|e| Error::new(input, format!("cannot create a temporary directory: {e}")))?;
+        let stem = input.file_stem().unwrap_or("module".as_ref());
+        let exe = dir.path().join(stem);
+        link_executable(&object, &opts.target, &exe, linker).map_err(|m| Error::new(input, m))?;
+        return Ok(RunnableExecutable {
+            path: exe,
+            _temporary: Some(dir),
+            cache: CacheUse::Off,
+        });
+    };
+    let key = cache::Key::new(&bytes, opts, linker);
+    if let Some(path) = cache.lookup(&key) {
+        return Ok(RunnableExecutable {
+            path,
+            _temporary: None,
+            cache: CacheUse::Hit,
+        });
+    }
+    let object = compile(&bytes)?;
+    let path = cache
+        .insert(&key, |tmp| {
+            link_executable(&object, &opts.target, tmp, linker)
+        })
+        .map_err(|m| Error::new(input, m))?;
+    Ok(RunnableExecutable {
+        path,
+        _temporary: None,
+        cache: CacheUse::Miss,
+    })
+}
+
+/// `kiln run`: starts the executable for `input` ([`executable_for_run`]) with `args` and
+/// (with [`StartProgram::Spawn`], or for a temporary executable) returns its exit status (128 + signal number if a signal ended it, as a shell reports
+/// it). Unless `--argv0` was compiled in, the program's `argv[0]` is `input`'s file name,
+/// as with `wasmtime run`.
 pub fn compile_and_run(
     input: &Path,
     opts: &CompileOptions,
     linker: &Linker,
+    cache: Option<&Cache>,
     args: &[OsString],
+    start: StartProgram,
+    log: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let object = compile_to_object(input, opts)?;
-    let dir = tempfile::Builder::new()
-        .prefix("kiln-run-")
-        .tempdir()
-        .map_err(|e| Error::new(input, format!("cannot create a temporary directory: {e}")))?;
-    let stem = input.file_stem().unwrap_or("module".as_ref());
-    let exe = dir.path().join(stem);
-    link_executable(&object, &opts.target, &exe, linker).map_err(|m| Error::new(input, m))?;
-    let status = Process::new(&exe)
-        .args(args)
-        .status()
-        .map_err(|e| Error::new(input, format!("cannot run the compiled program: {e}")))?;
-    use std::os::unix::process::ExitStatusExt;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let mut exe = executable_for_run(input, opts, linker, cache)?;
+    let mut attempts = 0;
+    let status = loop {
+        attempts += 1;
+        let mut program = Process::new(exe.path());
+        // wasmtime's argv[0]: the module's file name.
+        program.arg0(input.file_name().unwrap_or(input.as_os_str()));
+        program.args(args);
+        let started = match (start, exe.cache) {
+            // A temporary executable must outlive the program: only a cached one is exec'd.
+            (StartProgram::Exec, CacheUse::Hit | CacheUse::Miss) => Err(program.exec()),
+            _ => program.status(),
+        };
+        match started {
+            Ok(status) => break status,
+            // Evicted by another `kiln run` between the lookup and now: build it again.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts == 1 => {
+                let _ = writeln!(log, "kiln: the cached executable vanished; compiling again");
+                exe = executable_for_run(input, opts, linker, cache)?;
+            }
+            // Some process forked while another thread of ours held the file open for
+            // writing (the rename is done, the descriptor closes on its exec): retry.
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 50 => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => {
+                return Err(Error::new(
+                    input,
+                    format!("cannot run the compiled program: {e}"),
+                ))
+            }
+        }
+    };
     Ok(status
         .code()
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))

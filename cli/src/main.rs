@@ -10,6 +10,6 @@ fn main() {
         }
         default_hook(info);
     }));
-    let code = kiln::main_with_args(std::env::args_os(), &mut std::io::stderr());
+    let code = kiln::main();
     std::process::exit(code);
 }

@@ -21,15 +21,19 @@ pub(crate) fn write_atomically(
     if !dir.is_dir() {
         return Err(format!("directory {} does not exist", dir.display()));
     }
+    // Only the path is kept (removed on drop), not an open file: a writable descriptor held
+    // here would be inherited by any process another thread forks meanwhile, and executing
+    // the file while it is open for writing fails with ETXTBSY.
     let tmp = tempfile::Builder::new()
         .prefix(".kiln-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
-    build(tmp.path())?;
+        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?
+        .into_temp_path();
+    build(&tmp)?;
     // The linker may have replaced the file: set the mode on whatever is at the path now.
     let mode = if executable { 0o755 } else { 0o644 };
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
         .map_err(|e| format!("cannot set permissions: {e}"))?;
     tmp.persist(out)
         .map_err(|e| format!("cannot write: {}", e.error))?;
