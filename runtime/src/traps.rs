@@ -261,7 +261,7 @@ fn write_backtrace(s: &mut String, frames: &[usize]) {
         if let Some(off) = wasm_off {
             let _ = write!(s, "{off:#6x} - ");
         }
-        match m.info.func_name(index) {
+        match m.names().func_name(index) {
             Some(name) => {
                 let _ = writeln!(s, "{module}!{name}");
             }
@@ -278,7 +278,7 @@ fn write_backtrace(s: &mut String, frames: &[usize]) {
 /// `file:line:column` of the instruction at module offset `wasm_offset`, from the module's
 /// DWARF line table (when it was compiled with `-g`).
 fn source_location(m: &ModuleInner, wasm_offset: u32) -> Option<String> {
-    let loc = m.info.source_lines.as_ref()?.lookup(wasm_offset)?;
+    let loc = m.names().source_lines.as_ref()?.lookup(wasm_offset)?;
     Some(match (loc.line, loc.column) {
         (0, _) => loc.file.to_string(),
         (line, 0) => format!("{}:{line}", loc.file),
@@ -515,7 +515,7 @@ impl std::fmt::Write for StackWriter<'_> {
 mod tests {
     use super::*;
     use crate::arch::test_code;
-    use kiln_abi::descriptor::{FuncEntry, ModuleDescriptor, TrapSite, MAGIC};
+    use kiln_abi::descriptor::{FuncEntry, FuncTableEncoder, ModuleDescriptor, TrapSite, MAGIC};
     use kiln_abi::info::{FuncType, ModuleInfo};
 
     /// A registered module of one function, [`test_code::TRAP`], whose trap instruction
@@ -534,13 +534,14 @@ mod tests {
         }
         .encode()
         .leak();
-        let sites = vec![TrapSite {
+        let mut table = FuncTableEncoder::new();
+        let sites = [TrapSite {
             code_offset: site,
             wasm_offset: 0x30,
             trap: Trap::Unreachable as u8,
-            reserved: [0; 3],
-        }]
-        .leak();
+        }];
+        table.push(64, false, &sites, &[], &[], &[]);
+        let sites = table.finish().trap_sites.leak();
         let funcs = vec![FuncEntry {
             code: code.as_ptr(),
             trampoline: ptr::null(),
@@ -562,7 +563,7 @@ mod tests {
         desc.funcs = funcs.as_ptr();
         desc.num_funcs = 1;
         desc.trap_sites = sites.as_ptr();
-        desc.num_trap_sites = 1;
+        desc.trap_sites_len = sites.len();
         let desc: &'static ModuleDescriptor = Box::leak(Box::new(desc));
         // SAFETY: everything above is leaked, so it lives forever.
         unsafe { crate::module::register(desc) }.expect("registers");
