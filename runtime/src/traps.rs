@@ -90,6 +90,9 @@ pub unsafe fn call(f: ArrayCall, vmctx: *mut VmCtx, values: *mut ValRaw) -> Resu
     if unsafe { kiln_catch(f, vmctx, values) } == 0 {
         return Ok(());
     }
+    // A trap left its signal handler by a jump that restored no signal mask (saving it
+    // would cost a system call on every call into wasm): unblock the trap signals.
+    unblock_trap_signals();
     let r = RECORD.with(|r| {
         // SAFETY: written by this thread only (handler or `exit`), before the jump.
         unsafe { *r.get() }
@@ -288,6 +291,18 @@ fn source_location(m: &ModuleInner, wasm_offset: u32) -> Option<String> {
 
 const SIGNALS: [c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
 
+fn unblock_trap_signals() {
+    // SAFETY: a signal set on the stack, filled before use.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in SIGNALS {
+            libc::sigaddset(&mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, ptr::null_mut());
+    }
+}
+
 struct Previous(UnsafeCell<[MaybeUninit<libc::sigaction>; 4]>);
 // SAFETY: written once under `Once`, read-only afterwards.
 unsafe impl Sync for Previous {}
@@ -315,6 +330,14 @@ pub fn init_signals() {
 }
 
 const ALTSTACK_SIZE: usize = 64 * 1024;
+
+#[repr(C, align(16))]
+struct StaticAltStack([u8; ALTSTACK_SIZE]);
+/// The alternate signal stack of the first thread that calls into wasm; only the kernel
+/// writes it (when it delivers a signal on it).
+static mut STATIC_ALTSTACK: StaticAltStack = StaticAltStack([0; ALTSTACK_SIZE]);
+static STATIC_ALTSTACK_TAKEN: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 struct AltStack {
     map: Cell<*mut libc::c_void>,
@@ -365,6 +388,18 @@ pub fn init_altstack() {
             && cur.ss_flags & libc::SS_DISABLE == 0
             && cur.ss_size >= ALTSTACK_SIZE
         {
+            return;
+        }
+        // The first thread to call into wasm (the main thread of an executable) takes a
+        // static stack, which costs no system call and no page until a signal arrives;
+        // the handler's own use of it is small and bounded, so it needs no guard page.
+        if !STATIC_ALTSTACK_TAKEN.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let st = libc::stack_t {
+                ss_sp: (&raw mut STATIC_ALTSTACK.0).cast(),
+                ss_flags: 0,
+                ss_size: ALTSTACK_SIZE,
+            };
+            libc::sigaltstack(&st, ptr::null_mut());
             return;
         }
         let guard = page_size();
