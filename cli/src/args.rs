@@ -154,6 +154,10 @@ pub struct BuildArgs {
     /// The C compiler driver used to link (default: $CC, else `cc`)
     #[arg(long, value_name = "CC")]
     pub linker: Option<OsString>,
+    /// Keep the executable's symbol table (names of the wasm functions and the runtime's,
+    /// for perf and gdb); by default it is stripped, a third of a small executable
+    #[arg(long)]
+    pub debug: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

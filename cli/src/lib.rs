@@ -86,7 +86,7 @@ where
             &c.output,
             c.emit,
             &opts,
-            &Linker::resolve(c.build.linker.as_deref()),
+            &Linker::resolve(c.build.linker.as_deref()).keeping_symbols(c.build.debug),
         )
         .map(|()| 0),
         Command::Targets => unreachable!("answered above"),
@@ -95,7 +95,7 @@ where
             if opts.run_config.argv0.is_none() {
                 opts.run_config.argv0 = Some(r.input.to_string_lossy().into_owned());
             }
-            let linker = Linker::resolve(r.build.linker.as_deref());
+            let linker = Linker::resolve(r.build.linker.as_deref()).keeping_symbols(r.build.debug);
             compile_and_run(&r.input, &opts, &linker, &r.args)
         }
     };
