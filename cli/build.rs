@@ -24,8 +24,8 @@ use std::process::Command;
 /// `kiln_compiler::SUPPORTED_TRIPLES` (a test in `src/link.rs` checks it). A target whose
 /// runtime needs a Rust standard library from `rustup target add` is added here too.
 const RUNTIME_TARGETS: &[&str] = &[
-    "x86_64-unknown-linux-gnu",
     "x86_64-unknown-linux-musl",
+    "x86_64-unknown-linux-gnu",
     "aarch64-unknown-linux-gnu",
     "aarch64-unknown-linux-musl",
 ];

@@ -337,7 +337,7 @@ mod tests {
         assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation);
         let msg = e.to_string();
         assert!(
-            msg.contains("supported targets: x86_64-unknown-linux-gnu"),
+            msg.contains("supported targets: x86_64-unknown-linux-musl"),
             "{msg}"
         );
         let e = build_args(&["--target-cpu", "pentium"]).unwrap_err();
