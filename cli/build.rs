@@ -24,8 +24,8 @@ use std::process::Command;
 /// `kiln_compiler::SUPPORTED_TRIPLES` (a test in `src/link.rs` checks it). A target whose
 /// runtime needs a Rust standard library from `rustup target add` is added here too.
 const RUNTIME_TARGETS: &[&str] = &[
-    "x86_64-unknown-linux-gnu",
     "x86_64-unknown-linux-musl",
+    "x86_64-unknown-linux-gnu",
     "aarch64-unknown-linux-gnu",
     "aarch64-unknown-linux-musl",
 ];
@@ -178,6 +178,10 @@ fn build_runtimes(manifest_dir: &Path, out_dir: &Path, targets: &[(&str, PathBuf
     // The library is written out for every link, and executables are linked with
     // --strip-debug anyway: build it without debug info.
     cmd.env("CARGO_PROFILE_RELEASE_DEBUG", "false");
+    // Built for size: the runtime's work is start-up, WASI calls and traps, none of it hot
+    // enough to pay for -O3's larger code (every executable carries it; memory.copy and
+    // memory.fill go to the C library's routines either way).
+    cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s");
     let status = cmd
         .status()
         .unwrap_or_else(|e| panic!("cannot run cargo to build kiln's runtime: {e}"));

@@ -127,11 +127,11 @@ where
             &c.output,
             c.emit,
             &opts,
-            &Linker::resolve(c.build.linker.as_deref()),
+            &Linker::resolve(c.build.linker.as_deref()).keeping_symbols(c.build.debug),
         )
         .map(|()| 0),
         Command::Run(r) => {
-            let linker = Linker::resolve(r.build.linker.as_deref());
+            let linker = Linker::resolve(r.build.linker.as_deref()).keeping_symbols(r.build.debug);
             let cache = match r.no_cache {
                 true => Ok(None),
                 false => Cache::user().map(Some),

@@ -134,12 +134,10 @@ pub unsafe extern "C" fn kiln_rt_memory_init(
     // SAFETY: compiled code passes its vmctx.
     let i = unsafe { inst(vmctx) };
     // SAFETY: single-threaded; no other borrow of the segments is live.
-    let data: &[u8] = unsafe {
-        (&*i.data_segments.get())
-            .get(seg as usize)
-            .copied()
-            .unwrap_or(&[])
-    };
+    let data: &[u8] = unsafe { i.data_segments() }
+        .get(seg as usize)
+        .copied()
+        .unwrap_or(&[]);
     let Some(m) = memory(i, mem) else { return 1 };
     let (src, len) = (u64::from(src), u64::from(len));
     if !in_bounds(src, len, data.len() as u64) || !in_bounds(dst, len, m.byte_len()) {
@@ -162,7 +160,7 @@ pub unsafe extern "C" fn kiln_rt_memory_init(
 pub unsafe extern "C" fn kiln_rt_data_drop(vmctx: *mut VmCtx, seg: u32) {
     // SAFETY: compiled code passes its vmctx; single-threaded segment access.
     unsafe {
-        if let Some(s) = (&mut *inst(vmctx).data_segments.get()).get_mut(seg as usize) {
+        if let Some(s) = inst(vmctx).data_segments().get_mut(seg as usize) {
             *s = &[];
         }
     }

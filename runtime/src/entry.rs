@@ -210,12 +210,25 @@ fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateErro
 /// writes, as under wasmtime, and no file the runtime opens can land on fd 1 and receive
 /// the program's output.
 fn sanitize_stdio() {
-    for fd in 0..3 {
-        // SAFETY: F_GETFD only queries the descriptor.
-        let closed = unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1
-            && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
+    // One poll(2) asks about all three (as Rust's own runtime does): a closed fd comes back
+    // POLLNVAL. Where poll cannot say (an error), ask each with F_GETFD.
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: three valid pollfd entries; a zero timeout never blocks.
+    let polled = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } >= 0;
+    for p in fds {
+        let closed = if polled {
+            p.revents & libc::POLLNVAL != 0
+        } else {
+            // SAFETY: F_GETFD only queries the descriptor.
+            (unsafe { libc::fcntl(p.fd, libc::F_GETFD) } == -1)
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
+        };
         if closed {
-            // SAFETY: a NUL-terminated path; open returns the lowest free fd, i.e. `fd`.
+            // SAFETY: a NUL-terminated path; open returns the lowest free fd, i.e. `p.fd`.
             unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
         }
     }

@@ -44,7 +44,10 @@ pub(crate) struct InstanceInner {
     pub(crate) import_funcs: Vec<VmFunc>,
     pub(crate) import_globals: Vec<VmGlobal>,
     pub(crate) elem_segments: UnsafeCell<Vec<Vec<u64>>>,
-    pub(crate) data_segments: UnsafeCell<Vec<&'static [u8]>>,
+    /// The bytes each data segment still has (empty once dropped), made on first use
+    /// ([`InstanceInner::data_segments`]): a module with a memory image may have tens of
+    /// thousands of segments and never use one.
+    data_segments: UnsafeCell<Option<Vec<&'static [u8]>>>,
     /// What host functions need beside the instance (WASI's context), if any; only they
     /// know its type.
     pub(crate) host_state: UnsafeCell<Option<Box<dyn Any>>>,
@@ -96,6 +99,36 @@ impl InstanceInner {
 
     pub(crate) fn table(&self, index: u32) -> &WasmTable {
         &self.tables[index as usize]
+    }
+
+    /// The bytes of every data segment, by index: empty once dropped, and for an active
+    /// segment once instantiation applied it (in a module with a memory image, before the
+    /// instance exists).
+    ///
+    /// # Safety
+    /// No other borrow of the segments is live (instances are single-threaded).
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "the UnsafeCell's contract, stated above"
+    )]
+    pub(crate) unsafe fn data_segments(&self) -> &mut Vec<&'static [u8]> {
+        // SAFETY: the caller's contract.
+        let slot = unsafe { &mut *self.data_segments.get() };
+        slot.get_or_insert_with(|| {
+            let module = self.module;
+            let image = module.image.is_some();
+            module
+                .data_segments()
+                .iter()
+                .map(|d| match d.mode {
+                    SegmentMode::Active { .. } if image => &[][..],
+                    _ => {
+                        let end = (d.start as usize + d.len as usize).min(module.data.len());
+                        module.data.get(d.start as usize..end).unwrap_or(&[])
+                    }
+                })
+                .collect()
+        })
     }
 
     pub(crate) fn memory(&self, index: u32) -> Option<&LinearMemory> {
@@ -466,7 +499,7 @@ pub(crate) fn instantiate(
         import_funcs,
         import_globals,
         elem_segments: UnsafeCell::new(Vec::new()),
-        data_segments: UnsafeCell::new(Vec::new()),
+        data_segments: UnsafeCell::new(None),
         host_state: UnsafeCell::new(host_state),
         started: Cell::new(false),
         me: me.clone(),
@@ -507,16 +540,6 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
     }
     // SAFETY: no wasm has run yet; nothing else borrows the segments.
     unsafe { *inst.elem_segments.get() = elems };
-    let data = info
-        .data
-        .iter()
-        .map(|d| {
-            let end = (d.start as usize + d.len as usize).min(inst.module.data.len());
-            inst.module.data.get(d.start as usize..end).unwrap_or(&[])
-        })
-        .collect();
-    // SAFETY: no wasm has run yet; nothing else borrows the data segments.
-    unsafe { *inst.data_segments.get() = data };
     for (i, seg) in info.elements.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = &seg.mode {
             let table = inst.table(*index);
@@ -542,10 +565,13 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
         // it makes one only for a module whose single memory is defined.
         mem.apply_image(image, offset);
     }
-    for (i, seg) in info.data.iter().enumerate() {
-        if inst.module.image.is_some() {
-            break; // active segments are in the image; their bytes are not in the blob.
-        }
+    // Active segments are in the image when there is one (their bytes are not in the
+    // blob); else they are applied here, which decodes the segment list.
+    let segments = match inst.module.image {
+        Some(_) => &[][..],
+        None => inst.module.data_segments(),
+    };
+    for (i, seg) in segments.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = &seg.mode {
             let Some(mem) = inst.memory(*index) else {
                 return Err(InstantiateError::Trap(Trap::MemoryOutOfBounds));
@@ -553,7 +579,7 @@ fn initialise(inst: &Rc<InstanceInner>) -> Result<(), InstantiateError> {
             let dst = inst.eval_offset(offset, mem.is_64());
             // SAFETY: single-threaded, and the borrow of the data segments ends before any
             // wasm runs.
-            let bytes = unsafe { std::mem::take(&mut (&mut *inst.data_segments.get())[i]) };
+            let bytes = unsafe { std::mem::take(&mut inst.data_segments()[i]) };
             let end = u128::from(dst) + bytes.len() as u128;
             if end > u128::from(mem.byte_len()) {
                 return Err(InstantiateError::Trap(Trap::MemoryOutOfBounds));

@@ -1,7 +1,9 @@
 //! Runtime tests without the compiler: a hand-assembled module (Lucet's mock-module habit)
 //! exercising instantiation, calls, traps, backtraces and WASI shims.
 
-use kiln_abi::descriptor::{AddrMapEntry, FuncEntry, ModuleDescriptor, TrapSite, MAGIC};
+use kiln_abi::descriptor::{
+    AddrMapEntry, FuncEntry, FuncTableEncoder, ModuleDescriptor, TrapSite, MAGIC,
+};
 use kiln_abi::info::ValType::I32;
 use kiln_abi::info::*;
 use kiln_abi::Trap;
@@ -33,6 +35,14 @@ fn code_page() -> *const u8 {
 fn leak<T>(v: Vec<T>) -> (*const T, usize) {
     let s = v.leak();
     (s.as_ptr(), s.len())
+}
+
+/// One function's compact trap sites and address map, as the compiler encodes them.
+fn compact(sites: &[TrapSite], map: &[AddrMapEntry]) -> (Vec<u8>, Vec<u8>) {
+    let mut t = FuncTableEncoder::new();
+    t.push(0, false, sites, map, &[], &[]);
+    let t = t.finish();
+    (t.trap_sites, t.addr_map)
 }
 
 fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
@@ -94,37 +104,40 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
             reserved: 0,
         }
     };
-    let funcs = vec![
-        func(test_code::TRAP, (0, 1), (0, 1)),
-        func(test_code::ANSWER, (1, 0), (1, 0)),
-        func(test_code::LOAD_0X20000, (1, 1), (1, 0)),
-        func(test_code::CALL_TRAP, (2, 0), (1, 1)),
-    ];
     let site = |code_offset, wasm_offset, trap: Trap| TrapSite {
         code_offset,
         wasm_offset,
         trap: trap as u8,
-        reserved: [0; 3],
     };
-    let sites = vec![
-        site(test_code::TRAP.trap_at.unwrap(), 0x10, Trap::Unreachable),
-        site(
-            test_code::LOAD_0X20000.trap_at.unwrap(),
-            0x20,
-            Trap::MemoryOutOfBounds,
+    let entry = |wasm_offset| AddrMapEntry {
+        code_offset: 0,
+        wasm_offset,
+    };
+    let trap_site = site(test_code::TRAP.trap_at.unwrap(), 0x10, Trap::Unreachable);
+    let load_site = site(
+        test_code::LOAD_0X20000.trap_at.unwrap(),
+        0x20,
+        Trap::MemoryOutOfBounds,
+    );
+    let (trap_sites, trap_map) = compact(&[trap_site], &[entry(0x10)]);
+    let (load_sites, _) = compact(&[load_site], &[]);
+    let (_, call_map) = compact(&[], &[entry(0x30)]);
+    let n = |v: &Vec<u8>| u32::try_from(v.len()).unwrap();
+    let funcs = vec![
+        func(test_code::TRAP, (0, 1), (0, 1)),
+        func(test_code::ANSWER, (n(&trap_sites), 0), (n(&trap_map), 0)),
+        func(
+            test_code::LOAD_0X20000,
+            (n(&trap_sites), 1),
+            (n(&trap_map), 0),
         ),
+        func(test_code::CALL_TRAP, (0, 0), (n(&trap_map), 1)),
     ];
-    let map = vec![
-        AddrMapEntry {
-            code_offset: 0,
-            wasm_offset: 0x10,
-        },
-        AddrMapEntry {
-            code_offset: 0,
-            wasm_offset: 0x30,
-        },
-    ];
+    let sites = [trap_sites, load_sites].concat();
+    let map = [trap_map, call_map].concat();
     let (info_p, info_n) = leak(info.encode());
+    let (segments_p, segments_n) = leak(info.encode_segments());
+    let (names_p, names_n) = leak(info.encode_names());
     let (data_p, data_n) = leak(b"hello, world".to_vec());
     let (funcs_p, funcs_n) = leak(funcs);
     let (sites_p, sites_n) = leak(sites);
@@ -133,14 +146,18 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
         magic: MAGIC,
         info: info_p,
         info_len: info_n,
+        segments: segments_p,
+        segments_len: segments_n,
+        names: names_p,
+        names_len: names_n,
         data: data_p,
         data_len: data_n,
         funcs: funcs_p,
         num_funcs: funcs_n,
         trap_sites: sites_p,
-        num_trap_sites: sites_n,
+        trap_sites_len: sites_n,
         addr_map: map_p,
-        num_addr_map: map_n,
+        addr_map_len: map_n,
         call_sites: std::ptr::null(),
         num_call_sites: 0,
         handlers: std::ptr::null(),

@@ -7,15 +7,22 @@
 
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use kiln_abi::descriptor::{CallSite, FuncEntry, FuncTable, Handler, ModuleDescriptor, TrapSite};
-use kiln_abi::info::{ModuleInfo, RunConfig};
+use kiln_abi::info::{DataSegment, ModuleInfo, Names, RunConfig};
 
 /// Everything the runtime knows about one compiled module.
 pub(crate) struct ModuleInner {
     pub desc: *const ModuleDescriptor,
+    /// Without the data segments, function names and source lines: those are decoded from
+    /// their own sections when first used ([`ModuleInner::data_segments`],
+    /// [`ModuleInner::names`]).
     pub info: ModuleInfo,
+    segments_section: &'static [u8],
+    segments: OnceLock<Vec<DataSegment>>,
+    names_section: &'static [u8],
+    names: OnceLock<Names>,
     pub config: RunConfig,
     /// Canonical type id of each type index.
     pub type_ids: Box<[u32]>,
@@ -100,6 +107,10 @@ impl ModuleInner {
         Ok(ModuleInner {
             desc,
             info,
+            segments_section: sections.segments,
+            segments: OnceLock::new(),
+            names_section: sections.names,
+            names: OnceLock::new(),
             config,
             type_ids,
             funcs,
@@ -109,6 +120,22 @@ impl ModuleInner {
             import_adapters: sections.import_adapters,
             by_addr: by_addr.into_boxed_slice(),
         })
+    }
+
+    /// The module's data segments (decoded on first use; a module with a memory image and
+    /// no passive segment has none to decode).
+    pub(crate) fn data_segments(&self) -> &[DataSegment] {
+        self.segments.get_or_init(|| {
+            ModuleInfo::decode_segments(self.segments_section)
+                .expect("the compiler encodes the data segments it describes")
+        })
+    }
+
+    /// Function names and source lines, for trap reports (decoded on first use; a report
+    /// without names is better than none, so bad bytes give no names).
+    pub(crate) fn names(&self) -> &Names {
+        self.names
+            .get_or_init(|| ModuleInfo::decode_names(self.names_section).unwrap_or_default())
     }
 
     fn code_range(&self) -> Option<(usize, usize)> {

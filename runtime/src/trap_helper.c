@@ -28,9 +28,10 @@ static __thread sigjmp_buf *kiln_current_jmp;
 int kiln_catch(kiln_array_call f, void *vmctx, void *values) {
     sigjmp_buf buf;
     sigjmp_buf *volatile prev = kiln_current_jmp;
-    /* savemask = 1: a trap jumps out of a signal handler, whose signal must be unblocked
-     * again when we land here. */
-    if (sigsetjmp(buf, 1) != 0) {
+    /* savemask = 0: saving the mask is a system call per call into wasm. A trap jumps
+     * out of a signal handler, whose signal stays blocked: traps.rs unblocks the trap
+     * signals when kiln_catch returns 1. */
+    if (sigsetjmp(buf, 0) != 0) {
         kiln_current_jmp = prev;
         return 1;
     }

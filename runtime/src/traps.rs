@@ -90,6 +90,9 @@ pub unsafe fn call(f: ArrayCall, vmctx: *mut VmCtx, values: *mut ValRaw) -> Resu
     if unsafe { kiln_catch(f, vmctx, values) } == 0 {
         return Ok(());
     }
+    // A trap left its signal handler by a jump that restored no signal mask (saving it
+    // would cost a system call on every call into wasm): unblock the trap signals.
+    unblock_trap_signals();
     let r = RECORD.with(|r| {
         // SAFETY: written by this thread only (handler or `exit`), before the jump.
         unsafe { *r.get() }
@@ -261,7 +264,7 @@ fn write_backtrace(s: &mut String, frames: &[usize]) {
         if let Some(off) = wasm_off {
             let _ = write!(s, "{off:#6x} - ");
         }
-        match m.info.func_name(index) {
+        match m.names().func_name(index) {
             Some(name) => {
                 let _ = writeln!(s, "{module}!{name}");
             }
@@ -278,7 +281,7 @@ fn write_backtrace(s: &mut String, frames: &[usize]) {
 /// `file:line:column` of the instruction at module offset `wasm_offset`, from the module's
 /// DWARF line table (when it was compiled with `-g`).
 fn source_location(m: &ModuleInner, wasm_offset: u32) -> Option<String> {
-    let loc = m.info.source_lines.as_ref()?.lookup(wasm_offset)?;
+    let loc = m.names().source_lines.as_ref()?.lookup(wasm_offset)?;
     Some(match (loc.line, loc.column) {
         (0, _) => loc.file.to_string(),
         (line, 0) => format!("{}:{line}", loc.file),
@@ -287,6 +290,18 @@ fn source_location(m: &ModuleInner, wasm_offset: u32) -> Option<String> {
 }
 
 const SIGNALS: [c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+
+fn unblock_trap_signals() {
+    // SAFETY: a signal set on the stack, filled before use.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in SIGNALS {
+            libc::sigaddset(&mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, ptr::null_mut());
+    }
+}
 
 struct Previous(UnsafeCell<[MaybeUninit<libc::sigaction>; 4]>);
 // SAFETY: written once under `Once`, read-only afterwards.
@@ -315,6 +330,14 @@ pub fn init_signals() {
 }
 
 const ALTSTACK_SIZE: usize = 64 * 1024;
+
+#[repr(C, align(16))]
+struct StaticAltStack([u8; ALTSTACK_SIZE]);
+/// The alternate signal stack of the first thread that calls into wasm; only the kernel
+/// writes it (when it delivers a signal on it).
+static mut STATIC_ALTSTACK: StaticAltStack = StaticAltStack([0; ALTSTACK_SIZE]);
+static STATIC_ALTSTACK_TAKEN: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 struct AltStack {
     map: Cell<*mut libc::c_void>,
@@ -365,6 +388,18 @@ pub fn init_altstack() {
             && cur.ss_flags & libc::SS_DISABLE == 0
             && cur.ss_size >= ALTSTACK_SIZE
         {
+            return;
+        }
+        // The first thread to call into wasm (the main thread of an executable) takes a
+        // static stack, which costs no system call and no page until a signal arrives;
+        // the handler's own use of it is small and bounded, so it needs no guard page.
+        if !STATIC_ALTSTACK_TAKEN.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let st = libc::stack_t {
+                ss_sp: (&raw mut STATIC_ALTSTACK.0).cast(),
+                ss_flags: 0,
+                ss_size: ALTSTACK_SIZE,
+            };
+            libc::sigaltstack(&st, ptr::null_mut());
             return;
         }
         let guard = page_size();
@@ -515,7 +550,7 @@ impl std::fmt::Write for StackWriter<'_> {
 mod tests {
     use super::*;
     use crate::arch::test_code;
-    use kiln_abi::descriptor::{FuncEntry, ModuleDescriptor, TrapSite, MAGIC};
+    use kiln_abi::descriptor::{FuncEntry, FuncTableEncoder, ModuleDescriptor, TrapSite, MAGIC};
     use kiln_abi::info::{FuncType, ModuleInfo};
 
     /// A registered module of one function, [`test_code::TRAP`], whose trap instruction
@@ -534,13 +569,14 @@ mod tests {
         }
         .encode()
         .leak();
-        let sites = vec![TrapSite {
+        let mut table = FuncTableEncoder::new();
+        let sites = [TrapSite {
             code_offset: site,
             wasm_offset: 0x30,
             trap: Trap::Unreachable as u8,
-            reserved: [0; 3],
-        }]
-        .leak();
+        }];
+        table.push(64, false, &sites, &[], &[], &[]);
+        let sites = table.finish().trap_sites.leak();
         let funcs = vec![FuncEntry {
             code: code.as_ptr(),
             trampoline: ptr::null(),
@@ -562,7 +598,7 @@ mod tests {
         desc.funcs = funcs.as_ptr();
         desc.num_funcs = 1;
         desc.trap_sites = sites.as_ptr();
-        desc.num_trap_sites = 1;
+        desc.trap_sites_len = sites.len();
         let desc: &'static ModuleDescriptor = Box::leak(Box::new(desc));
         // SAFETY: everything above is leaked, so it lives forever.
         unsafe { crate::module::register(desc) }.expect("registers");

@@ -2,13 +2,19 @@
 //! `call_indirect` compares types across instances with one integer comparison.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::sync::{Mutex, OnceLock};
 
 use kiln_abi::info::{FuncType, HeapType, RefType, ValType};
 
-fn table() -> &'static Mutex<HashMap<FuncType, u32>> {
-    static TABLE: OnceLock<Mutex<HashMap<FuncType, u32>>> = OnceLock::new();
-    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+/// Fixed hash keys: the types come from modules the process itself was compiled with (or
+/// its embedder loads), not from an adversary choosing collisions, and `RandomState` would
+/// cost every start-up a `getrandom` system call.
+type Types = HashMap<FuncType, u32, BuildHasherDefault<DefaultHasher>>;
+
+fn table() -> &'static Mutex<Types> {
+    static TABLE: OnceLock<Mutex<Types>> = OnceLock::new();
+    TABLE.get_or_init(|| Mutex::new(Types::default()))
 }
 
 /// The process-wide id of `ty`: equal types get equal ids. Ids start at 1 (0 is never used,

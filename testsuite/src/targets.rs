@@ -1,5 +1,5 @@
-//! Running executables of Kiln's other targets on the x86-64 test machine: x86-64 musl ones
-//! natively, AArch64 ones under `qemu-aarch64` (Debian `qemu-user`, installed by
+//! Running executables of Kiln's other targets on the x86-64 test machine: x86-64 glibc ones
+//! (the default is musl) natively, AArch64 ones under `qemu-aarch64` (Debian `qemu-user`, installed by
 //! `scripts/setup`; a missing qemu fails the test with that advice, it never skips it).
 
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::process::Command;
 
 /// The targets besides the default that the tests compile for.
 pub const OTHER_TARGETS: &[&str] = &[
-    "x86_64-unknown-linux-musl",
+    "x86_64-unknown-linux-gnu",
     "aarch64-unknown-linux-gnu",
     "aarch64-unknown-linux-musl",
 ];

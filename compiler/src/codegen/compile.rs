@@ -117,7 +117,6 @@ pub(super) fn compile_function(
             code_offset: t.offset,
             wasm_offset: srcloc_at(t.offset).map_or(0, |s| s.loc.bits()),
             trap: translate::trap_from_code(t.code).map_or(0, |t| t as u8),
-            reserved: [0; 3],
         })
         .collect();
     // Backtraces only ever look up return addresses (and trap sites, which carry their

@@ -58,6 +58,16 @@ pub(super) fn write_descriptor(
     // Active segments folded into the image need no bytes of their own at run time.
     if image.is_some() {
         data = strip_active_segments(&mut info, &data);
+        // After instantiation an active segment is dropped: empty, as a segment the
+        // runtime does not know. With no passive segment, none needs describing, and the
+        // runtime decodes nothing however many segments the module has.
+        if info
+            .data
+            .iter()
+            .all(|s| matches!(s.mode, SegmentMode::Active { .. }))
+        {
+            info.data.clear();
+        }
     }
     let nimp = info.num_imported_funcs;
     let mut table = FuncTableEncoder::new();
@@ -78,22 +88,30 @@ pub(super) fn write_descriptor(
 
     let mut lengths = DescriptorEncoder {
         info_len: 0,
+        segments_len: 0,
+        names_len: 0,
         data_len: data.len(),
         num_funcs: table.num_funcs,
-        num_trap_sites: table.num_trap_sites,
-        num_addr_map: table.num_addr_map,
+        trap_sites_len: table.trap_sites.len(),
+        addr_map_len: table.addr_map.len(),
         num_call_sites: table.num_call_sites,
         num_handlers: table.num_handlers,
         config_len: 0,
         image: None,
         num_import_adapters: decls.import_adapters.len(),
     };
+    let segments = info.encode_segments();
+    lengths.segments_len = segments.len();
+    let names = info.encode_names();
+    lengths.names_len = names.len();
     let info = info.encode();
     lengths.info_len = info.len();
     let config = config.encode();
     lengths.config_len = config.len();
     let align = RECORD_ALIGN;
     let info_id = define_blob(module, "kiln_info", info, align)?;
+    let segments_id = define_blob(module, "kiln_segments", segments, align)?;
+    let names_id = define_blob(module, "kiln_names", names, align)?;
     let data_id = define_blob(module, "kiln_data", data, 16)?;
     let trap_id = define_blob(module, "kiln_trap_sites", table.trap_sites, align)?;
     let addr_id = define_blob(module, "kiln_addr_map", table.addr_map, align)?;
@@ -131,6 +149,8 @@ pub(super) fn write_descriptor(
         |section| {
             Target::Data(match section {
                 Section::Info => info_id,
+                Section::Segments => segments_id,
+                Section::Names => names_id,
                 Section::Data => data_id,
                 Section::Funcs => funcs_id,
                 Section::TrapSites => trap_id,

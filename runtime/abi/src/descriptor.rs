@@ -4,11 +4,15 @@
 //! ```text
 //! kiln_module: ModuleDescriptor
 //!   ├─ info ──────► postcard-encoded crate::info::ModuleInfo (types, imports, exports,
-//!   │                globals, tables, memory, segments, names)
+//!   │                globals, tables, memories, element segments), decoded at start-up
+//!   ├─ segments ──► postcard-encoded data segments (ModuleInfo::encode_segments), decoded
+//!   │                only when used (no memory image, memory.init, data.drop)
+//!   ├─ names ─────► postcard-encoded function names and source lines
+//!   │                (ModuleInfo::encode_names), decoded only for a trap report
 //!   ├─ data ──────► bytes of all data segments, back to back (segments index into it)
 //!   ├─ funcs ─────► [FuncEntry; defined functions], in function index order
-//!   ├─ trap_sites ► [TrapSite], grouped per function, sorted by code offset
-//!   ├─ addr_map ──► [AddrMapEntry], grouped per function, sorted by code offset
+//!   ├─ trap_sites ► compact trap sites (below), grouped per function, by code offset
+//!   ├─ addr_map ──► compact address map (below), grouped per function, by code offset
 //!   ├─ call_sites ► [CallSite]: calls with exception handlers, grouped per function,
 //!   │                sorted by return address
 //!   ├─ handlers ──► [Handler], each call site's in match order
@@ -37,6 +41,22 @@
 //!
 //! Fields are little-endian and pointers 64-bit: every target Kiln compiles for (x86-64
 //! and AArch64 Linux) is, so the compiler's `offset_of!` is the target's.
+//!
+//! # Compact trap sites and address map
+//!
+//! Every load and store is a trap site (the guard pages fault), so these two tables are
+//! most of a descriptor: a big module has a hundred thousand sites. Each is stored as a
+//! delta from the previous entry of the same function (the first from code offset 0 and
+//! wasm offset 0), as unsigned LEB128 numbers, so a site takes 2–4 bytes instead of a
+//! 12-byte record:
+//!
+//! - trap site: `code_delta << 4 | trap` (a [`crate::Trap`] discriminant, below 16), then
+//!   the zigzag-encoded wasm offset delta;
+//! - address-map entry: `code_delta`, then the zigzag-encoded wasm offset delta.
+//!
+//! A [`FuncEntry`] gives the byte offset of its function's first entry and the number of
+//! entries. Lookups decode one function's entries in order: a trap report or an unwinder
+//! needs a few, and decoding needs no allocation, so the signal handler may do it.
 
 use alloc::vec::Vec;
 use core::mem::{offset_of, size_of};
@@ -48,21 +68,27 @@ const _: () = assert!(
 
 /// "KILN" + ABI version; bumped whenever any layout or builtin signature in this crate
 /// changes.
-pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x08");
+pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x09");
 
 #[repr(C)]
 pub struct ModuleDescriptor {
     pub magic: u64,
     pub info: *const u8,
     pub info_len: usize,
+    pub segments: *const u8,
+    pub segments_len: usize,
+    pub names: *const u8,
+    pub names_len: usize,
     pub data: *const u8,
     pub data_len: usize,
     pub funcs: *const FuncEntry,
     pub num_funcs: usize,
-    pub trap_sites: *const TrapSite,
-    pub num_trap_sites: usize,
-    pub addr_map: *const AddrMapEntry,
-    pub num_addr_map: usize,
+    /// Compact trap sites (see the module documentation), `trap_sites_len` bytes.
+    pub trap_sites: *const u8,
+    pub trap_sites_len: usize,
+    /// Compact address map, `addr_map_len` bytes.
+    pub addr_map: *const u8,
+    pub addr_map_len: usize,
     pub call_sites: *const CallSite,
     pub num_call_sites: usize,
     pub handlers: *const Handler,
@@ -88,8 +114,10 @@ pub struct FuncEntry {
     /// start function.
     pub trampoline: *const u8,
     pub code_len: u32,
+    /// Byte offset of the function's first compact trap site, and how many it has.
     pub trap_sites_start: u32,
     pub trap_sites_len: u32,
+    /// Byte offset of the function's first compact address-map entry, and how many.
     pub addr_map_start: u32,
     pub addr_map_len: u32,
     pub call_sites_start: u32,
@@ -97,8 +125,8 @@ pub struct FuncEntry {
     pub reserved: u32,
 }
 
-/// A machine instruction that can trap, with the wasm bytecode offset it came from.
-#[repr(C)]
+/// A machine instruction that can trap, with the wasm bytecode offset it came from
+/// (stored compactly: see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrapSite {
     /// Offset from the start of the function's code.
@@ -107,12 +135,11 @@ pub struct TrapSite {
     pub wasm_offset: u32,
     /// A [`crate::Trap`] discriminant.
     pub trap: u8,
-    pub reserved: [u8; 3],
 }
 
 /// Start of a run of machine code that came from the wasm instruction at `wasm_offset`;
-/// it lasts until the next entry. Used to place return addresses in backtraces.
-#[repr(C)]
+/// it lasts until the next entry. Used to place return addresses in backtraces. Stored
+/// compactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AddrMapEntry {
     pub code_offset: u32,
@@ -195,6 +222,8 @@ pub enum FuncPointer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Section {
     Info,
+    Segments,
+    Names,
     Data,
     Funcs,
     TrapSites,
@@ -248,8 +277,6 @@ pub struct FuncTableEncoder {
     call_sites: Vec<u8>,
     handlers: Vec<u8>,
     num_funcs: u32,
-    num_trap_sites: u32,
-    num_addr_map: u32,
     num_call_sites: u32,
     num_handlers: u32,
 }
@@ -260,12 +287,10 @@ pub struct EncodedFuncTable {
     /// `[FuncEntry]`, with its code and trampoline pointers to relocate.
     pub funcs: Encoded<FuncPointer>,
     pub num_funcs: usize,
-    /// `[TrapSite]`
+    /// Compact trap sites.
     pub trap_sites: Vec<u8>,
-    pub num_trap_sites: usize,
-    /// `[AddrMapEntry]`
+    /// Compact address map.
     pub addr_map: Vec<u8>,
-    pub num_addr_map: usize,
     /// `[CallSite]`
     pub call_sites: Vec<u8>,
     pub num_call_sites: usize,
@@ -313,12 +338,18 @@ impl FuncTableEncoder {
             &code_len.to_le_bytes(),
         );
         for (offset, value) in [
-            (offset_of!(FuncEntry, trap_sites_start), self.num_trap_sites),
+            (
+                offset_of!(FuncEntry, trap_sites_start),
+                count(self.trap_sites.len()),
+            ),
             (
                 offset_of!(FuncEntry, trap_sites_len),
                 count(trap_sites.len()),
             ),
-            (offset_of!(FuncEntry, addr_map_start), self.num_addr_map),
+            (
+                offset_of!(FuncEntry, addr_map_start),
+                count(self.addr_map.len()),
+            ),
             (offset_of!(FuncEntry, addr_map_len), count(addr_map.len())),
             (offset_of!(FuncEntry, call_sites_start), self.num_call_sites),
             (
@@ -328,11 +359,16 @@ impl FuncTableEncoder {
         ] {
             put(b, base, offset, &value.to_le_bytes());
         }
+        let mut cursor = Cursor::default();
         for site in trap_sites {
-            site.encode_into(&mut self.trap_sites);
+            assert!(u32::from(site.trap) < 1 << TRAP_BITS, "a Trap discriminant");
+            let (code, wasm) = (site.code_offset, site.wasm_offset);
+            cursor.put(&mut self.trap_sites, code, wasm, site.trap, TRAP_BITS);
         }
+        let mut cursor = Cursor::default();
         for entry in addr_map {
-            entry.encode_into(&mut self.addr_map);
+            let (code, wasm) = (entry.code_offset, entry.wasm_offset);
+            cursor.put(&mut self.addr_map, code, wasm, 0, 0);
         }
         for site in call_sites {
             let global = CallSite {
@@ -345,8 +381,6 @@ impl FuncTableEncoder {
             handler.encode_into(&mut self.handlers);
         }
         self.num_funcs += 1;
-        self.num_trap_sites += count(trap_sites.len());
-        self.num_addr_map += count(addr_map.len());
         self.num_call_sites += count(call_sites.len());
         self.num_handlers += count(handlers.len());
     }
@@ -356,9 +390,7 @@ impl FuncTableEncoder {
             funcs: self.funcs,
             num_funcs: self.num_funcs as usize,
             trap_sites: self.trap_sites,
-            num_trap_sites: self.num_trap_sites as usize,
             addr_map: self.addr_map,
-            num_addr_map: self.num_addr_map as usize,
             call_sites: self.call_sites,
             num_call_sites: self.num_call_sites as usize,
             handlers: self.handlers,
@@ -367,14 +399,76 @@ impl FuncTableEncoder {
     }
 }
 
-impl TrapSite {
-    fn encode_into(&self, bytes: &mut Vec<u8>) {
-        let base = append_record::<TrapSite>(bytes);
-        let code = self.code_offset.to_le_bytes();
-        put(bytes, base, offset_of!(TrapSite, code_offset), &code);
-        let wasm = self.wasm_offset.to_le_bytes();
-        put(bytes, base, offset_of!(TrapSite, wasm_offset), &wasm);
-        put(bytes, base, offset_of!(TrapSite, trap), &[self.trap]);
+/// Bits of a compact trap site's first number that hold the trap code.
+const TRAP_BITS: u32 = 4;
+const _: () = assert!(crate::Trap::ALL.len() < 1 << TRAP_BITS);
+
+fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// One unsigned LEB128 number from the front of `bytes`; `None` when it is cut short or
+/// longer than 64 bits.
+fn get_uleb(bytes: &mut &[u8]) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&b, rest) = bytes.split_first()?;
+        *bytes = rest;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn zigzag(d: i64) -> u64 {
+    ((d << 1) ^ (d >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    // Reinterpreting the bits is the point of zigzag decoding.
+    (v >> 1) as i64 ^ -((v & 1) as i64)
+}
+
+/// The running (code offset, wasm offset) of a function's compact entries.
+#[derive(Clone, Copy, Default)]
+struct Cursor {
+    code: u32,
+    wasm: u32,
+}
+
+impl Cursor {
+    /// Appends an entry at `code`/`wasm` with `tag` in the low `tag_bits` of the code delta.
+    fn put(&mut self, out: &mut Vec<u8>, code: u32, wasm: u32, tag: u8, tag_bits: u32) {
+        let delta = code
+            .checked_sub(self.code)
+            .expect("entries are sorted by code offset");
+        put_uleb(out, u64::from(delta) << tag_bits | u64::from(tag));
+        put_uleb(out, zigzag(i64::from(wasm) - i64::from(self.wasm)));
+        *self = Cursor { code, wasm };
+    }
+
+    /// Reads the next entry: (code offset, wasm offset, tag); `None` on malformed bytes.
+    fn get(&mut self, bytes: &mut &[u8], tag_bits: u32) -> Option<(u32, u32, u8)> {
+        let first = get_uleb(bytes)?;
+        let wasm_delta = unzigzag(get_uleb(bytes)?);
+        let tag = u8::try_from(first & ((1 << tag_bits) - 1)).ok()?;
+        let code = u64::from(self.code).checked_add(first >> tag_bits)?;
+        let wasm = i64::from(self.wasm).checked_add(wasm_delta)?;
+        *self = Cursor {
+            code: u32::try_from(code).ok()?,
+            wasm: u32::try_from(wasm).ok()?,
+        };
+        Some((self.code, self.wasm, tag))
     }
 }
 
@@ -407,25 +501,17 @@ impl Handler {
     }
 }
 
-impl AddrMapEntry {
-    fn encode_into(&self, bytes: &mut Vec<u8>) {
-        let base = append_record::<AddrMapEntry>(bytes);
-        let code = self.code_offset.to_le_bytes();
-        put(bytes, base, offset_of!(AddrMapEntry, code_offset), &code);
-        let wasm = self.wasm_offset.to_le_bytes();
-        put(bytes, base, offset_of!(AddrMapEntry, wasm_offset), &wasm);
-    }
-}
-
 /// The descriptor's contents apart from its pointers: the length (or count) of each
 /// section, and where the memory image goes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DescriptorEncoder {
     pub info_len: usize,
+    pub segments_len: usize,
+    pub names_len: usize,
     pub data_len: usize,
     pub num_funcs: usize,
-    pub num_trap_sites: usize,
-    pub num_addr_map: usize,
+    pub trap_sites_len: usize,
+    pub addr_map_len: usize,
     pub num_call_sites: usize,
     pub num_handlers: usize,
     pub config_len: usize,
@@ -455,6 +541,21 @@ impl DescriptorEncoder {
                 true,
             ),
             (
+                Section::Segments,
+                offset_of!(ModuleDescriptor, segments),
+                (
+                    offset_of!(ModuleDescriptor, segments_len),
+                    self.segments_len,
+                ),
+                true,
+            ),
+            (
+                Section::Names,
+                offset_of!(ModuleDescriptor, names),
+                (offset_of!(ModuleDescriptor, names_len), self.names_len),
+                true,
+            ),
+            (
                 Section::Data,
                 offset_of!(ModuleDescriptor, data),
                 (offset_of!(ModuleDescriptor, data_len), self.data_len),
@@ -470,8 +571,8 @@ impl DescriptorEncoder {
                 Section::TrapSites,
                 offset_of!(ModuleDescriptor, trap_sites),
                 (
-                    offset_of!(ModuleDescriptor, num_trap_sites),
-                    self.num_trap_sites,
+                    offset_of!(ModuleDescriptor, trap_sites_len),
+                    self.trap_sites_len,
                 ),
                 true,
             ),
@@ -479,8 +580,8 @@ impl DescriptorEncoder {
                 Section::AddrMap,
                 offset_of!(ModuleDescriptor, addr_map),
                 (
-                    offset_of!(ModuleDescriptor, num_addr_map),
-                    self.num_addr_map,
+                    offset_of!(ModuleDescriptor, addr_map_len),
+                    self.addr_map_len,
                 ),
                 true,
             ),
@@ -575,8 +676,12 @@ impl core::fmt::Display for DescriptorError {
 /// The sections of a descriptor, as slices of the executable's own data.
 #[derive(Clone, Copy)]
 pub struct Sections<'a> {
-    /// Postcard-encoded [`crate::info::ModuleInfo`].
+    /// Postcard-encoded [`crate::info::ModuleInfo`] ([`crate::info::ModuleInfo::decode`]).
     pub info: &'a [u8],
+    /// Postcard-encoded data segments ([`crate::info::ModuleInfo::decode_segments`]).
+    pub segments: &'a [u8],
+    /// Postcard-encoded names ([`crate::info::ModuleInfo::decode_names`]).
+    pub names: &'a [u8],
     pub data: &'a [u8],
     /// Postcard-encoded [`crate::info::RunConfig`] (empty: the default).
     pub config: &'a [u8],
@@ -616,6 +721,13 @@ impl ModuleDescriptor {
             return Err(DescriptorError::Magic(d.magic));
         }
         // SAFETY: each pointer/length pair of the descriptor, per the caller's contract.
+        let (segments, names) = unsafe {
+            (
+                slice(d.segments, d.segments_len),
+                slice(d.names, d.names_len),
+            )
+        };
+        // SAFETY: as above.
         let (info, data, config, image) = unsafe {
             (
                 slice(d.info, d.info_len),
@@ -630,8 +742,8 @@ impl ModuleDescriptor {
         let (funcs, trap_sites, addr_map) = unsafe {
             (
                 slice(d.funcs, d.num_funcs),
-                slice(d.trap_sites, d.num_trap_sites),
-                slice(d.addr_map, d.num_addr_map),
+                slice(d.trap_sites, d.trap_sites_len),
+                slice(d.addr_map, d.addr_map_len),
             )
         };
         // SAFETY: as above.
@@ -643,6 +755,8 @@ impl ModuleDescriptor {
         };
         Ok(Sections {
             info,
+            segments,
+            names,
             data,
             config,
             funcs: FuncTable::new(funcs, trap_sites, addr_map)?
@@ -657,20 +771,22 @@ impl ModuleDescriptor {
 #[derive(Clone, Copy)]
 pub struct FuncTable<'a> {
     funcs: &'a [FuncEntry],
-    trap_sites: &'a [TrapSite],
-    addr_map: &'a [AddrMapEntry],
+    trap_sites: &'a [u8],
+    addr_map: &'a [u8],
     call_sites: &'a [CallSite],
     handlers: &'a [Handler],
 }
 
 impl<'a> FuncTable<'a> {
-    /// Checks that every function's trap sites and address map lie inside their arrays, so
-    /// that lookups never go out of bounds.
+    /// Checks that every function's trap sites and address map start inside their
+    /// tables (a lookup that runs past the end finds nothing; it never reads out of
+    /// bounds). Checks nothing per entry, so it costs nothing per site.
     pub fn new(
         funcs: &'a [FuncEntry],
-        trap_sites: &'a [TrapSite],
-        addr_map: &'a [AddrMapEntry],
+        trap_sites: &'a [u8],
+        addr_map: &'a [u8],
     ) -> Result<Self, DescriptorError> {
+        // At least one byte per entry, two in fact.
         let fits = |start: u32, len: u32, n: usize| {
             (start as usize)
                 .checked_add(len as usize)
@@ -740,37 +856,40 @@ impl<'a> FuncTable<'a> {
         self.funcs
     }
 
-    fn trap_sites_of(&self, def: u32) -> &'a [TrapSite] {
-        let f = &self.funcs[def as usize];
-        let start = f.trap_sites_start as usize;
-        &self.trap_sites[start..start + f.trap_sites_len as usize]
-    }
-
-    fn addr_map_of(&self, def: u32) -> &'a [AddrMapEntry] {
-        let f = &self.funcs[def as usize];
-        let start = f.addr_map_start as usize;
-        &self.addr_map[start..start + f.addr_map_len as usize]
-    }
-
-    /// The trap site at exactly `code_offset` in defined function `def`.
+    /// The trap site at exactly `code_offset` in defined function `def`. Allocates
+    /// nothing (the signal handler calls it).
     pub fn trap_site(&self, def: u32, code_offset: u32) -> Option<TrapSite> {
-        let sites = self.trap_sites_of(def);
-        let i = sites
-            .binary_search_by_key(&code_offset, |s| s.code_offset)
-            .ok()?;
-        Some(sites[i])
+        let f = self.funcs.get(def as usize)?;
+        let mut bytes = self.trap_sites.get(f.trap_sites_start as usize..)?;
+        let mut cursor = Cursor::default();
+        for _ in 0..f.trap_sites_len {
+            let (code, wasm, trap) = cursor.get(&mut bytes, TRAP_BITS)?;
+            if code >= code_offset {
+                return (code == code_offset).then_some(TrapSite {
+                    code_offset: code,
+                    wasm_offset: wasm,
+                    trap,
+                });
+            }
+        }
+        None
     }
 
     /// The wasm offset of the instruction containing `code_offset` in function `def`: that
     /// of the last address-map entry at or before it.
     pub fn wasm_offset(&self, def: u32, code_offset: u32) -> Option<u32> {
-        let map = self.addr_map_of(def);
-        let i = match map.binary_search_by_key(&code_offset, |e| e.code_offset) {
-            Ok(i) => i,
-            Err(0) => return None,
-            Err(i) => i - 1,
-        };
-        Some(map[i].wasm_offset)
+        let f = self.funcs.get(def as usize)?;
+        let mut bytes = self.addr_map.get(f.addr_map_start as usize..)?;
+        let mut cursor = Cursor::default();
+        let mut found = None;
+        for _ in 0..f.addr_map_len {
+            let (code, wasm, _) = cursor.get(&mut bytes, 0)?;
+            if code > code_offset {
+                break;
+            }
+            found = Some(wasm);
+        }
+        found
     }
 }
 
@@ -783,26 +902,25 @@ mod tests {
     /// with a new [`MAGIC`].
     #[test]
     fn layout_is_pinned() {
-        assert_eq!(size_of::<ModuleDescriptor>(), 176);
+        assert_eq!(size_of::<ModuleDescriptor>(), 208);
         assert_eq!(offset_of!(ModuleDescriptor, info), 8);
-        assert_eq!(offset_of!(ModuleDescriptor, funcs), 40);
-        assert_eq!(offset_of!(ModuleDescriptor, call_sites), 88);
-        assert_eq!(offset_of!(ModuleDescriptor, image_offset), 152);
-        assert_eq!(offset_of!(ModuleDescriptor, import_adapters), 160);
+        assert_eq!(offset_of!(ModuleDescriptor, segments), 24);
+        assert_eq!(offset_of!(ModuleDescriptor, names), 40);
+        assert_eq!(offset_of!(ModuleDescriptor, funcs), 72);
+        assert_eq!(offset_of!(ModuleDescriptor, call_sites), 120);
+        assert_eq!(offset_of!(ModuleDescriptor, image_offset), 184);
+        assert_eq!(offset_of!(ModuleDescriptor, import_adapters), 192);
         assert_eq!(size_of::<FuncEntry>(), 48);
-        assert_eq!(size_of::<TrapSite>(), 12);
-        assert_eq!(size_of::<AddrMapEntry>(), 8);
         assert_eq!(size_of::<CallSite>(), 24);
         assert_eq!(size_of::<Handler>(), 8);
         for align in [
             core::mem::align_of::<ModuleDescriptor>(),
             core::mem::align_of::<FuncEntry>(),
-            core::mem::align_of::<TrapSite>(),
-            core::mem::align_of::<AddrMapEntry>(),
+            core::mem::align_of::<CallSite>(),
         ] {
             assert!(align as u64 <= RECORD_ALIGN);
         }
-        assert_eq!(MAGIC, 0x0800_0000_4e4c_494b);
+        assert_eq!(MAGIC, 0x0900_0000_4e4c_494b);
     }
 
     #[test]
@@ -812,7 +930,11 @@ mod tests {
             code_offset: 0x11,
             wasm_offset: 0x2233,
             trap: 9,
-            reserved: [0; 3],
+        };
+        let site2 = TrapSite {
+            code_offset: 0x19,
+            wasm_offset: 0x2230,
+            trap: 2,
         };
         let entry = AddrMapEntry {
             code_offset: 0x44,
@@ -830,17 +952,22 @@ mod tests {
             target_offset: 0x88,
             tag: 3,
         };
-        table.push(0x66, true, &[site], &[entry], &[call], &[handler]);
+        table.push(0x66, true, &[site, site2], &[entry], &[call], &[handler]);
         let t = table.finish();
-        assert_eq!(t.trap_sites, [0x11, 0, 0, 0, 0x33, 0x22, 0, 0, 9, 0, 0, 0]);
-        assert_eq!(t.addr_map, [0x44, 0, 0, 0, 0x55, 0, 0, 0]);
+        // 0x11 << 4 | 9 = 0x119 and zigzag(0x2233) = 0x4466 in LEB128; then 8 << 4 | 2 and
+        // zigzag(-3) = 5.
+        assert_eq!(
+            t.trap_sites,
+            [0x99, 0x02, 0xe6, 0x88, 0x01, 0x82, 0x01, 0x05]
+        );
+        assert_eq!(t.addr_map, [0x44, 0xaa, 0x01]);
         assert_eq!(
             t.call_sites,
             [0x77, 0, 0, 0, 0x20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
         );
         assert_eq!(t.handlers, [0x88, 0, 0, 0, 3, 0, 0, 0]);
         let mut func = vec![0u8; 16];
-        func.extend_from_slice(&[0x66, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+        func.extend_from_slice(&[0x66, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0]);
         func.extend_from_slice(&[0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
         func.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(t.funcs.bytes, func);
@@ -887,7 +1014,6 @@ mod tests {
             code_offset,
             wasm_offset,
             trap,
-            reserved: [0; 3],
         };
         let entry = |code_offset, wasm_offset| AddrMapEntry {
             code_offset,
@@ -911,7 +1037,14 @@ mod tests {
             &[call(8, 0, 2)],
             &[handler(20, 1), handler(24, Handler::CATCH_ALL)],
         );
-        table.push(64, true, &[], &[entry(2, 0x40), entry(20, 0x48)], &[], &[]);
+        table.push(
+            64,
+            true,
+            &[],
+            &[entry(2, 0x40), entry(20, 0x48), entry(30, u32::MAX)],
+            &[],
+            &[],
+        );
         table.push(
             16,
             false,
@@ -921,7 +1054,7 @@ mod tests {
             &[handler(12, 0)],
         );
         let t = table.finish();
-        assert_eq!((t.num_funcs, t.num_trap_sites, t.num_addr_map), (3, 3, 3));
+        assert_eq!(t.num_funcs, 3);
         assert_eq!((t.num_call_sites, t.num_handlers), (3, 3));
 
         let code = [0u8; 112];
@@ -935,6 +1068,7 @@ mod tests {
         let addr_map = placed(&t.addr_map);
         let call_sites = placed(&t.call_sites);
         let handlers = placed(&t.handlers);
+        let (segments, names) = ([9u8; 4], [8u8; 6]);
         let (info, data, config, image) = (
             [1u8, 2, 3],
             [4u8; 5],
@@ -946,10 +1080,12 @@ mod tests {
         );
         let desc = DescriptorEncoder {
             info_len: info.len(),
+            segments_len: segments.len(),
+            names_len: names.len(),
             data_len: data.len(),
             num_funcs: t.num_funcs,
-            num_trap_sites: t.num_trap_sites,
-            num_addr_map: t.num_addr_map,
+            trap_sites_len: t.trap_sites.len(),
+            addr_map_len: t.addr_map.len(),
             num_call_sites: t.num_call_sites,
             num_handlers: t.num_handlers,
             config_len: config.len(),
@@ -957,7 +1093,7 @@ mod tests {
             num_import_adapters: 2,
         }
         .encode();
-        assert_eq!(desc.pointers.len(), 10);
+        assert_eq!(desc.pointers.len(), 12);
         let adapters = encode_import_adapters(2);
         let mut adapter_words = placed(&adapters.bytes);
         relocate(&mut adapter_words, &adapters.pointers, |i| {
@@ -966,6 +1102,8 @@ mod tests {
         let mut desc_words = placed(&desc.bytes);
         relocate(&mut desc_words, &desc.pointers, |s| match s {
             Section::Info => info.as_ptr() as u64,
+            Section::Segments => segments.as_ptr() as u64,
+            Section::Names => names.as_ptr() as u64,
             Section::Data => data.as_ptr() as u64,
             Section::Funcs => funcs.as_ptr() as u64,
             Section::TrapSites => trap_sites.as_ptr() as u64,
@@ -981,6 +1119,7 @@ mod tests {
         // the encoded length.
         let s = unsafe { ModuleDescriptor::sections(desc_words.as_ptr().cast()) }.unwrap();
         assert_eq!(s.info, info);
+        assert_eq!((s.segments, s.names), (&segments[..], &names[..]));
         assert_eq!(s.data, data);
         assert_eq!(s.config, config);
         assert_eq!(s.image, Some((&image[..], 0x400)));
@@ -1008,6 +1147,11 @@ mod tests {
         assert_eq!(s.funcs.wasm_offset(1, 1), None);
         assert_eq!(s.funcs.wasm_offset(1, 19), Some(0x40));
         assert_eq!(s.funcs.wasm_offset(1, 20), Some(0x48));
+        assert_eq!(s.funcs.wasm_offset(1, 29), Some(0x48));
+        assert_eq!(s.funcs.wasm_offset(1, 1000), Some(u32::MAX));
+        assert_eq!(s.funcs.trap_site(0, 4), Some(site(4, 0x10, 9)));
+        assert_eq!(s.funcs.trap_site(0, 10), None);
+        assert_eq!(s.funcs.trap_site(7, 4), None);
         assert_eq!(s.funcs.wasm_offset(2, 0), None);
         let (site, hs) = s.funcs.call_site(0, 8).unwrap();
         assert_eq!(site.frame_offset, 0x30);
@@ -1055,6 +1199,12 @@ mod tests {
         }];
         let e = FuncTable::new(&funcs, &[], &[]).err();
         assert_eq!(e, Some(DescriptorError::FuncTableOutOfRange));
+        // A compact table cut short, or a number longer than 64 bits: lookups find nothing.
+        let t = FuncTable::new(&funcs, &[0x80], &[]).unwrap();
+        assert_eq!(t.trap_site(0, 0), None);
+        let long = [0xffu8; 12];
+        let t = FuncTable::new(&funcs, &long, &[]).unwrap();
+        assert_eq!(t.trap_site(0, 0), None);
         let site = CallSite {
             ret_offset: 0,
             frame_offset: 0,

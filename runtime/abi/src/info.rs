@@ -1,6 +1,12 @@
 //! What the runtime needs to instantiate a module, beyond its machine code. The compiler
-//! builds a [`ModuleInfo`] from the wasm module, encodes it with postcard
-//! ([`ModuleInfo::encode`]) and the runtime decodes it at start-up.
+//! builds a [`ModuleInfo`] from the wasm module and encodes it with postcard in three
+//! parts, each its own descriptor section: [`ModuleInfo::encode`] (what every instantiation
+//! needs, decoded at start-up), [`ModuleInfo::encode_segments`] (the data segments) and
+//! [`ModuleInfo::encode_names`] (function names and source lines). The last two grow with
+//! the module (tens of thousands of segments, every function's name) and are only needed
+//! by some runs, so the runtime decodes them when first used: the segments when a module
+//! without a memory image is instantiated or `memory.init`/`data.drop` runs, the names when
+//! a trap is reported. [`ModuleInfo::decode`] leaves those fields empty.
 //!
 //! Index spaces follow wasm: imported items come first, then defined ones.
 
@@ -320,14 +326,37 @@ pub struct ModuleInfo {
     pub exports: Vec<Export>,
     pub start: Option<u32>,
     pub elements: Vec<ElemSegment>,
+    /// Encoded apart ([`ModuleInfo::encode_segments`]); empty after [`ModuleInfo::decode`].
+    #[serde(skip)]
     pub data: Vec<DataSegment>,
     /// The module's name from the `name` section, if any.
     pub name: Option<String>,
     /// Function names from the `name` section: (function index, name), sorted by index.
     /// The compiler demangles Rust and C++ names, so they are stored as reports show them.
+    /// Encoded apart ([`ModuleInfo::encode_names`]); empty after [`ModuleInfo::decode`].
+    #[serde(skip)]
     pub func_names: Vec<(u32, String)>,
     /// Source lines from the module's DWARF `.debug_line`, when it has one (`clang -g`).
+    /// Encoded apart, with the function names.
+    #[serde(skip)]
     pub source_lines: Option<SourceLines>,
+}
+
+/// What trap reports name: [`ModuleInfo::func_names`] and [`ModuleInfo::source_lines`],
+/// decoded from their own section ([`ModuleInfo::decode_names`]) when first needed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Names {
+    pub func_names: Vec<(u32, String)>,
+    pub source_lines: Option<SourceLines>,
+}
+
+impl Names {
+    pub fn func_name(&self, index: u32) -> Option<&str> {
+        self.func_names
+            .binary_search_by_key(&index, |(i, _)| *i)
+            .ok()
+            .map(|i| self.func_names[i].1.as_str())
+    }
 }
 
 /// Which source line each wasm instruction came from: DWARF's line table reduced to what a
@@ -458,7 +487,35 @@ impl ModuleInfo {
         postcard::to_allocvec(self).expect("encoding into a Vec cannot fail")
     }
 
+    /// Everything but the data segments, function names and source lines (those stay
+    /// empty: see [`ModuleInfo::decode_segments`], [`ModuleInfo::decode_names`]).
     pub fn decode(bytes: &[u8]) -> Result<ModuleInfo, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
+
+    /// The data segments, for their own section.
+    pub fn encode_segments(&self) -> Vec<u8> {
+        postcard::to_allocvec(&self.data).expect("encoding into a Vec cannot fail")
+    }
+
+    pub fn decode_segments(bytes: &[u8]) -> Result<Vec<DataSegment>, postcard::Error> {
+        if bytes.is_empty() {
+            return Ok(Vec::new());
+        }
+        postcard::from_bytes(bytes)
+    }
+
+    /// The function names and source lines, for their own section.
+    pub fn encode_names(&self) -> Vec<u8> {
+        // Field for field what `Names` decodes, without cloning the names.
+        postcard::to_allocvec(&(&self.func_names, &self.source_lines))
+            .expect("encoding into a Vec cannot fail")
+    }
+
+    pub fn decode_names(bytes: &[u8]) -> Result<Names, postcard::Error> {
+        if bytes.is_empty() {
+            return Ok(Names::default());
+        }
         postcard::from_bytes(bytes)
     }
 
@@ -549,6 +606,35 @@ mod tests {
     }
 
     #[test]
+    fn segments_travel_apart_from_the_rest() {
+        let info = ModuleInfo {
+            funcs: vec![1, 2],
+            data: vec![
+                DataSegment {
+                    mode: SegmentMode::Passive,
+                    start: 0,
+                    len: 3,
+                },
+                DataSegment {
+                    mode: SegmentMode::Active {
+                        index: 0,
+                        offset: ConstExpr::I32(64),
+                    },
+                    start: 3,
+                    len: 1,
+                },
+            ],
+            ..ModuleInfo::default()
+        };
+        let main = ModuleInfo::decode(&info.encode()).unwrap();
+        assert_eq!((main.funcs.len(), main.data.len()), (2, 0));
+        let segments = ModuleInfo::decode_segments(&info.encode_segments()).unwrap();
+        assert_eq!(segments, info.data);
+        assert_eq!(ModuleInfo::decode_segments(&[]).unwrap(), []);
+        assert_eq!(ModuleInfo::decode_names(&[]).unwrap(), Names::default());
+    }
+
+    #[test]
     fn source_lines_round_trip() {
         let lines = SourceLines {
             files: vec!["a.c".into(), "dir/b.h".into()],
@@ -561,10 +647,16 @@ mod tests {
         };
         let info = ModuleInfo {
             source_lines: Some(lines.clone()),
+            func_names: vec![(3, "f".into()), (7, "g".into())],
             ..ModuleInfo::default()
         };
-        let back = ModuleInfo::decode(&info.encode()).unwrap();
+        assert_eq!(
+            ModuleInfo::decode(&info.encode()).unwrap().source_lines,
+            None
+        );
+        let back = ModuleInfo::decode_names(&info.encode_names()).unwrap();
         assert_eq!(back.source_lines.as_ref(), Some(&lines));
+        assert_eq!((back.func_name(7), back.func_name(4)), (Some("g"), None));
         let at = |o| lines.lookup(o).map(|l| (l.file, l.line, l.column));
         assert_eq!(at(0x3f), None);
         assert_eq!(at(0x40), Some(("a.c", 3, 5)));

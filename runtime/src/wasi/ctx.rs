@@ -39,16 +39,12 @@ pub struct File {
 #[derive(Debug)]
 pub enum Desc {
     /// The process's stdin/stdout/stderr (host fds 0-2, never closed by the runtime);
-    /// `isatty` decides the file type the guest sees, as in wasmtime.
-    Stdin {
-        isatty: bool,
-    },
-    Stdout {
-        isatty: bool,
-    },
-    Stderr {
-        isatty: bool,
-    },
+    /// whether the host fd is a terminal decides the file type the guest sees, as in
+    /// wasmtime, asked when the guest asks ([`isatty`]: most runs never ask about stdin or
+    /// stderr, and each question is a system call).
+    Stdin,
+    Stdout,
+    Stderr,
     File(File),
     Dir {
         fd: HostFd,
@@ -91,7 +87,7 @@ pub struct WasiCtx {
     pub(crate) free: BTreeSet<u32>,
 }
 
-fn isatty(fd: RawFd) -> bool {
+pub(crate) fn isatty(fd: RawFd) -> bool {
     // SAFETY: no memory is passed.
     unsafe { libc::isatty(fd) == 1 }
 }
@@ -100,9 +96,9 @@ impl WasiCtx {
     /// No args, no environment, stdio on fds 0-2 and no preopens.
     pub fn new() -> WasiCtx {
         let mut fds = BTreeMap::new();
-        fds.insert(0, Desc::Stdin { isatty: isatty(0) });
-        fds.insert(1, Desc::Stdout { isatty: isatty(1) });
-        fds.insert(2, Desc::Stderr { isatty: isatty(2) });
+        fds.insert(0, Desc::Stdin);
+        fds.insert(1, Desc::Stdout);
+        fds.insert(2, Desc::Stderr);
         WasiCtx {
             args: Vec::new(),
             env: Vec::new(),

@@ -8,7 +8,7 @@ use std::ffi::CStr;
 use kiln_abi::vmctx::VmCtx;
 
 use super::constants::{advice, fdflags, filetype, fstflags, preopentype, rights, whence};
-use super::ctx::{with, Desc, File, WasiCtx};
+use super::ctx::{isatty, with, Desc, File, WasiCtx};
 use super::errno::{self, Errno};
 use super::guest::Guest;
 
@@ -375,9 +375,9 @@ pub(crate) extern "C" fn fd_fdstat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> 
             }
         };
         let (ft, flags, base, inheriting) = match cx.entry(fd)? {
-            Desc::Stdin { isatty } => (tty(*isatty), 0, rights::FD_READ, rights::FD_READ),
-            Desc::Stdout { isatty } | Desc::Stderr { isatty } => {
-                (tty(*isatty), 0, rights::FD_WRITE, rights::FD_WRITE)
+            Desc::Stdin => (tty(isatty(0)), 0, rights::FD_READ, rights::FD_READ),
+            d @ (Desc::Stdout | Desc::Stderr) => {
+                (tty(isatty(d.host())), 0, rights::FD_WRITE, rights::FD_WRITE)
             }
             Desc::Dir {
                 preopen: Some(_), ..
@@ -548,9 +548,9 @@ pub(crate) fn write_filestat(mem: &Guest, out: u32, b: &[u8; 64]) -> Result<(), 
 pub(crate) extern "C" fn fd_filestat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
     let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
         let b = match cx.entry(fd)? {
-            Desc::Stdin { isatty } | Desc::Stdout { isatty } | Desc::Stderr { isatty } => {
+            d @ (Desc::Stdin | Desc::Stdout | Desc::Stderr) => {
                 let mut b = [0u8; 64];
-                if *isatty {
+                if isatty(d.host()) {
                     b[16] = filetype::CHARACTER_DEVICE;
                 }
                 b
