@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kiln_abi::grant;
+use kiln_abi::info::ResourceLimits;
 use kiln_compiler::{
     Arch, CompileOptions, ModuleKind, OptLevel, RunConfig, Target, TargetCpu, UnknownImports,
     SUPPORTED_TRIPLES,
@@ -201,13 +202,36 @@ pub struct BuildArgs {
     /// The program's argv[0], instead of the path the executable was started with
     #[arg(long, value_name = "NAME")]
     pub argv0: Option<String>,
-    /// Refuse grants added at run time by a launcher (see README: run-time grants)
+    /// Let a launcher add grants (KILN_DIR, KILN_ENV, KILN_TCPLISTEN) and tighten limits
+    /// (KILN_MAX_MEMORY, ..., KILN_TIMEOUT) through the environment when the executable
+    /// starts (see README: run-time grants). Without it the executable has exactly the
+    /// grants and limits given here
     #[arg(long)]
+    pub allow_runtime_grants: bool,
+    /// The default, kept for old scripts: run-time grants are refused unless
+    /// --allow-runtime-grants is given
+    #[arg(long, hide = true, conflicts_with = "allow_runtime_grants")]
     pub no_runtime_grants: bool,
     /// Bytes of native stack wasm code may use before trapping with `call stack exhausted`
     /// (default: the runtime's)
     #[arg(long, value_name = "BYTES")]
     pub max_wasm_stack: Option<u64>,
+    /// Bytes each linear memory may grow to (e.g. 64MiB): `memory.grow` past it returns -1,
+    /// as with `wasmtime -W max-memory-size`; a larger initial memory fails at start-up
+    #[arg(long, value_name = "BYTES", value_parser = kiln_abi::limit::parse_amount)]
+    pub max_memory: Option<u64>,
+    /// Elements each table may grow to: `table.grow` past it returns -1
+    #[arg(long, value_name = "N", value_parser = kiln_abi::limit::parse_amount)]
+    pub max_table_elements: Option<u64>,
+    /// File descriptors the program may hold open at once, stdio and preopens included:
+    /// opening one more fails with EMFILE
+    #[arg(long, value_name = "N", value_parser = parse_open_files)]
+    pub max_open_files: Option<u32>,
+    /// Stop the program with `wasm trap: interrupt` (exit status 134) after DURATION of
+    /// wall-clock time (e.g. 500ms, 10s, 2m), as `wasmtime -W timeout`. The code gets a
+    /// cheap check at every function entry and loop header; without --timeout it has none
+    #[arg(long, value_name = "DURATION", value_parser = kiln_abi::limit::parse_duration_ms)]
+    pub timeout: Option<u64>,
     /// Optimisation level: 0 none, 1 speed, 2 speed and size
     #[arg(short = 'O', value_name = "LEVEL", default_value_t = 2,
           value_parser = clap::value_parser!(u8).range(0..=2))]
@@ -292,6 +316,11 @@ fn parse_target_cpu(s: &str) -> Result<String, String> {
     Err(format!("unknown CPU; choose one of {}", names.join("; ")))
 }
 
+fn parse_open_files(s: &str) -> Result<u32, String> {
+    let n = kiln_abi::limit::parse_amount(s)?;
+    u32::try_from(n).map_err(|_| format!("`{s}`: at most {}", u32::MAX))
+}
+
 /// `HOST[::GUEST]`, as `wasmtime run --dir` spells it (the rules of `KILN_DIR` too).
 pub fn parse_dir(s: &str) -> Result<(String, String), String> {
     let (host, guest) = grant::parse_dir(s).map_err(|e| e.to_string())?;
@@ -331,8 +360,14 @@ impl BuildArgs {
                 env: self.env.clone(),
                 inherit_env: self.inherit_env,
                 dirs: self.dirs.clone(),
-                runtime_grants: !self.no_runtime_grants,
+                runtime_grants: self.allow_runtime_grants,
                 max_wasm_stack: self.max_wasm_stack.unwrap_or(0),
+                limits: ResourceLimits {
+                    max_memory: self.max_memory,
+                    max_table_elements: self.max_table_elements,
+                    max_open_files: self.max_open_files,
+                    timeout_ms: self.timeout,
+                },
                 cpu_features: Vec::new(), // filled in by the compiler
             },
             features: None,
@@ -443,6 +478,12 @@ mod tests {
             "0",
             "--max-wasm-stack",
             "4096",
+            "--max-memory",
+            "1MiB",
+            "--max-open-files",
+            "20",
+            "--timeout",
+            "1.5s",
         ])
         .unwrap();
         let Command::Compile(c) = cli.command else {
@@ -460,5 +501,30 @@ mod tests {
         assert_eq!(rc.argv0.as_deref(), Some("app"));
         assert!(!rc.runtime_grants);
         assert_eq!(rc.max_wasm_stack, 4096);
+        assert_eq!(
+            rc.limits,
+            ResourceLimits {
+                max_memory: Some(1 << 20),
+                max_table_elements: None,
+                max_open_files: Some(20),
+                timeout_ms: Some(1500),
+            }
+        );
+        let allow = [
+            "kiln",
+            "compile",
+            "a.wasm",
+            "-o",
+            "a",
+            "--allow-runtime-grants",
+        ];
+        let Command::Compile(c) = Cli::try_parse_from(allow).unwrap().command else {
+            panic!()
+        };
+        assert!(c.build.compile_options().unwrap().run_config.runtime_grants);
+        let Command::Compile(c) = Cli::try_parse_from(&allow[..5]).unwrap().command else {
+            panic!()
+        };
+        assert!(!c.build.compile_options().unwrap().run_config.runtime_grants);
     }
 }

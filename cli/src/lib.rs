@@ -8,6 +8,7 @@ pub mod args;
 pub mod cache;
 pub mod link;
 mod output;
+pub mod signals;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -363,7 +364,7 @@ pub fn executable_for_run(
 
 /// `kiln run`: starts the executable for `input` ([`executable_for_run`]) with `args` and
 /// (with [`StartProgram::Spawn`], or for a temporary executable) returns its exit status (128 + signal number if a signal ended it, as a shell reports
-/// it). Unless `--argv0` was compiled in, the program's `argv[0]` is `input`'s file name,
+/// it; the `kiln` binary then re-raises it). Unless `--argv0` was compiled in, the program's `argv[0]` is `input`'s file name,
 /// as with `wasmtime run`.
 pub fn compile_and_run(
     input: &Path,
@@ -386,7 +387,9 @@ pub fn compile_and_run(
         let started = match (start, exe.cache) {
             // A temporary executable must outlive the program: only a cached one is exec'd.
             (StartProgram::Exec, CacheUse::Hit | CacheUse::Miss) => Err(program.exec()),
-            _ => program.status(),
+            // Spawned (a temporary executable, or `StartProgram::Spawn`): stop signals
+            // are forwarded and the temporary directory outlives the program ([`signals`]).
+            _ => signals::run_forwarding(&mut program),
         };
         match started {
             Ok(status) => break status,

@@ -11,5 +11,7 @@ fn main() {
         default_hook(info);
     }));
     let code = kiln::main();
+    // `kiln run` of a program a signal ended: end the same way (its files are removed).
+    kiln::signals::reraise_child_signal();
     std::process::exit(code);
 }

@@ -405,13 +405,14 @@ impl Instance {
     /// Instantiates `module` with `imports` given in the module's import order.
     pub fn new(module: &Module, imports: &[Extern]) -> Result<Instance, InstantiateError> {
         let imports: Vec<VmExtern> = imports.iter().map(Extern::to_vm).collect();
-        instance::instantiate(module.0, &imports, None).map(Instance)
+        instance::instantiate(module.0, &imports, None, &module.0.config.limits).map(Instance)
     }
 
     /// Instantiates a WASI module: every import must be a `wasi_snapshot_preview1` function.
     pub fn new_wasi(module: &Module, wasi: WasiCtx) -> Result<Instance, InstantiateError> {
         let imports = crate::wasi::imports_for(module.info())?;
-        instance::instantiate(module.0, &imports, Some(Box::new(wasi))).map(Instance)
+        let limits = &module.0.config.limits;
+        instance::instantiate(module.0, &imports, Some(Box::new(wasi)), limits).map(Instance)
     }
 
     /// As [`Instance::new_wasi`], with the imports given explicitly (host functions that
@@ -421,8 +422,20 @@ impl Instance {
         imports: &[Extern],
         wasi: WasiCtx,
     ) -> Result<Instance, InstantiateError> {
+        Instance::new_wasi_limited(module, imports, wasi, &module.0.config.limits)
+    }
+
+    /// As [`Instance::new_wasi_with`], with memories and tables held to `limits` instead of
+    /// the module's compile-time ones (the executable's entry passes them tightened by the
+    /// launcher's).
+    pub fn new_wasi_limited(
+        module: &Module,
+        imports: &[Extern],
+        wasi: WasiCtx,
+        limits: &kiln_abi::info::ResourceLimits,
+    ) -> Result<Instance, InstantiateError> {
         let imports: Vec<VmExtern> = imports.iter().map(Extern::to_vm).collect();
-        instance::instantiate(module.0, &imports, Some(Box::new(wasi))).map(Instance)
+        instance::instantiate(module.0, &imports, Some(Box::new(wasi)), limits).map(Instance)
     }
 
     pub fn module(&self) -> Module {

@@ -4,9 +4,9 @@
 //! # Grants
 //!
 //! The guest sees what was granted at compile time (`RunConfig`: argv[0], `--env`,
-//! `--inherit-env`, `--dir`). When the module was compiled with run-time grants allowed
-//! (`RunConfig::runtime_grants`), a launcher may add grants through environment variables,
-//! one grant per variable, so no separator ever needs escaping:
+//! `--inherit-env`, `--dir`) and nothing else. Only when the module was compiled with
+//! `--allow-runtime-grants` (`RunConfig::runtime_grants`) may a launcher add grants through
+//! environment variables, one grant per variable, so no separator ever needs escaping:
 //!
 //! - `KILN_DIR`, `KILN_DIR_1`, `KILN_DIR_2`, ... : `HOST` or `HOST::GUEST`, a preopened
 //!   directory (as `--dir`); numbering stops at the first missing index.
@@ -22,9 +22,28 @@
 //!   uses `sock_accept`, then `sock_recv`/`sock_send`/`sock_shutdown` (or `fd_read`/
 //!   `fd_write`/`poll_oneoff`) on the connection.
 //!
+//! The same executables accept limits that tighten (never loosen) the compile-time ones
+//! (`RunConfig::limits`), spelled as the `kiln compile` flags (`kiln_abi::limit`):
+//! `KILN_MAX_MEMORY`, `KILN_MAX_TABLE_ELEMENTS`, `KILN_MAX_OPEN_FILES`, `KILN_TIMEOUT` (the
+//! last only shortens a `--timeout` given at compile time: code compiled without one has no
+//! interruption checks).
+//!
 //! These variables are consumed by the runtime and never visible to the guest (they are
-//! removed even from an inherited environment). The program's own argv is passed through
-//! untouched.
+//! removed even from an inherited environment), whether or not they are accepted. The
+//! program's own argv is passed through untouched.
+//!
+//! # Self-description
+//!
+//! `KILN_INFO=1 ./app` prints what the executable was granted and its limits (after any
+//! run-time tightening) to stdout and exits 0 without running the program.
+//!
+//! # Timeout
+//!
+//! With a timeout, a timer thread sets `vmctx.interrupt` when it runs out; the next check in
+//! compiled code traps with `wasm trap: interrupt` (status 134, as `wasmtime -W timeout`).
+//! A guest blocked in a WASI call (a sleep, a read) is not in compiled code: after a short
+//! grace period the timer ends the process with the same message and status, as wasmtime
+//! stops a guest whose deadline passed in a host call.
 //!
 //! # Exit status
 //!
@@ -45,7 +64,8 @@ use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 
 use kiln_abi::descriptor::ModuleDescriptor;
-use kiln_abi::grant;
+use kiln_abi::info::{ResourceLimits, RunConfig};
+use kiln_abi::{grant, limit};
 
 use crate::embed::{Extern, Func, Instance, InstantiateError, Module};
 use crate::wasi::WasiCtx;
@@ -65,7 +85,60 @@ fn is_grant_var(key: &[u8]) -> bool {
                 .and_then(|r| r.strip_prefix(b"_"))
                 .is_some_and(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
     };
-    grant(b"KILN_DIR") || grant(b"KILN_ENV") || grant(b"KILN_TCPLISTEN")
+    grant(b"KILN_DIR")
+        || grant(b"KILN_ENV")
+        || grant(b"KILN_TCPLISTEN")
+        || LIMIT_VARS.iter().any(|v| key == v.as_bytes())
+        || key == INFO_VAR.as_bytes()
+}
+
+/// The variables that tighten limits at run time (when run-time grants are allowed).
+const LIMIT_VARS: [&str; 4] = [
+    "KILN_MAX_MEMORY",
+    "KILN_MAX_TABLE_ELEMENTS",
+    "KILN_MAX_OPEN_FILES",
+    "KILN_TIMEOUT",
+];
+
+/// Set to `1`: describe the executable instead of running it.
+const INFO_VAR: &str = "KILN_INFO";
+
+/// The limits a launcher asks for through [`LIMIT_VARS`] (each absent one unlimited).
+fn runtime_limits() -> Result<ResourceLimits, String> {
+    let var = |name: &str| -> Result<Option<u64>, String> {
+        match std::env::var_os(name) {
+            None => Ok(None),
+            Some(v) => {
+                let v = v.to_str().ok_or_else(|| format!("{name}: not UTF-8"))?;
+                let n = if name == "KILN_TIMEOUT" {
+                    limit::parse_duration_ms(v)
+                } else {
+                    limit::parse_amount(v)
+                };
+                n.map(Some).map_err(|e| format!("{name}: {e}"))
+            }
+        }
+    };
+    let files = var("KILN_MAX_OPEN_FILES")?;
+    Ok(ResourceLimits {
+        max_memory: var("KILN_MAX_MEMORY")?,
+        max_table_elements: var("KILN_MAX_TABLE_ELEMENTS")?,
+        max_open_files: files.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        timeout_ms: var("KILN_TIMEOUT")?,
+    })
+}
+
+/// The limits the program runs with: the compile-time ones, tightened by the launcher's
+/// when run-time grants are allowed. A run-time timeout needs compiled-in checks.
+fn effective_limits(cfg: &RunConfig) -> Result<ResourceLimits, String> {
+    if !cfg.runtime_grants {
+        return Ok(cfg.limits);
+    }
+    let mut asked = runtime_limits()?;
+    if cfg.limits.timeout_ms.is_none() {
+        asked.timeout_ms = None;
+    }
+    Ok(cfg.limits.tightened(asked))
 }
 
 /// `KILN_<name>`, `KILN_<name>_1`, ... until the first missing one.
@@ -114,11 +187,13 @@ fn apply_env_grant(env: &mut Vec<Vec<u8>>, key: &[u8], value: Option<&[u8]>) {
 /// `argv` holds `argc` valid C strings (the C runtime's arguments).
 unsafe fn build_ctx(
     module: &Module,
+    limits: &ResourceLimits,
     argc: c_int,
     argv: *const *const c_char,
 ) -> Result<WasiCtx, String> {
     let cfg = module.run_config();
     let mut cx = WasiCtx::new();
+    cx.max_open_files = limits.max_open_files;
     for i in 0..usize::try_from(argc).unwrap_or(0) {
         // SAFETY: the caller's contract: `argv[i]`, `i < argc`, is a valid C string.
         let a = unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes();
@@ -168,7 +243,11 @@ unsafe fn build_ctx(
 /// Instantiates the command with its WASI imports. A function import that is not WASI was
 /// admitted by the compiler only with `--unknown-imports=trap`: it is bound to a stub that
 /// traps when called (through a table; compiled code traps at direct calls itself).
-fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateError> {
+fn instantiate(
+    module: &Module,
+    cx: WasiCtx,
+    limits: &ResourceLimits,
+) -> Result<Instance, InstantiateError> {
     use kiln_abi::info::{ImportKind, ModuleInfo};
     let info = module.info();
     let provided = |module: &str, name: &str| {
@@ -178,7 +257,11 @@ fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateErro
         matches!(i.kind, ImportKind::Func(_)) && !provided(&i.module, &i.name)
     };
     if !info.imports.iter().any(unknown) {
-        return Instance::new_wasi(module, cx);
+        let imports: Vec<Extern> = crate::wasi::imports_for(info)?
+            .into_iter()
+            .map(Extern::from_vm)
+            .collect();
+        return Instance::new_wasi_limited(module, &imports, cx, limits);
     }
     let mut imports = Vec::with_capacity(info.imports.len());
     for import in &info.imports {
@@ -202,7 +285,112 @@ fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateErro
             }
         }
     }
-    Instance::new_wasi_with(module, &imports, cx)
+    Instance::new_wasi_limited(module, &imports, cx, limits)
+}
+
+/// What `KILN_INFO=1` prints: the grants and limits the executable runs with.
+fn describe(cfg: &RunConfig, limits: &ResourceLimits) -> String {
+    use std::fmt::Write;
+    let mut s = String::from("Kiln executable (a WASI preview1 command)\n");
+    let none = |v: Option<u64>, unit: &str| match v {
+        Some(n) => format!("{n}{unit}"),
+        None => "none".to_string(),
+    };
+    let _ = writeln!(
+        s,
+        "argv[0]: {}",
+        cfg.argv0
+            .as_deref()
+            .unwrap_or("(the path it is started with)")
+    );
+    let _ = writeln!(
+        s,
+        "host environment inherited: {}",
+        if cfg.inherit_env { "yes" } else { "no" }
+    );
+    for (k, v) in &cfg.env {
+        match v {
+            Some(v) => _ = writeln!(s, "env: {k}={v}"),
+            None => _ = writeln!(s, "env: {k} (the host's value)"),
+        }
+    }
+    for (host, guest) in &cfg.dirs {
+        let _ = writeln!(s, "dir: {host} as {guest}");
+    }
+    let _ = writeln!(
+        s,
+        "run-time grants: {}",
+        if cfg.runtime_grants {
+            "allowed (KILN_DIR, KILN_ENV, KILN_TCPLISTEN; KILN_MAX_MEMORY, \
+             KILN_MAX_TABLE_ELEMENTS, KILN_MAX_OPEN_FILES, KILN_TIMEOUT tighten limits)"
+        } else {
+            "refused (compiled without --allow-runtime-grants)"
+        }
+    );
+    let _ = writeln!(s, "max memory: {}", none(limits.max_memory, " bytes"));
+    let _ = writeln!(
+        s,
+        "max table elements: {}",
+        none(limits.max_table_elements, "")
+    );
+    let _ = writeln!(
+        s,
+        "max open files: {}",
+        none(limits.max_open_files.map(u64::from), "")
+    );
+    let _ = writeln!(s, "timeout: {}", none(limits.timeout_ms, " ms"));
+    let _ = writeln!(
+        s,
+        "max wasm stack: {}",
+        match cfg.max_wasm_stack {
+            0 => "the runtime's default".to_string(),
+            n => format!("{n} bytes"),
+        }
+    );
+    let _ = writeln!(s, "CPU features: {}", cfg.cpu_features.join(", "));
+    s
+}
+
+/// After a timeout, how long a guest outside compiled code (in a WASI call) has to return
+/// to a check before the process is ended from the timer thread.
+const TIMEOUT_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The `--timeout` timer: sets the instance's interrupt flag when the time runs out, then
+/// ends the process if the guest has not stopped. [`Timer::cancel`] (when `_start` has
+/// returned) keeps it from touching the instance any more.
+struct Timer {
+    /// The instance's vmctx while the guest runs; `None` once it has stopped.
+    vmctx: std::sync::Arc<std::sync::Mutex<Option<usize>>>,
+}
+
+impl Timer {
+    fn start(vmctx: *mut kiln_abi::vmctx::VmCtx, ms: u64) -> Timer {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(vmctx as usize)));
+        let timer = shared.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            {
+                let guard = timer.lock().unwrap_or_else(|e| e.into_inner());
+                let Some(vmctx) = *guard else { return };
+                let flag = vmctx + kiln_abi::vmctx::OFFSET_INTERRUPT as usize;
+                // SAFETY: the instance is alive while the slot is `Some` (we hold the lock);
+                // the flag is an aligned u64 that compiled code reads with plain loads.
+                unsafe { (*(flag as *const AtomicU64)).store(1, Ordering::Relaxed) };
+            }
+            std::thread::sleep(TIMEOUT_GRACE);
+            if timer.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+                eprintln!("wasm trap: interrupt (the --timeout ran out during a WASI call)");
+                // SAFETY: ends the process; nothing is left to clean up that the OS does not.
+                unsafe { libc::_exit(TRAP_EXIT_STATUS) };
+            }
+        });
+        Timer { vmctx: shared }
+    }
+
+    fn cancel(&self) {
+        *self.vmctx.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 /// Opens `/dev/null` on whichever of fds 0-2 the process was started without (as Rust's
@@ -254,8 +442,19 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
             return 1;
         }
     };
+    let limits = match effective_limits(module.run_config()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("kiln: {e}");
+            return 1;
+        }
+    };
+    if std::env::var_os(INFO_VAR).is_some_and(|v| v == "1") {
+        print!("{}", describe(module.run_config(), &limits));
+        return 0;
+    }
     // SAFETY: the C runtime's arguments.
-    let cx = match unsafe { build_ctx(&module, argc, argv) } {
+    let cx = match unsafe { build_ctx(&module, &limits, argc, argv) } {
         Ok(cx) => cx,
         Err(e) => {
             eprintln!("kiln: {e}");
@@ -263,7 +462,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
         }
     };
     crate::memory::allow_taking_the_memory_image();
-    let instance = match instantiate(&module, cx) {
+    let instance = match instantiate(&module, cx, &limits) {
         Ok(i) => i,
         Err(e @ (InstantiateError::Trap(_) | InstantiateError::Exception)) => {
             eprintln!("{e}");
@@ -274,7 +473,14 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
             return 1;
         }
     };
-    match instance.run_start() {
+    let timer = limits
+        .timeout_ms
+        .map(|ms| Timer::start(instance.vmctx(), ms));
+    let outcome = instance.run_start();
+    if let Some(t) = &timer {
+        t.cancel();
+    }
+    match outcome {
         Ok(()) => 0,
         Err(Unwind::Exit(code)) => code,
         Err(Unwind::Trap { message, .. }) | Err(Unwind::Exception { message, .. }) => {

@@ -10,7 +10,7 @@ use std::ptr;
 use std::rc::{Rc, Weak};
 
 use kiln_abi::info::{
-    ConstExpr, ConstOp, ConstValue, ExportKind, ImportKind, SegmentMode, ValType,
+    ConstExpr, ConstOp, ConstValue, ExportKind, ImportKind, ResourceLimits, SegmentMode, ValType,
 };
 use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmImportedFunc, VmMemory, VmTable, VmTag};
 use kiln_abi::{Trap, ValRaw};
@@ -317,6 +317,7 @@ pub(crate) fn instantiate(
     module: &'static ModuleInner,
     imports: &[VmExtern],
     host_state: Option<Box<dyn Any>>,
+    limits: &ResourceLimits,
 ) -> Result<Rc<InstanceInner>, InstantiateError> {
     let info = &module.info;
     if imports.len() != info.imports.len() {
@@ -390,7 +391,7 @@ pub(crate) fn instantiate(
     // 2. Memories and tables.
     for mt in &info.memories[info.num_imported_memories as usize..] {
         memories.push(Rc::new(
-            LinearMemory::new(*mt).map_err(InstantiateError::Other)?,
+            LinearMemory::with_limit(*mt, limits.max_memory).map_err(InstantiateError::Other)?,
         ));
     }
     for tt in &info.tables[info.num_imported_tables as usize..] {
@@ -398,7 +399,8 @@ pub(crate) fn instantiate(
         let mut tt = *tt;
         tt.elem = crate::types::canonical_val(tt.elem, &module.type_ids);
         tables.push(Rc::new(
-            WasmTable::new(tt, 0).map_err(InstantiateError::Other)?,
+            WasmTable::with_limit(tt, 0, limits.max_table_elements)
+                .map_err(InstantiateError::Other)?,
         ));
     }
     for &t in &info.tags[info.num_imported_tags as usize..] {

@@ -97,6 +97,12 @@ pub fn check_image_alignment(image: &[u8], offset: u64) -> Result<(), String> {
 impl LinearMemory {
     /// Reserves the address space and makes `ty.limits.min` pages accessible.
     pub fn new(ty: MemoryType) -> Result<LinearMemory, String> {
+        LinearMemory::with_limit(ty, None)
+    }
+
+    /// As [`LinearMemory::new`], never growing past `max_bytes` (`--max-memory`: growth past
+    /// it fails as past a declared maximum; a larger minimum is an error).
+    pub fn with_limit(ty: MemoryType, max_bytes: Option<u64>) -> Result<LinearMemory, String> {
         let limits = ty.limits;
         let too_big = || {
             format!(
@@ -106,6 +112,15 @@ impl LinearMemory {
             )
         };
         let (max_pages, total_bytes) = reservation(&ty).ok_or_else(too_big)?;
+        if let Some(limit) = max_bytes.filter(|&l| limits.min > l / WASM_PAGE_SIZE) {
+            return Err(format!(
+                "memory minimum of {} pages ({} bytes) is more than the limit of {limit} bytes \
+                 (--max-memory)",
+                limits.min,
+                u128::from(limits.min) * u128::from(WASM_PAGE_SIZE),
+            ));
+        }
+        let max_pages = max_pages.min(max_bytes.map_or(u64::MAX, |l| l / WASM_PAGE_SIZE));
         if limits.min > max_pages {
             return Err(format!(
                 "memory minimum of {} pages is more than its maximum of {max_pages}",

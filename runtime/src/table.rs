@@ -19,17 +19,39 @@ pub struct WasmTable {
     vm: UnsafeCell<VmTable>,
     elems: UnsafeCell<Vec<u64>>,
     pub ty: TableType,
+    /// The most elements it may reach: its declared maximum, [`MAX_TABLE_ELEMS`] and the
+    /// `--max-table-elements` limit, whichever is smallest.
+    max: u64,
     keep: RefCell<Vec<Rc<dyn Any>>>,
 }
 
 impl WasmTable {
     pub fn new(ty: TableType, init: u64) -> Result<WasmTable, String> {
+        WasmTable::with_limit(ty, init, None)
+    }
+
+    /// As [`WasmTable::new`], never growing past `limit` elements (`--max-table-elements`;
+    /// a larger minimum is an error).
+    pub fn with_limit(ty: TableType, init: u64, limit: Option<u64>) -> Result<WasmTable, String> {
         if ty.limits.min > MAX_TABLE_ELEMS {
             return Err(format!(
                 "table minimum of {} elements is too large",
                 ty.limits.min
             ));
         }
+        if let Some(limit) = limit.filter(|&l| ty.limits.min > l) {
+            return Err(format!(
+                "table minimum of {} elements is more than the limit of {limit} \
+                 (--max-table-elements)",
+                ty.limits.min
+            ));
+        }
+        let max = ty
+            .limits
+            .max
+            .unwrap_or(MAX_TABLE_ELEMS)
+            .min(MAX_TABLE_ELEMS)
+            .min(limit.unwrap_or(u64::MAX));
         let n = usize::try_from(ty.limits.min).expect("checked above");
         let mut elems = vec![init; n];
         let vm = VmTable {
@@ -41,6 +63,7 @@ impl WasmTable {
             vm: UnsafeCell::new(vm),
             elems: UnsafeCell::new(elems),
             ty,
+            max,
             keep: RefCell::new(Vec::new()),
         })
     }
@@ -87,13 +110,7 @@ impl WasmTable {
     pub fn grow(&self, delta: u32, init: u64) -> Option<u32> {
         let old = self.len();
         let new = u64::from(old) + u64::from(delta);
-        let max = self
-            .ty
-            .limits
-            .max
-            .unwrap_or(MAX_TABLE_ELEMS)
-            .min(MAX_TABLE_ELEMS);
-        if new > max {
+        if new > self.max {
             return None;
         }
         let new = u32::try_from(new).expect("at most MAX_TABLE_ELEMS");

@@ -106,6 +106,8 @@ fn phrase(t: Trap) -> &'static str {
         Trap::NullReference => "null reference",
         Trap::HeapMisaligned => "unaligned atomic",
         Trap::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
+        // Never raised: the fuzzer compiles without --timeout.
+        Trap::Interrupt => "interrupt",
     }
 }
 

@@ -172,7 +172,11 @@ fn tcplisten_socket_handover() {
     let wasm = wasi_c("sock");
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sandbox")).unwrap();
-    let grants = ["--dir".to_string(), "sandbox::/sandbox".to_string()];
+    let grants = [
+        "--dir".to_string(),
+        "sandbox::/sandbox".to_string(),
+        "--allow-runtime-grants".to_string(),
+    ];
     let exe = kiln_compile(&wasm, dir.path(), &grants);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

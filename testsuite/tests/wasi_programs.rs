@@ -353,7 +353,7 @@ fn rust_std_fs_in_a_preopen() {
 }
 
 #[test]
-fn run_time_grants_unless_refused_at_compile_time() {
+fn run_time_grants_only_when_allowed_at_compile_time() {
     use kiln_testsuite::programs::{kiln_compile, run_clean};
     let dir = tempfile::tempdir().unwrap();
     let wasm = c_program("hello");
@@ -368,7 +368,7 @@ fn run_time_grants_unless_refused_at_compile_time() {
 
     let allowed = dir.path().join("allowed");
     std::fs::create_dir(&allowed).unwrap();
-    let exe = kiln_compile(&wasm, &allowed, &[]);
+    let exe = kiln_compile(&wasm, &allowed, &["--allow-runtime-grants".to_string()]);
     let out = run_clean(&exe, &[] as &[&str], &launcher_env, dir.path());
     let stdout = text(&out.stdout);
     assert_eq!(out.status, 0);
@@ -378,14 +378,17 @@ fn run_time_grants_unless_refused_at_compile_time() {
     );
     assert!(stdout.contains("env FROMHOST=host value\n"), "{stdout}");
 
-    let refused = dir.path().join("refused");
-    std::fs::create_dir(&refused).unwrap();
-    let exe = kiln_compile(&wasm, &refused, &["--no-runtime-grants".to_string()]);
-    let out = run_clean(&exe, &[] as &[&str], &launcher_env, dir.path());
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status, 0);
-    assert!(stdout.contains("env GREETING=(unset)\n"), "{stdout}");
-    assert!(stdout.contains("env FROMHOST=(unset)\n"), "{stdout}");
+    // The default, and the old spelling of it: the launcher's grants are ignored.
+    for flags in [&[][..], &["--no-runtime-grants".to_string()][..]] {
+        let refused = dir.path().join(format!("refused{}", flags.len()));
+        std::fs::create_dir(&refused).unwrap();
+        let exe = kiln_compile(&wasm, &refused, flags);
+        let out = run_clean(&exe, &[] as &[&str], &launcher_env, dir.path());
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status, 0);
+        assert!(stdout.contains("env GREETING=(unset)\n"), "{stdout}");
+        assert!(stdout.contains("env FROMHOST=(unset)\n"), "{stdout}");
+    }
 }
 
 #[test]

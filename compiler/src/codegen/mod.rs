@@ -149,6 +149,7 @@ pub(crate) fn emit(
         builtins: &decls.builtins,
         frontend_config: isa.frontend_config(),
         trapping_imports: &trapping_imports,
+        interruptible: opts.run_config.limits.timeout_ms.is_some(),
     };
 
     let funcs = clif::translate_all(&m, env.bodies, wat.as_ref())?;

@@ -153,6 +153,7 @@ impl FuncCx<'_, '_> {
                 let entry_args = self.popn(params.len());
                 self.jump(header, &entry_args);
                 self.bcx.switch_to_block(header);
+                self.interrupt_check();
                 let header_params = self.bcx.block_params(header).to_vec();
                 let base = self.stack.len();
                 self.stack.extend_from_slice(&header_params);

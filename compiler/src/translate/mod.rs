@@ -12,6 +12,7 @@ mod atomics;
 mod control;
 mod exceptions;
 mod heap;
+mod interrupt;
 mod memory;
 mod numeric;
 mod simd;
@@ -54,6 +55,8 @@ pub(crate) struct ModuleCtx<'a> {
     pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
     /// Per imported function: calling it traps (`--unknown-imports=trap`).
     pub trapping_imports: &'a [bool],
+    /// Whether functions check `vmctx.interrupt` at entry and loop headers (`--timeout`).
+    pub interruptible: bool,
 }
 
 impl ModuleCtx<'_> {
@@ -229,6 +232,10 @@ pub(crate) fn translate_function(
     };
 
     let mut ops = wasmparser::OperatorsReader::new(reader.get_binary_reader());
+    let body_start = u32::try_from(ops.original_position())
+        .expect("translate_module refuses modules of 4 GiB or more");
+    cx.bcx.set_srcloc(ir::SourceLoc::new(body_start));
+    cx.interrupt_check();
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset().map_err(invalid)?;
         validator.op(offset, &op).map_err(invalid)?;

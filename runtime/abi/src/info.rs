@@ -544,13 +544,54 @@ pub struct RunConfig {
     pub inherit_env: bool,
     /// Preopened directories: (host path, guest path).
     pub dirs: Vec<(String, String)>,
-    /// Whether the launcher may add grants at run time (see the runtime's README section).
+    /// Whether the launcher may add grants and tighten limits at run time (`KILN_DIR`,
+    /// `KILN_ENV`, `KILN_TCPLISTEN`, `KILN_MAX_*`, `KILN_TIMEOUT`: the runtime's `entry`).
+    /// Off unless compiled with `--allow-runtime-grants`.
     pub runtime_grants: bool,
     /// Native stack bytes wasm code may use before `call stack exhausted`; 0 = default.
     pub max_wasm_stack: u64,
+    /// Resource limits (none by default).
+    pub limits: ResourceLimits,
     /// CPU features the code was compiled to use (names from the target's
     /// [`crate::target::Arch::cpu_features`]).
     pub cpu_features: Vec<String>,
+}
+
+/// Limits on what the program may use, each `None` when unlimited. Set at compile time; an
+/// executable that allows run-time grants may tighten each (never loosen it) at start-up,
+/// through [`ResourceLimits::tightened`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceLimits {
+    /// Bytes each linear memory may reach: `memory.grow` past it returns -1 (as
+    /// `wasmtime -W max-memory-size`), a larger minimum fails instantiation.
+    pub max_memory: Option<u64>,
+    /// Elements each table may reach: `table.grow` past it returns -1.
+    pub max_table_elements: Option<u64>,
+    /// Open file descriptors the guest may hold at once (stdio and preopens included):
+    /// opening one more fails with `EMFILE`.
+    pub max_open_files: Option<u32>,
+    /// Wall-clock milliseconds before the program is stopped with `wasm trap: interrupt`.
+    /// Code is compiled with interruption checks only when this is set at compile time, so
+    /// a run-time timeout needs one at compile time (it can only shorten it).
+    pub timeout_ms: Option<u64>,
+}
+
+impl ResourceLimits {
+    /// Each limit the smaller of `self`'s and `other`'s (a `None` is no limit).
+    pub fn tightened(self, other: ResourceLimits) -> ResourceLimits {
+        fn min<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        ResourceLimits {
+            max_memory: min(self.max_memory, other.max_memory),
+            max_table_elements: min(self.max_table_elements, other.max_table_elements),
+            max_open_files: min(self.max_open_files, other.max_open_files),
+            timeout_ms: min(self.timeout_ms, other.timeout_ms),
+        }
+    }
 }
 
 impl RunConfig {
@@ -567,6 +608,35 @@ impl RunConfig {
 mod tests {
     use super::*;
     use alloc::vec;
+
+    #[test]
+    fn limits_only_tighten() {
+        let compiled = ResourceLimits {
+            max_memory: Some(1 << 20),
+            max_table_elements: None,
+            max_open_files: Some(10),
+            timeout_ms: Some(5000),
+        };
+        let asked = ResourceLimits {
+            max_memory: Some(1 << 30),
+            max_table_elements: Some(100),
+            max_open_files: Some(5),
+            timeout_ms: None,
+        };
+        assert_eq!(
+            compiled.tightened(asked),
+            ResourceLimits {
+                max_memory: Some(1 << 20),
+                max_table_elements: Some(100),
+                max_open_files: Some(5),
+                timeout_ms: Some(5000),
+            }
+        );
+        assert_eq!(
+            ResourceLimits::default().tightened(ResourceLimits::default()),
+            ResourceLimits::default()
+        );
+    }
 
     #[test]
     fn reference_subtyping_without_gc() {

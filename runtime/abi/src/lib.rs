@@ -6,7 +6,7 @@
 //! signatures ([`builtin`]), trap codes ([`Trap`]), linear-memory constants
 //! ([`memory`]), the module descriptor the compiler emits for the runtime to
 //! instantiate from ([`descriptor`], [`info`]), how grants are spelled on the command
-//! line and in the run-time grant variables ([`grant`]), and the facts about each target
+//! line and in the run-time grant variables ([`grant`]) and limits ([`limit`]), and the facts about each target
 //! architecture both sides rely on ([`target`], [`cpu`]).
 //!
 //! # Calling convention
@@ -43,6 +43,7 @@ pub mod cpu;
 pub mod descriptor;
 pub mod grant;
 pub mod info;
+pub mod limit;
 pub mod memory;
 pub mod symbols;
 pub mod target;

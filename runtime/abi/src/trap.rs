@@ -29,10 +29,12 @@ pub enum Trap {
     HeapMisaligned = 13,
     /// `memory.atomic.wait32/64` on a memory that is not shared.
     AtomicWaitNonSharedMemory = 14,
+    /// The program ran past its `--timeout` (an interruption check saw the flag set).
+    Interrupt = 15,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 14] = [
+    pub const ALL: [Trap; 15] = [
         Trap::StackOverflow,
         Trap::MemoryOutOfBounds,
         Trap::UndefinedElement,
@@ -47,6 +49,7 @@ impl Trap {
         Trap::NullReference,
         Trap::HeapMisaligned,
         Trap::AtomicWaitNonSharedMemory,
+        Trap::Interrupt,
     ];
 
     pub fn from_u8(byte: u8) -> Option<Trap> {
@@ -76,6 +79,8 @@ impl Trap {
             // wasmtime 49's wording (the spec tests' is `unaligned atomic` too).
             Trap::HeapMisaligned => "unaligned atomic",
             Trap::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
+            // wasmtime's wording for an epoch or timeout interruption (`-W timeout`).
+            Trap::Interrupt => "interrupt",
         }
     }
 }

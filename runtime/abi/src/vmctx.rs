@@ -12,7 +12,7 @@
 //!            +64  host             *mut c_void      runtime-private (instance pointer)
 //!            +72  tags             *const *const VmTag       one per tag index
 //!            +80  memories         *const *mut VmMemory      one per memory index (0 too)
-//!            +88  (reserved, keeps the globals 16-byte aligned)
+//!            +88  interrupt        u64              non-zero: stop at the next check (--timeout)
 //!            +96  defined globals, 16 bytes each (ValRaw), in index order
 //! ```
 //!
@@ -38,6 +38,7 @@ pub const OFFSET_IMPORTED_GLOBALS: i32 = 56;
 pub const OFFSET_HOST: i32 = 64;
 pub const OFFSET_TAGS: i32 = 72;
 pub const OFFSET_MEMORIES: i32 = 80;
+pub const OFFSET_INTERRUPT: i32 = 88;
 /// Where the defined globals start; global `i` (counting defined globals only) is at
 /// `OFFSET_DEFINED_GLOBALS + i * GLOBAL_SLOT_SIZE`.
 pub const OFFSET_DEFINED_GLOBALS: i32 = 96;
@@ -57,8 +58,10 @@ pub struct VmCtx {
     pub host: *mut c_void,
     pub tags: *const *const VmTag,
     pub memories: *const *mut VmMemory,
-    /// Padding: the defined globals that follow start 16-byte aligned.
-    pub reserved: usize,
+    /// Set (to non-zero, by another thread, atomically) when the program must stop: code
+    /// compiled with `--timeout` loads it at every function entry and loop header and
+    /// traps with `interrupt` when it is set. Also keeps the globals 16-byte aligned.
+    pub interrupt: u64,
 }
 
 /// A linear memory, shared by the instance that defines it and every importer.
@@ -167,6 +170,7 @@ mod tests {
         assert_eq!(size_of::<VmExn>(), OFFSET_VMEXN_VALUES as usize);
         assert_eq!(size_of::<ValRaw>(), VMEXN_VALUE_SIZE as usize);
         assert_eq!(offset_of!(VmCtx, memories), OFFSET_MEMORIES as usize);
+        assert_eq!(offset_of!(VmCtx, interrupt), OFFSET_INTERRUPT as usize);
         assert_eq!(size_of::<VmCtx>(), OFFSET_DEFINED_GLOBALS as usize);
         assert_eq!(size_of::<ValRaw>(), GLOBAL_SLOT_SIZE as usize);
         assert_eq!(offset_of!(VmMemory, base), OFFSET_VMMEMORY_BASE as usize);

@@ -4,24 +4,21 @@ use kiln_abi::vmctx::VmCtx;
 
 use super::ctx::{with, WasiCtx};
 use super::errno::{Errno, OVERFLOW};
-use super::guest::Guest;
+use super::guest::{advance, Guest};
 
-/// Writes a list of NUL-terminated strings: pointers to `ptrs`, bytes to `buf`.
 /// Writes a list of NUL-terminated strings: pointers to `ptrs`, bytes to `buf`, one
-/// entry at a time (as wasmtime: an empty list touches nothing).
+/// entry at a time (as wasmtime: an empty list touches nothing). Both pointers advance
+/// past each entry as it is written, so the one that reaches 4 GiB ends the program even
+/// when it was the last entry, as in wasmtime.
 fn write_list(mem: &Guest, list: &[Vec<u8>], ptrs: u32, buf: u32) -> Result<(), Errno> {
-    let mut at = buf;
-    for (i, s) in list.iter().enumerate() {
-        let p = u32::try_from(i * 4)
-            .ok()
-            .and_then(|o| ptrs.checked_add(o))
-            .ok_or(OVERFLOW)?;
+    let (mut p, mut at) = (ptrs, buf);
+    for s in list {
         mem.write_u32(p, at)?;
-        let len = u32::try_from(s.len()).map_err(|_| OVERFLOW)?;
         mem.write_bytes(at, s)?;
-        at = at.checked_add(len).ok_or(OVERFLOW)?;
-        mem.write_u8(at, 0)?;
-        at = at.checked_add(1).ok_or(OVERFLOW)?;
+        let nul = advance(at, s.len() as u64)?;
+        mem.write_u8(nul, 0)?;
+        at = advance(nul, 1)?;
+        p = advance(p, 4)?;
     }
     Ok(())
 }

@@ -37,7 +37,7 @@ pub(crate) fn now(clock: libc::clockid_t) -> Result<u64, Errno> {
 pub(crate) extern "C" fn clock_res_get(vmctx: *mut VmCtx, id: u32, out: u32) -> u32 {
     let call = |_: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
         let clock = host_clock(id)?;
-        mem.check_struct(out, 8, 8)?;
+        let out = mem.structure(out, 8, 8)?;
         let mut ts = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,
@@ -46,7 +46,8 @@ pub(crate) extern "C" fn clock_res_get(vmctx: *mut VmCtx, id: u32, out: u32) -> 
         if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
             return Err(errno::last());
         }
-        mem.write_u64(out, ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+        out.set_u64(0, ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64);
+        Ok(())
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
     unsafe { with(vmctx, call) }

@@ -85,6 +85,8 @@ pub struct WasiCtx {
     pub(crate) fds: BTreeMap<u32, Desc>,
     /// Numbers freed by `fd_close`/`fd_renumber`; the highest is reused first (wasmtime).
     pub(crate) free: BTreeSet<u32>,
+    /// The most descriptors the guest may hold (`--max-open-files`); `None`: no limit.
+    pub max_open_files: Option<u32>,
 }
 
 pub(crate) fn isatty(fd: RawFd) -> bool {
@@ -104,6 +106,7 @@ impl WasiCtx {
             env: Vec::new(),
             fds,
             free: BTreeSet::new(),
+            max_open_files: None,
         }
     }
 
@@ -154,6 +157,15 @@ impl WasiCtx {
 
     pub(crate) fn entry_mut(&mut self, fd: u32) -> Result<&mut Desc, Errno> {
         self.fds.get_mut(&fd).ok_or(errno::BADF)
+    }
+
+    /// `EMFILE` when the guest already holds `max_open_files` descriptors: checked before
+    /// a host resource is acquired for a new one.
+    pub(crate) fn check_room(&self) -> Result<(), Errno> {
+        match self.max_open_files {
+            Some(max) if self.fds.len() >= max as usize => Err(errno::MFILE),
+            _ => Ok(()),
+        }
     }
 
     /// Adds `d` under the highest freed number, else one past the highest in use.

@@ -10,7 +10,7 @@ use kiln_abi::vmctx::VmCtx;
 use super::constants::{advice, fdflags, filetype, fstflags, preopentype, rights, whence};
 use super::ctx::{isatty, with, Desc, File, WasiCtx};
 use super::errno::{self, Errno};
-use super::guest::Guest;
+use super::guest::{advance, Guest};
 
 pub(crate) fn mode_filetype(mode: libc::mode_t) -> u8 {
     match mode & libc::S_IFMT {
@@ -432,8 +432,8 @@ pub(crate) extern "C" fn fd_fdstat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> 
         b[2..4].copy_from_slice(&flags.to_le_bytes());
         b[8..16].copy_from_slice(&base.to_le_bytes());
         b[16..24].copy_from_slice(&inheriting.to_le_bytes());
-        mem.check_struct(out, 24, 8)?;
-        mem.write_bytes(out, &b)
+        mem.structure(out, 24, 8)?.write(0, &b);
+        Ok(())
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
     unsafe { with(vmctx, call) }
@@ -487,9 +487,10 @@ pub(crate) extern "C" fn fd_prestat_get(vmctx: *mut VmCtx, fd: u32, out: u32) ->
         else {
             return Err(errno::BADF);
         };
-        mem.check_struct(out, 8, 4)?;
-        mem.write_u32(out, u32::from(preopentype::DIR))?;
-        mem.write_u32(out + 4, count(name.len()))
+        let out = mem.structure(out, 8, 4)?;
+        out.set_u32(0, u32::from(preopentype::DIR));
+        out.set_u32(4, count(name.len()));
+        Ok(())
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
     unsafe { with(vmctx, call) }
@@ -541,8 +542,8 @@ pub(crate) fn filestat_bytes(st: &libc::stat) -> [u8; 64] {
 }
 
 pub(crate) fn write_filestat(mem: &Guest, out: u32, b: &[u8; 64]) -> Result<(), Errno> {
-    mem.check_struct(out, 64, 8)?;
-    mem.write_bytes(out, b)
+    mem.structure(out, 64, 8)?.write(0, b);
+    Ok(())
 }
 
 pub(crate) extern "C" fn fd_filestat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
@@ -731,7 +732,7 @@ pub(crate) extern "C" fn fd_readdir(
         let mut put = |src: &[u8], cap: &mut u32| -> Result<bool, Errno> {
             let k = (*cap).min(count(src.len()));
             mem.write_bytes(at, &src[..k as usize])?;
-            at = at.wrapping_add(k);
+            at = advance(at, k.into())?;
             *cap -= k;
             Ok(*cap == 0)
         };

@@ -188,6 +188,7 @@ pub(crate) extern "C" fn path_open(
             Desc::File(_) => return Err(errno::NOTDIR),
             _ => return Err(errno::BADF),
         };
+        cx.check_room()?;
         if fdflags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
             return Err(errno::NOTSUP);
         }
@@ -255,9 +256,9 @@ pub(crate) extern "C" fn path_open(
                 write,
             })
         };
-        mem.check_struct(opened, 4, 4)?;
-        let new = cx.push(d);
-        mem.write_u32(opened, new)
+        let opened = mem.structure(opened, 4, 4)?;
+        opened.set_u32(0, cx.push(d));
+        Ok(())
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
     unsafe { with(vmctx, call) }

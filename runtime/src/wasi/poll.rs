@@ -11,7 +11,7 @@ use super::constants::eventtype::{CLOCK, FD_READ, FD_WRITE};
 use super::constants::subclockflags::SUBSCRIPTION_CLOCK_ABSTIME as ABSTIME;
 use super::ctx::{with, Desc, WasiCtx};
 use super::errno::{self, Errno};
-use super::guest::Guest;
+use super::guest::{advance, Guest, HOSTCALL_FUEL};
 
 const SUB_SIZE: u32 = 48;
 const EVENT_SIZE: u32 = 32;
@@ -50,14 +50,14 @@ fn sleep_ns(ns: u64) {
 }
 
 fn decode(cx: &WasiCtx, mem: &Guest, s: u32, start: u64) -> Result<(u64, u8, Sub), Errno> {
-    mem.check_struct(s, SUB_SIZE, 8)?;
-    let userdata = mem.read_u64(s)?;
-    let tag = mem.bytes(s + 8, 1)?[0];
+    let s = mem.structure(s, SUB_SIZE, 8)?;
+    let userdata = s.u64(0);
+    let tag = s.u8(8);
     match tag {
         CLOCK => {
-            let id = mem.read_u32(s + 16)?;
-            let timeout = mem.read_u64(s + 24)?;
-            let flags = u16::from_le_bytes([mem.bytes(s + 40, 1)?[0], mem.bytes(s + 41, 1)?[0]]);
+            let id = s.u32(16);
+            let timeout = s.u64(24);
+            let flags = s.u16(40);
             if flags & !ABSTIME != 0 {
                 return Err(errno::INVAL);
             }
@@ -71,7 +71,7 @@ fn decode(cx: &WasiCtx, mem: &Guest, s: u32, start: u64) -> Result<(u64, u8, Sub
             Ok((userdata, tag, Sub::Clock(start.saturating_add(rel))))
         }
         FD_READ | FD_WRITE => {
-            let fd = mem.read_u32(s + 16)?;
+            let fd = s.u32(16);
             let read = tag == FD_READ;
             let sub = match (cx.entry(fd)?, read) {
                 (Desc::Stdin { .. }, true) => Sub::Fd {
@@ -113,32 +113,35 @@ fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, 
     if n == 0 {
         return Err(errno::INVAL);
     }
+    // As wasmtime, a subscription array past the per-call limit is refused before it is read.
+    if u64::from(n) * u64::from(SUB_SIZE) > HOSTCALL_FUEL {
+        return Err(errno::NOMEM);
+    }
     // A lone relative clock: sleep.
     if n == 1 {
-        mem.check_struct(input, SUB_SIZE, 8)?;
-        let tag = mem.bytes(input + 8, 1)?[0];
-        let flags = mem.bytes(input + 40, 1)?[0];
-        let id = mem.read_u32(input + 16)?;
+        let sub = mem.structure(input, SUB_SIZE, 8)?;
+        let (tag, flags, id) = (sub.u8(8), sub.u8(40), sub.u32(16));
         if tag == CLOCK && u16::from(flags) & ABSTIME == 0 && id <= clockid::THREAD_CPUTIME_ID {
-            let userdata = mem.read_u64(input)?;
-            sleep_ns(mem.read_u64(input + 24)?);
+            let userdata = sub.u64(0);
+            sleep_ns(sub.u64(24));
             let ev = Event {
                 userdata,
                 tag,
                 nbytes: 1,
                 flags: 0,
             };
-            mem.check_struct(out, EVENT_SIZE, 8)?;
-            mem.write_bytes(out, &event_bytes(&ev))?;
+            mem.structure(out, EVENT_SIZE, 8)?
+                .write(0, &event_bytes(&ev));
             return Ok(1);
         }
     }
     let start = now(libc::CLOCK_MONOTONIC)?;
     let mut subs = Vec::with_capacity(n as usize);
+    let mut s = input;
     for i in 0..n {
-        let s = input
-            .checked_add(i * SUB_SIZE)
-            .ok_or_else(|| errno::trap("pointer overflow".into(), errno::FAULT))?;
+        if i > 0 {
+            s = advance(s, SUB_SIZE.into())?;
+        }
         subs.push(decode(cx, mem, s, start)?);
     }
     let mut fds: Vec<libc::pollfd> = Vec::new();
@@ -223,11 +226,12 @@ fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, 
             },
         });
     }
+    let mut at = out;
     for (i, ev) in events.iter().enumerate() {
-        let i = u32::try_from(i).expect("at most nsubscriptions (a u32) events");
-        let at = out + i * EVENT_SIZE;
-        mem.check_struct(at, EVENT_SIZE, 8)?;
-        mem.write_bytes(at, &event_bytes(ev))?;
+        if i > 0 {
+            at = advance(at, EVENT_SIZE.into())?;
+        }
+        mem.structure(at, EVENT_SIZE, 8)?.write(0, &event_bytes(ev));
     }
     Ok(u32::try_from(events.len()).expect("at most nsubscriptions, a u32"))
 }

@@ -91,6 +91,7 @@ pub(crate) extern "C" fn sock_accept(vmctx: *mut VmCtx, fd: u32, flags: u32, out
         if flags & !fdflags::NONBLOCK != 0 {
             return Err(errno::INVAL);
         }
+        cx.check_room()?;
         let nonblock = flags & fdflags::NONBLOCK != 0;
         let mut kind = libc::SOCK_CLOEXEC;
         if nonblock {
@@ -109,15 +110,18 @@ pub(crate) extern "C" fn sock_accept(vmctx: *mut VmCtx, fd: u32, flags: u32, out
                 return Err(e);
             }
         };
-        mem.check_struct(out, 4, 4).inspect_err(|_| {
+        let out = mem.structure(out, 4, 4).inspect_err(|_| {
             // SAFETY: closes the connection just accepted, which nothing else owns.
             unsafe { libc::close(c) };
         })?;
-        let new = cx.push(Desc::Stream {
-            fd: HostFd(c),
-            nonblock,
-        });
-        mem.write_u32(out, new)
+        out.set_u32(
+            0,
+            cx.push(Desc::Stream {
+                fd: HostFd(c),
+                nonblock,
+            }),
+        );
+        Ok(())
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
     unsafe { with(vmctx, call) }
