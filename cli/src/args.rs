@@ -13,7 +13,8 @@ use kiln_compiler::{
 
 const LONG_ABOUT: &str = "\
 Kiln compiles a WebAssembly module that targets WASI preview1 (a \"command\": it exports \
-`_start` and `memory` and imports only from `wasi_snapshot_preview1`) ahead of time into one \
+`_start` and `memory` and imports only from `wasi_snapshot_preview1`, or the older `wasi_unstable`) \
+ahead of time into one \
 standalone native Linux executable (x86-64 or AArch64, glibc or musl: see `kiln targets`). The executable needs no WebAssembly runtime, starts \
 like a native program and keeps WebAssembly's sandbox: the program reaches only the \
 directories and environment variables granted to it.

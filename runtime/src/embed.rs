@@ -408,7 +408,8 @@ impl Instance {
         instance::instantiate(module.0, &imports, None, &module.0.config.limits).map(Instance)
     }
 
-    /// Instantiates a WASI module: every import must be a `wasi_snapshot_preview1` function.
+    /// Instantiates a WASI module: every import must be a `wasi_snapshot_preview1` or
+    /// `wasi_unstable` function.
     pub fn new_wasi(module: &Module, wasi: WasiCtx) -> Result<Instance, InstantiateError> {
         let imports = crate::wasi::imports_for(module.info())?;
         let limits = &module.0.config.limits;

@@ -250,9 +250,7 @@ fn instantiate(
 ) -> Result<Instance, InstantiateError> {
     use kiln_abi::info::{ImportKind, ModuleInfo};
     let info = module.info();
-    let provided = |module: &str, name: &str| {
-        module == kiln_abi::wasi::MODULE && crate::wasi::function(name).is_some()
-    };
+    let provided = |module: &str, name: &str| crate::wasi::function_for(module, name).is_some();
     let unknown = |i: &kiln_abi::info::Import| {
         matches!(i.kind, ImportKind::Func(_)) && !provided(&i.module, &i.name)
     };

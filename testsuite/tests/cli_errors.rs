@@ -216,6 +216,34 @@ fn wasi_import_with_the_wrong_signature() {
     assert!(msg.contains("fd_write"), "{msg}");
 }
 
+/// Snapshot 0's functions are provided with preview1's signatures, but for `sock_accept`,
+/// which snapshot 0 does not have: named with its module like any unknown import.
+#[test]
+fn wasi_unstable_imports_are_checked_by_module() {
+    let c = case(
+        "unstable.wat",
+        br#"(module
+  (import "wasi_unstable" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_unstable" "sock_accept" (func (param i32 i32 i32) (result i32)))
+  (import "wasi_unstable" "fd_seek" (func (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sock_accept" (func (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")))"#,
+    );
+    let msg = expect_error(&c, &[]);
+    assert!(msg.contains("the module imports 2 functions"), "{msg}");
+    assert!(
+        msg.contains("  wasi_unstable.sock_accept: (i32, i32, i32) -> (i32)\n"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("  wasi_unstable.fd_seek: (i32, i32, i32, i32) -> (i32)\n"),
+        "{msg}"
+    );
+    assert!(!msg.contains("fd_write"), "{msg}");
+    assert!(!msg.contains("preview1"), "{msg}");
+}
+
 #[test]
 fn unknown_imports_trap_mode_compiles() {
     let c = case("imports.wat", UNKNOWN_IMPORTS);

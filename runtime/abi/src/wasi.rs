@@ -1,10 +1,15 @@
-//! The `wasi_snapshot_preview1` functions the runtime provides, with their core wasm
-//! signatures. The compiler checks a command's imports against this list; the runtime
-//! implements each as `extern "C" fn(vmctx, params...) -> results` and binds it by name.
+//! The WASI functions the runtime provides, with their core wasm signatures: those of
+//! `wasi_snapshot_preview1` and of the older `wasi_unstable` (snapshot 0), whose functions
+//! have the same core signatures but for `sock_accept`, which it lacks. The compiler checks
+//! a command's imports against these lists ([`lookup_import`]); the runtime implements each
+//! as `extern "C" fn(vmctx, params...) -> results` and binds it by module and name.
 
 use crate::info::ValType::{self, I32, I64};
 
 pub const MODULE: &str = "wasi_snapshot_preview1";
+
+/// Snapshot 0, which older SDKs target; wasmtime links it next to preview1.
+pub const UNSTABLE_MODULE: &str = "wasi_unstable";
 
 /// (name, params, results)
 pub type Signature = (&'static str, &'static [ValType], &'static [ValType]);
@@ -68,6 +73,44 @@ pub const FUNCTIONS: &[Signature] = &[
     ("sock_shutdown", &[I32, I32], E),
 ];
 
+/// The preview1 functions snapshot 0 does not have (it came before them).
+const NOT_IN_UNSTABLE: &[&str] = &["sock_accept"];
+
+/// A preview1 function by name.
 pub fn lookup(name: &str) -> Option<&'static Signature> {
     FUNCTIONS.iter().find(|(n, _, _)| *n == name)
+}
+
+/// The signature of the WASI function `module.name`, if the runtime provides it.
+pub fn lookup_import(module: &str, name: &str) -> Option<&'static Signature> {
+    match module {
+        MODULE => lookup(name),
+        UNSTABLE_MODULE if !NOT_IN_UNSTABLE.contains(&name) => lookup(name),
+        _ => None,
+    }
+}
+
+/// The functions `wasi_unstable` provides, each with the signature of its preview1
+/// namesake.
+pub fn unstable_functions() -> impl Iterator<Item = &'static Signature> {
+    FUNCTIONS
+        .iter()
+        .filter(|(n, _, _)| !NOT_IN_UNSTABLE.contains(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unstable_is_preview1_without_sock_accept() {
+        assert_eq!(unstable_functions().count(), FUNCTIONS.len() - 1);
+        assert!(lookup_import(UNSTABLE_MODULE, "sock_accept").is_none());
+        assert!(lookup_import(MODULE, "sock_accept").is_some());
+        assert_eq!(
+            lookup_import(UNSTABLE_MODULE, "fd_seek"),
+            lookup_import(MODULE, "fd_seek")
+        );
+        assert!(lookup_import("wasi", "fd_write").is_none());
+    }
 }

@@ -546,19 +546,23 @@ pub(crate) fn write_filestat(mem: &Guest, out: u32, b: &[u8; 64]) -> Result<(), 
     Ok(())
 }
 
+/// The `filestat` of `fd` (stdio's is all zeros, a tty's a character device).
+pub(crate) fn fd_filestat(cx: &WasiCtx, fd: u32) -> Result<[u8; 64], Errno> {
+    Ok(match cx.entry(fd)? {
+        d @ (Desc::Stdin | Desc::Stdout | Desc::Stderr) => {
+            let mut b = [0u8; 64];
+            if isatty(d.host()) {
+                b[16] = filetype::CHARACTER_DEVICE;
+            }
+            b
+        }
+        d => filestat_bytes(&fstat(d.host())?),
+    })
+}
+
 pub(crate) extern "C" fn fd_filestat_get(vmctx: *mut VmCtx, fd: u32, out: u32) -> u32 {
     let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
-        let b = match cx.entry(fd)? {
-            d @ (Desc::Stdin | Desc::Stdout | Desc::Stderr) => {
-                let mut b = [0u8; 64];
-                if isatty(d.host()) {
-                    b[16] = filetype::CHARACTER_DEVICE;
-                }
-                b
-            }
-            d => filestat_bytes(&fstat(d.host())?),
-        };
-        write_filestat(mem, out, &b)
+        write_filestat(mem, out, &fd_filestat(cx, fd)?)
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
     unsafe { with(vmctx, call) }

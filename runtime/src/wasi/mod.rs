@@ -3,6 +3,8 @@
 //! interface's constants ([`constants`]) and the host functions, one file per family. Each
 //! host function is an `extern "C" fn(vmctx, params...) -> errno`; this file binds them by
 //! name from [`kiln_abi::wasi::FUNCTIONS`]. Guest pointers go through [`guest::Guest`].
+//! Snapshot 0 (`wasi_unstable`) is built on the preview1 functions in [`unstable`]; a
+//! module may import from either or both.
 //!
 //! WASI sits on the VM layer: it binds its functions as VM host functions
 //! ([`imports_for`]) and finds its context in the calling instance's host state
@@ -22,6 +24,7 @@ pub mod poll;
 pub mod proc;
 pub mod random;
 pub mod sock;
+pub mod unstable;
 
 use kiln_abi::info::{FuncType, ImportKind, ModuleInfo};
 
@@ -87,6 +90,15 @@ pub fn function(name: &str) -> Option<*const u8> {
     })
 }
 
+/// The host function implementing `module.name`, if any (either snapshot).
+pub fn function_for(module: &str, name: &str) -> Option<*const u8> {
+    match module {
+        kiln_abi::wasi::MODULE => function(name),
+        kiln_abi::wasi::UNSTABLE_MODULE => unstable::function(name),
+        _ => None,
+    }
+}
+
 /// The imports of a WASI command, bound to the host functions.
 pub(crate) fn imports_for(info: &ModuleInfo) -> Result<Vec<VmExtern>, InstantiateError> {
     let mut v = Vec::with_capacity(info.imports.len());
@@ -96,12 +108,10 @@ pub(crate) fn imports_for(info: &ModuleInfo) -> Result<Vec<VmExtern>, Instantiat
         let ImportKind::Func(t) = imp.kind else {
             return Err(unknown());
         };
-        if imp.module != kiln_abi::wasi::MODULE {
-            return Err(unknown());
-        }
-        let (Some(code), Some((_, params, results))) =
-            (function(&imp.name), kiln_abi::wasi::lookup(&imp.name))
-        else {
+        let (Some(code), Some((_, params, results))) = (
+            function_for(&imp.module, &imp.name),
+            kiln_abi::wasi::lookup_import(&imp.module, &imp.name),
+        ) else {
             return Err(unknown());
         };
         let ty = FuncType {

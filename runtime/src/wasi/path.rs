@@ -264,6 +264,25 @@ pub(crate) extern "C" fn path_open(
     unsafe { with(vmctx, call) }
 }
 
+/// The `filestat` of `path` under the directory `fd`, following a final symlink if
+/// `flags` say so.
+pub(crate) fn path_filestat(
+    cx: &WasiCtx,
+    mem: &Guest,
+    fd: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
+) -> Result<[u8; 64], Errno> {
+    if flags & !lookupflags::SYMLINK_FOLLOW != 0 {
+        return Err(errno::invalid("flag", "Lookupflags"));
+    }
+    let dir = dir_entry(cx, fd)?;
+    let path = read_path(mem, path, path_len)?;
+    let st = stat_at(dir, &path, flags & lookupflags::SYMLINK_FOLLOW != 0)?;
+    Ok(filestat_bytes(&st))
+}
+
 pub(crate) extern "C" fn path_filestat_get(
     vmctx: *mut VmCtx,
     fd: u32,
@@ -273,13 +292,11 @@ pub(crate) extern "C" fn path_filestat_get(
     out: u32,
 ) -> u32 {
     let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
-        if flags & !lookupflags::SYMLINK_FOLLOW != 0 {
-            return Err(errno::invalid("flag", "Lookupflags"));
-        }
-        let dir = dir_entry(cx, fd)?;
-        let path = read_path(mem, path, path_len)?;
-        let st = stat_at(dir, &path, flags & lookupflags::SYMLINK_FOLLOW != 0)?;
-        write_filestat(mem, out, &filestat_bytes(&st))
+        write_filestat(
+            mem,
+            out,
+            &path_filestat(cx, mem, fd, flags, path, path_len)?,
+        )
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
     unsafe { with(vmctx, call) }

@@ -109,7 +109,9 @@ fn decode(cx: &WasiCtx, mem: &Guest, s: u32, start: u64) -> Result<(u64, u8, Sub
     }
 }
 
-fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, Errno> {
+/// Waits for the `n` subscriptions at `input` and writes their events at `out`; returns
+/// how many.
+pub(crate) fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, Errno> {
     if n == 0 {
         return Err(errno::INVAL);
     }
