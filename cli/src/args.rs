@@ -104,6 +104,9 @@ pub enum Command {
     /// List the targets this kiln compiles for, their CPU choices and what linking needs
     Targets,
     // The commands below are about using kiln, not about what it compiles.
+    /// Show what a module or a Kiln executable contains: imports, exports, features, grants
+    #[command(long_about = INSPECT_ABOUT)]
+    Inspect(InspectArgs),
     /// Show or empty the cache of executables `kiln run` keeps
     #[command(long_about = CACHE_ABOUT)]
     Cache {
@@ -131,6 +134,14 @@ pub enum Command {
     },
 }
 
+const INSPECT_ABOUT: &str = "\
+Show what FILE contains. For a WebAssembly module (.wasm or .wat): its imports (and which of \
+them Kiln provides), exports, memories, tables, globals, the proposals it uses, its function \
+count and code size, and its producers section (source language, compiler). For an \
+executable Kiln built: the Kiln version and target it was built with, the CPU features it \
+needs, the grants and limits baked into it, and its module's imports and exports. --json \
+prints the same as one JSON object, for scripts.";
+
 const CACHE_ABOUT: &str = "\
 `kiln run` keeps each executable it compiles in a cache, named by a hash of the module, of \
 this kiln and of every option that changes the output, so running the same module again \
@@ -144,6 +155,16 @@ definitions. For example:
     bash: kiln completions bash > ~/.local/share/bash-completion/completions/kiln
     zsh:  kiln completions zsh > ~/.zfunc/_kiln   (with ~/.zfunc in $fpath)
     fish: kiln completions fish > ~/.config/fish/completions/kiln.fish";
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// A WebAssembly module (binary or text) or an executable Kiln built
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
 
 #[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheAction {

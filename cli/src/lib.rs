@@ -6,8 +6,10 @@
 
 pub mod args;
 pub mod cache;
+pub mod inspect;
 pub mod link;
 mod output;
+pub mod report;
 pub mod signals;
 
 use std::ffi::OsString;
@@ -22,6 +24,7 @@ use kiln_compiler::CompileOptions;
 pub use args::{CacheAction, Cli, Command, Emit};
 pub use cache::Cache;
 pub use link::{link_executable, runtime_lib, Linker, RUNTIMES};
+pub use report::Reporter;
 
 /// An error for the person who ran `kiln`: printed as `kiln: error: <file>: <message>`.
 #[derive(Debug)]
@@ -103,7 +106,10 @@ where
             print!("{}", targets_table());
             return 0;
         }
-        Command::Cache { .. } | Command::Completions { .. } | Command::Man { .. } => {
+        Command::Inspect(_)
+        | Command::Cache { .. }
+        | Command::Completions { .. }
+        | Command::Man { .. } => {
             return match tool_command(&cli.command) {
                 Ok(()) => 0,
                 Err(e) => {
@@ -122,6 +128,7 @@ where
             return usage_error(e, stderr);
         }
     };
+    let report = Reporter::new(cli.verbose, Reporter::terminal());
     let result = match &cli.command {
         Command::Compile(c) => compile_file(
             &c.input,
@@ -129,6 +136,7 @@ where
             c.emit,
             &opts,
             &Linker::resolve(c.build.linker.as_deref()).keeping_symbols(c.build.debug),
+            &report,
         )
         .map(|()| 0),
         Command::Run(r) => {
@@ -139,8 +147,13 @@ where
             };
             match cache {
                 Ok(cache) => {
-                    let cache = cache.as_ref();
-                    compile_and_run(&r.input, &opts, &linker, cache, &r.args, start, stderr)
+                    let run = RunRequest {
+                        input: &r.input,
+                        opts: &opts,
+                        linker: &linker,
+                        cache: cache.as_ref(),
+                    };
+                    compile_and_run(&run, &r.args, start, &report, stderr)
                 }
                 Err(e) => Err(Error::new(
                     &r.input,
@@ -150,6 +163,7 @@ where
         }
         _ => unreachable!("answered above"),
     };
+    report.flush(stderr);
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -159,12 +173,12 @@ where
     }
 }
 
-/// The commands that compile nothing: `cache`, `completions`, `man`.
+/// The commands that compile nothing: `inspect`, `cache`, `completions`, `man`.
 fn tool_command(command: &Command) -> Result<(), String> {
     tool_command_to(command, &mut std::io::stdout().lock())
 }
 
-/// What `kiln cache`, `kiln completions` and `kiln man` print, written to
+/// What `kiln inspect`, `kiln cache`, `kiln completions` and `kiln man` print, written to
 /// `stdout` (`kiln man DIR` writes files instead).
 pub fn tool_command_to(command: &Command, stdout: &mut dyn Write) -> Result<(), String> {
     use clap::CommandFactory;
@@ -197,6 +211,16 @@ pub fn tool_command_to(command: &Command, stdout: &mut dyn Write) -> Result<(), 
                         cache.dir().display()
                     ))
                 }
+            }
+        }
+        Command::Inspect(i) => {
+            let report =
+                inspect::inspect(&i.file).map_err(|e| format!("{}: {e}", i.file.display()))?;
+            if i.json {
+                let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+                written(writeln!(stdout, "{text}"))
+            } else {
+                written(write!(stdout, "{}", inspect::render_text(&report)))
             }
         }
         Command::Completions { shell } => {
@@ -233,10 +257,53 @@ pub fn targets_table() -> String {
     out
 }
 
-/// Compiles the module at `input` into the compiler's object file.
-pub fn compile_to_object(input: &Path, opts: &CompileOptions) -> Result<Vec<u8>, Error> {
-    let bytes = std::fs::read(input).map_err(|e| Error::new(input, format!("cannot read: {e}")))?;
-    kiln_compiler::compile(&bytes, opts).map_err(|e| Error::new(input, e.to_string()))
+/// Compiles the module at `input` into the compiler's object file, telling `report` how
+/// it goes.
+pub fn compile_to_object(
+    input: &Path,
+    opts: &CompileOptions,
+    report: &Reporter,
+) -> Result<Vec<u8>, Error> {
+    let bytes = report.time(
+        "read file",
+        || std::fs::read(input),
+        |r| match r {
+            Ok(b) => format!("{} bytes", b.len()),
+            Err(_) => String::new(),
+        },
+    );
+    let bytes = bytes.map_err(|e| Error::new(input, format!("cannot read: {e}")))?;
+    compile_bytes(input, &bytes, opts, report)
+}
+
+fn compile_bytes(
+    input: &Path,
+    bytes: &[u8],
+    opts: &CompileOptions,
+    report: &Reporter,
+) -> Result<Vec<u8>, Error> {
+    kiln_compiler::compile_observed(bytes, opts, report)
+        .map_err(|e| Error::new(input, e.to_string()))
+}
+
+/// Links `object` at `out`, as the phase `link` of `report`.
+fn link_timed(
+    object: &[u8],
+    opts: &CompileOptions,
+    out: &Path,
+    linker: &Linker,
+    report: &Reporter,
+) -> Result<(), String> {
+    let start = std::time::Instant::now();
+    let linked = link_executable(object, &opts.target, out, linker);
+    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    let detail = format!(
+        "{} with {} into {size} bytes",
+        opts.target.triple(),
+        linker.program.to_string_lossy()
+    );
+    report.phase("link", start.elapsed(), &detail);
+    linked
 }
 
 /// `kiln compile`: writes an executable (or object) at `output`, atomically: on error nothing
@@ -247,18 +314,19 @@ pub fn compile_file(
     emit: Emit,
     opts: &CompileOptions,
     linker: &Linker,
+    report: &Reporter,
 ) -> Result<(), Error> {
     if emit == Emit::Clif {
         return write_clif(input, output, opts);
     }
-    let object = compile_to_object(input, opts)?;
+    let object = compile_to_object(input, opts, report)?;
     if emit == Emit::Obj {
         output::write_atomically(output, false, |tmp| {
             std::fs::write(tmp, &object).map_err(|e| format!("cannot write: {e}"))
         })
     } else {
         output::write_atomically(output, true, |tmp| {
-            link_executable(&object, &opts.target, tmp, linker)
+            link_timed(&object, opts, tmp, linker, report)
         })
     }
     .map_err(|message| Error::new(output, message))
@@ -313,47 +381,68 @@ impl RunnableExecutable {
     }
 }
 
-/// The executable `kiln run` starts for `input`: the cache's entry when `cache` holds one
-/// for this module and these options, else compiled and linked (into `cache` if given,
+/// What `kiln run` is asked to run: a module, the options to compile it with, the linker,
+/// and the cache to use (`None`: compile into a temporary directory).
+#[derive(Clone, Copy, Debug)]
+pub struct RunRequest<'a> {
+    pub input: &'a Path,
+    pub opts: &'a CompileOptions,
+    pub linker: &'a Linker,
+    pub cache: Option<&'a Cache>,
+}
+
+/// The executable `kiln run` starts: the cache's entry when the cache holds one for this
+/// module and these options, else compiled and linked (into the cache if there is one,
 /// else into a temporary directory).
 pub fn executable_for_run(
-    input: &Path,
-    opts: &CompileOptions,
-    linker: &Linker,
-    cache: Option<&Cache>,
+    run: &RunRequest<'_>,
+    report: &Reporter,
 ) -> Result<RunnableExecutable, Error> {
+    let RunRequest {
+        input,
+        opts,
+        linker,
+        cache,
+    } = *run;
     let bytes = std::fs::read(input).map_err(|e| Error::new(input, format!("cannot read: {e}")))?;
-    let compile = |bytes: &[u8]| {
-        kiln_compiler::compile(bytes, opts).map_err(|e| Error::new(input, e.to_string()))
-    };
     let Some(cache) = cache else {
-        let object = compile(&bytes)?;
+        let object = compile_bytes(input, &bytes, opts, report)?;
         let dir = tempfile::Builder::new()
             .prefix("kiln-run-")
             .tempdir()
             .map_err(|e| Error::new(input, format!("cannot create a temporary directory: {e}")))?;
         let stem = input.file_stem().unwrap_or("module".as_ref());
         let exe = dir.path().join(stem);
-        link_executable(&object, &opts.target, &exe, linker).map_err(|m| Error::new(input, m))?;
+        link_timed(&object, opts, &exe, linker, report).map_err(|m| Error::new(input, m))?;
         return Ok(RunnableExecutable {
             path: exe,
             _temporary: Some(dir),
             cache: CacheUse::Off,
         });
     };
-    let key = cache::Key::new(&bytes, opts, linker);
-    if let Some(path) = cache.lookup(&key) {
+    let key = report.time(
+        "cache key",
+        || cache::Key::new(&bytes, opts, linker),
+        |_| format!("SHA-256 of {} bytes and the options", bytes.len()),
+    );
+    let found = report.time(
+        "cache lookup",
+        || cache.lookup(&key),
+        |found| match found {
+            Some(path) => format!("hit: {}", path.display()),
+            None => format!("miss in {}", cache.dir().display()),
+        },
+    );
+    if let Some(path) = found {
         return Ok(RunnableExecutable {
             path,
             _temporary: None,
             cache: CacheUse::Hit,
         });
     }
-    let object = compile(&bytes)?;
+    let object = compile_bytes(input, &bytes, opts, report)?;
     let path = cache
-        .insert(&key, |tmp| {
-            link_executable(&object, &opts.target, tmp, linker)
-        })
+        .insert(&key, |tmp| link_timed(&object, opts, tmp, linker, report))
         .map_err(|m| Error::new(input, m))?;
     Ok(RunnableExecutable {
         path,
@@ -367,16 +456,17 @@ pub fn executable_for_run(
 /// it; the `kiln` binary then re-raises it). Unless `--argv0` was compiled in, the program's `argv[0]` is `input`'s file name,
 /// as with `wasmtime run`.
 pub fn compile_and_run(
-    input: &Path,
-    opts: &CompileOptions,
-    linker: &Linker,
-    cache: Option<&Cache>,
+    run: &RunRequest<'_>,
     args: &[OsString],
     start: StartProgram,
+    report: &Reporter,
     log: &mut dyn Write,
 ) -> Result<i32, Error> {
     use std::os::unix::process::{CommandExt, ExitStatusExt};
-    let mut exe = executable_for_run(input, opts, linker, cache)?;
+    let input = run.input;
+    let mut exe = executable_for_run(run, report)?;
+    // The program's own output follows: say what kiln did first.
+    report.flush(log);
     let mut attempts = 0;
     let status = loop {
         attempts += 1;
@@ -396,7 +486,7 @@ pub fn compile_and_run(
             // Evicted by another `kiln run` between the lookup and now: build it again.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts == 1 => {
                 let _ = writeln!(log, "kiln: the cached executable vanished; compiling again");
-                exe = executable_for_run(input, opts, linker, cache)?;
+                exe = executable_for_run(run, report)?;
             }
             // Some process forked while another thread of ours held the file open for
             // writing (the rename is done, the descriptor closes on its exec): retry.

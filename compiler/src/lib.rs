@@ -30,6 +30,8 @@ pub use target::{cpu_names, Target, TargetCpu, SUPPORTED_TRIPLES};
 pub use kiln_abi::info::RunConfig;
 pub use kiln_abi::target::Arch;
 
+use std::time::{Duration, Instant};
+
 /// How hard Cranelift optimises.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum OptLevel {
@@ -94,16 +96,125 @@ impl CompileOptions {
 }
 
 /// Compiles a module (wasm binary or `.wat` text) into a relocatable object file.
+///
+/// ```
+/// let wat = r#"(module (memory (export "memory") 1) (func (export "_start")))"#;
+/// let object = kiln_compiler::compile(wat.as_bytes(), &Default::default())?;
+/// assert!(object.starts_with(b"\x7fELF"));
+/// # Ok::<(), kiln_compiler::CompileError>(())
+/// ```
 pub fn compile(bytes: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileError> {
+    compile_observed(bytes, opts, &Quiet)
+}
+
+/// [`compile`], telling `observer` how it proceeds: each [`Phase`] with its time, and each
+/// function as it is translated and compiled (for a progress bar).
+pub fn compile_observed(
+    bytes: &[u8],
+    opts: &CompileOptions,
+    observer: &dyn Observer,
+) -> Result<Vec<u8>, CompileError> {
+    let start = Instant::now();
     let wasm = to_binary(bytes)?;
+    let form = if wasm.as_ptr() == bytes.as_ptr() {
+        "binary"
+    } else {
+        "text"
+    };
+    observer.phase_done(
+        Phase::Parse,
+        start.elapsed(),
+        &format!(
+            "{} bytes of {form}, {} bytes of wasm",
+            bytes.len(),
+            wasm.len()
+        ),
+    );
+    let start = Instant::now();
     let env = read_module(&wasm, opts)?;
     if opts.kind == ModuleKind::Command {
         command::check(&env, opts.unknown_imports)?;
     }
     cpu_check::check(&env, &opts.target, &opts.target.cpu_features())?;
-    let (object, _) = codegen::emit(env, opts, codegen::Dump::None)?;
+    let code_bytes: usize = env.bodies.iter().map(|b| b.body.as_bytes().len()).sum();
+    observer.phase_done(
+        Phase::Read,
+        start.elapsed(),
+        &format!(
+            "{} functions ({} imported), {code_bytes} bytes of code",
+            env.bodies.len(),
+            env.info.num_imported_funcs
+        ),
+    );
+    let (object, _) = codegen::emit(env, opts, codegen::Dump::None, observer)?;
     Ok(object)
 }
+
+/// A step of [`compile_observed`], in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// `.wat` text to binary (nothing to do for a binary).
+    Parse,
+    /// The sections read and validated into the module's description, and the checks
+    /// a command must pass (function bodies are validated as they are translated).
+    Read,
+    /// Every function body validated and translated to Cranelift IR, in parallel.
+    Translate,
+    /// Inlining, Cranelift's optimisations and machine-code generation, in parallel.
+    Compile,
+    /// The array-call entries of exports and the host adapters of imports.
+    Trampolines,
+    /// Code, data and descriptor placed, the object written.
+    Emit,
+}
+
+impl Phase {
+    /// Its name in `kiln -v`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Parse => "parse",
+            Phase::Read => "read + validate",
+            Phase::Translate => "translate",
+            Phase::Compile => "optimise + codegen",
+            Phase::Trampolines => "trampolines",
+            Phase::Emit => "emit object",
+        }
+    }
+}
+
+/// Hears how [`compile_observed`] proceeds. Called from the compiling threads, so it is
+/// `Sync`; every method has a default that does nothing.
+pub trait Observer: Sync {
+    /// `phase` finished after `time`; `detail` gives the counts that explain the time.
+    fn phase_done(&self, _phase: Phase, _time: Duration, _detail: &str) {}
+    /// `count` functions are about to go through `phase` ([`Phase::Translate`] or
+    /// [`Phase::Compile`]).
+    fn functions_started(&self, _phase: Phase, _count: usize) {}
+    /// One more function went through `phase`.
+    fn function_done(&self, _phase: Phase) {}
+}
+
+/// The [`Observer`] that ignores everything: what [`compile`] uses.
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
+/// What the compiler writes in the object's `.comment` section, which the linker keeps in
+/// the executable: `Kiln <version> (<triple>, --target-cpu <cpu>)`.
+pub fn producer_comment(target: &Target) -> String {
+    let cpu = match target.cpu() {
+        TargetCpu::Native => "native",
+        TargetCpu::Level(level) => level,
+    };
+    format!(
+        "{PRODUCER_PREFIX}{} ({}, --target-cpu {cpu})",
+        env!("CARGO_PKG_VERSION"),
+        target.triple()
+    )
+}
+
+/// How [`producer_comment`] starts.
+pub const PRODUCER_PREFIX: &str = "Kiln ";
 
 /// Compiles a module like [`compile`] and also returns, for every function and trampoline,
 /// its CLIF before and after optimisation (with the wasm instructions as comments) and its
@@ -118,7 +229,7 @@ pub fn compile_and_dump(
         command::check(&env, opts.unknown_imports)?;
     }
     cpu_check::check(&env, &opts.target, &opts.target.cpu_features())?;
-    codegen::emit(env, opts, codegen::Dump::Functions { wasm: &wasm })
+    codegen::emit(env, opts, codegen::Dump::Functions { wasm: &wasm }, &Quiet)
 }
 
 /// Validates and reads the module with the features it may use.

@@ -7,7 +7,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use kiln::{executable_for_run, Cache, CacheUse, Linker};
+use kiln::{executable_for_run, Cache, CacheUse, Linker, Reporter, RunRequest};
 use kiln_compiler::{CompileOptions, OptLevel};
 use kiln_testsuite::programs::{c_program, kiln, wasmtime};
 
@@ -33,8 +33,22 @@ fn setup() -> Setup {
     }
 }
 
-fn linker() -> Linker {
-    Linker::resolve(None)
+fn linker() -> &'static Linker {
+    static LINKER: std::sync::OnceLock<Linker> = std::sync::OnceLock::new();
+    LINKER.get_or_init(|| Linker::resolve(None))
+}
+
+fn run<'a>(wasm: &'a Path, opts: &'a CompileOptions, cache: Option<&'a Cache>) -> RunRequest<'a> {
+    RunRequest {
+        input: wasm,
+        opts,
+        linker: linker(),
+        cache,
+    }
+}
+
+fn quiet() -> Reporter {
+    Reporter::quiet()
 }
 
 /// Runs `program` as `kiln run` does (argv[0] = the module's file name) with a clean
@@ -73,10 +87,10 @@ fn files_in(dir: &Path) -> Vec<String> {
 fn second_run_is_a_cache_hit_and_a_change_is_a_miss() {
     let s = setup();
     let opts = CompileOptions::default();
-    let first = executable_for_run(&s.wasm, &opts, &linker(), Some(&s.cache)).unwrap();
+    let first = executable_for_run(&run(&s.wasm, &opts, Some(&s.cache)), &quiet()).unwrap();
     assert_eq!(first.cache, CacheUse::Miss);
     assert!(first.path().starts_with(s.cache.dir()));
-    let second = executable_for_run(&s.wasm, &opts, &linker(), Some(&s.cache)).unwrap();
+    let second = executable_for_run(&run(&s.wasm, &opts, Some(&s.cache)), &quiet()).unwrap();
     assert_eq!(
         second.cache,
         CacheUse::Hit,
@@ -97,7 +111,7 @@ fn second_run_is_a_cache_hit_and_a_change_is_a_miss() {
         opt_level: OptLevel::None,
         ..opts.clone()
     };
-    let other = executable_for_run(&s.wasm, &o0, &linker(), Some(&s.cache)).unwrap();
+    let other = executable_for_run(&run(&s.wasm, &o0, Some(&s.cache)), &quiet()).unwrap();
     assert_eq!(other.cache, CacheUse::Miss, "-O 0 must recompile");
     assert_ne!(other.path(), first.path());
     let mut granted = opts.clone();
@@ -105,7 +119,7 @@ fn second_run_is_a_cache_hit_and_a_change_is_a_miss() {
         .run_config
         .env
         .push(("GREETING".into(), Some("hi".into())));
-    let with_env = executable_for_run(&s.wasm, &granted, &linker(), Some(&s.cache)).unwrap();
+    let with_env = executable_for_run(&run(&s.wasm, &granted, Some(&s.cache)), &quiet()).unwrap();
     assert_eq!(with_env.cache, CacheUse::Miss, "a grant must recompile");
     let out = output_as_run(with_env.path(), &s.wasm, &[]);
     assert!(
@@ -117,7 +131,7 @@ fn second_run_is_a_cache_hit_and_a_change_is_a_miss() {
     let mut bytes = std::fs::read(&s.wasm).unwrap();
     bytes.extend_from_slice(&[0, 4, 1, b'x', 0xab, 0xcd]);
     std::fs::write(&s.wasm, bytes).unwrap();
-    let changed = executable_for_run(&s.wasm, &opts, &linker(), Some(&s.cache)).unwrap();
+    let changed = executable_for_run(&run(&s.wasm, &opts, Some(&s.cache)), &quiet()).unwrap();
     assert_eq!(
         changed.cache,
         CacheUse::Miss,
@@ -126,14 +140,14 @@ fn second_run_is_a_cache_hit_and_a_change_is_a_miss() {
     assert_eq!(s.cache.usage().unwrap().entries, 4);
 
     // `--no-cache` neither reads nor fills it.
-    let off = executable_for_run(&s.wasm, &opts, &linker(), None).unwrap();
+    let off = executable_for_run(&run(&s.wasm, &opts, None), &quiet()).unwrap();
     assert_eq!(off.cache, CacheUse::Off);
     assert!(!off.path().starts_with(s.cache.dir()));
     assert_eq!(s.cache.usage().unwrap().entries, 4);
 
     let removed = s.cache.clean().unwrap();
     assert_eq!(removed.entries, 4);
-    let again = executable_for_run(&s.wasm, &opts, &linker(), Some(&s.cache)).unwrap();
+    let again = executable_for_run(&run(&s.wasm, &opts, Some(&s.cache)), &quiet()).unwrap();
     assert_eq!(again.cache, CacheUse::Miss, "a cleaned cache holds nothing");
 }
 
@@ -150,7 +164,7 @@ fn concurrent_first_runs_leave_one_good_entry() {
                 scope.spawn(|| {
                     barrier.wait();
                     let exe =
-                        executable_for_run(&s.wasm, &opts, &linker(), Some(&s.cache)).unwrap();
+                        executable_for_run(&run(&s.wasm, &opts, Some(&s.cache)), &quiet()).unwrap();
                     // Each run starts what it got, while the others may still be renaming.
                     let out = output_as_run(exe.path(), &s.wasm, &["x"]);
                     assert_eq!(out.status.code(), Some(0));
@@ -173,7 +187,7 @@ fn concurrent_first_runs_leave_one_good_entry() {
 fn eviction_keeps_the_size_bound() {
     let s = setup();
     let opts = CompileOptions::default();
-    let first = executable_for_run(&s.wasm, &opts, &linker(), Some(&s.cache)).unwrap();
+    let first = executable_for_run(&run(&s.wasm, &opts, Some(&s.cache)), &quiet()).unwrap();
     let size = std::fs::metadata(first.path()).unwrap().len();
     // Room for two hello executables, not three.
     let bounded = Cache::at(s.cache.dir(), size * 5 / 2);
@@ -183,7 +197,7 @@ fn eviction_keeps_the_size_bound() {
             opt_level: level,
             ..opts.clone()
         };
-        let exe = executable_for_run(&s.wasm, &o, &linker(), Some(&bounded)).unwrap();
+        let exe = executable_for_run(&run(&s.wasm, &o, Some(&bounded)), &quiet()).unwrap();
         assert_eq!(exe.cache, CacheUse::Miss);
         paths.push(exe.path().to_owned());
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -195,7 +209,7 @@ fn eviction_keeps_the_size_bound() {
     assert!(paths[1].exists() && paths[2].exists());
     // A bound smaller than one entry still keeps the entry just built.
     let tiny = Cache::at(s.cache.dir(), 1);
-    let exe = executable_for_run(&s.wasm, &opts, &linker(), Some(&tiny)).unwrap();
+    let exe = executable_for_run(&run(&s.wasm, &opts, Some(&tiny)), &quiet()).unwrap();
     assert!(exe.path().exists());
     assert_eq!(tiny.usage().unwrap().entries, 1);
 }
@@ -278,7 +292,14 @@ fn generated(args: &[&str]) -> String {
 #[test]
 fn completions_are_generated_for_each_shell() {
     let bash = generated(&["completions", "bash"]);
-    for word in ["compile", "run", "cache", "--target-cpu", "--no-cache"] {
+    for word in [
+        "compile",
+        "run",
+        "inspect",
+        "cache",
+        "--target-cpu",
+        "--no-cache",
+    ] {
         assert!(bash.contains(word), "bash completes {word}");
     }
     // The script is valid bash.
@@ -320,7 +341,199 @@ fn manual_page_is_generated() {
     let (code, stderr) = kiln(["man".as_ref(), pages.as_os_str()]);
     assert_eq!(code, 0, "{stderr}");
     let files = files_in(&pages);
-    for page in ["kiln.1", "kiln-compile.1", "kiln-run.1", "kiln-cache.1"] {
+    for page in [
+        "kiln.1",
+        "kiln-compile.1",
+        "kiln-run.1",
+        "kiln-inspect.1",
+        "kiln-cache.1",
+    ] {
         assert!(files.iter().any(|f| f == page), "{page} in {files:?}");
     }
+}
+
+fn inspect_json(path: &Path) -> serde_json::Value {
+    let text = generated(&["inspect", path.to_str().unwrap(), "--json"]);
+    serde_json::from_str(&text).unwrap()
+}
+
+fn names(list: &serde_json::Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn inspect_a_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("m.wat");
+    std::fs::write(
+        &wat,
+        r#"(module $demo
+  (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write_wrong" (func (param i32) (result i32)))
+  (import "env" "host" (func (param i64)))
+  (memory (export "memory") 1 2)
+  (table 3 funcref)
+  (global (mut i32) (i32.const 0))
+  (func $f (param v128) (result v128) local.get 0)
+  (func $g (result i32) return_call $h)
+  (func $h (result i32) i32.const 1)
+  (func (export "_start")))"#,
+    )
+    .unwrap();
+    let r = inspect_json(&wat);
+    assert_eq!(r["kind"], "module");
+    assert_eq!(r["name"], "demo");
+    assert_eq!(r["wasi_command"], true);
+    assert_eq!(r["functions"]["imported"], 3);
+    assert_eq!(r["functions"]["defined"], 4);
+    let provided: Vec<(String, bool)> = r["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let name = format!(
+                "{}.{}",
+                i["module"].as_str().unwrap(),
+                i["name"].as_str().unwrap()
+            );
+            (name, i["kiln_provides"].as_bool().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        provided,
+        [
+            ("wasi_snapshot_preview1.fd_write".to_string(), true),
+            ("wasi_snapshot_preview1.fd_write_wrong".to_string(), false),
+            ("env.host".to_string(), false)
+        ]
+    );
+    assert_eq!(r["imports"][2]["type"], "(i64) -> ()");
+    assert_eq!(names(&r["exports"]), ["memory", "_start"]);
+    assert_eq!(r["memories"][0], "1..2 pages");
+    assert_eq!(r["tables"][0], "3.. funcref");
+    assert_eq!(r["globals"][0], "mut i32");
+    let proposals = names(&r["proposals"]);
+    assert!(proposals.contains(&"simd".to_string()), "{proposals:?}");
+    assert!(
+        proposals.contains(&"tail-call".to_string()),
+        "{proposals:?}"
+    );
+    assert!(!proposals.contains(&"threads".to_string()), "{proposals:?}");
+
+    // A C program: clang's producers section, every import provided.
+    let r = inspect_json(&c_program("hello"));
+    assert!(r["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["kiln_provides"] == true));
+    let processed_by = r["producers"]["processed-by"].to_string();
+    assert!(processed_by.contains("clang"), "{}", r["producers"]);
+    // The text form says the same.
+    let text = generated(&["inspect", c_program("hello").to_str().unwrap()]);
+    assert!(text.contains("a WASI command"), "{text}");
+    assert!(text.contains("[Kiln provides]"), "{text}");
+    assert!(text.contains("processed by"), "{text}");
+}
+
+#[test]
+fn inspect_an_executable() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("app");
+    let (code, stderr) = kiln([
+        "compile".as_ref(),
+        c_program("hello").as_os_str(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+        "--env".as_ref(),
+        "GREETING=hi".as_ref(),
+        "--dir".as_ref(),
+        ".::/work".as_ref(),
+        "--target-cpu".as_ref(),
+        "x86-64-v2".as_ref(),
+        "--max-wasm-stack".as_ref(),
+        "65536".as_ref(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let r = inspect_json(&exe);
+    assert_eq!(r["kind"], "executable");
+    assert_eq!(r["kiln_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(r["target"], "x86_64-unknown-linux-gnu");
+    assert_eq!(r["target_cpu"], "x86-64-v2");
+    let config = &r["run_config"];
+    assert_eq!(config["env"], serde_json::json!([["GREETING", "hi"]]));
+    assert_eq!(config["dirs"], serde_json::json!([[".", "/work"]]));
+    assert_eq!(config["max_wasm_stack"], 65536);
+    assert_eq!(config["runtime_grants"], true);
+    let features = config["cpu_features"].to_string();
+    assert!(
+        features.contains("sse4.1") || features.contains("sse4_1"),
+        "{features}"
+    );
+    assert!(names(&r["exports"]).contains(&"_start".to_string()));
+    let text = generated(&["inspect", exe.to_str().unwrap()]);
+    assert!(text.contains("a Kiln executable"), "{text}");
+    assert!(text.contains("GREETING = hi"), "{text}");
+
+    // Not something Kiln built.
+    let (code, stderr) = kiln(["inspect", "/bin/sh"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("Kiln did not build"), "{stderr}");
+}
+
+#[test]
+fn verbose_prints_every_phase_with_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("app");
+    let (code, stderr) = kiln([
+        "-v".as_ref(),
+        "compile".as_ref(),
+        c_program("hello").as_os_str(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut phases = Vec::new();
+    for line in stderr.lines() {
+        let rest = line.strip_prefix("kiln: ").expect(line);
+        let (name, time) = rest.split_once("  ").map(|(n, t)| (n.trim(), t)).unwrap();
+        let ms: f64 = time
+            .trim()
+            .split(" ms")
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .expect(line);
+        assert!(ms >= 0.0);
+        phases.push(name.to_string());
+    }
+    for phase in [
+        "read file",
+        "parse",
+        "read + validate",
+        "translate",
+        "optimise + codegen",
+        "emit object",
+        "link",
+        "total",
+    ] {
+        assert!(phases.iter().any(|p| p == phase), "{phase} in {stderr}");
+    }
+    assert!(
+        stderr.contains("functions into"),
+        "the counts are given: {stderr}"
+    );
+    // Without -v, nothing.
+    let (code, stderr) = kiln([
+        "compile".as_ref(),
+        c_program("hello").as_os_str(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+    ]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
 }

@@ -42,7 +42,9 @@ pub(super) fn translate_all(
     m: &ModuleCtx<'_>,
     bodies: Vec<FunctionInput<'_>>,
     wat: Option<&WatText>,
+    observer: &dyn crate::Observer,
 ) -> Result<Vec<ClifFunc>, CompileError> {
+    observer.functions_started(crate::Phase::Translate, bodies.len());
     let translated: Vec<Result<ClifFunc, CompileError>> = bodies
         .into_par_iter()
         .map_init(FunctionBuilderContext::new, |fctx, input| {
@@ -52,7 +54,9 @@ pub(super) fn translate_all(
             let _compiling =
                 super::Compiling::start(super::compile::describe_function(m.info, index));
             let id = m.func_ids[index as usize].expect("defined");
-            match translate::translate_function(m, input, fctx) {
+            let translated = translate::translate_function(m, input, fctx);
+            observer.function_done(crate::Phase::Translate);
+            match translated {
                 Ok(func) => Ok(ClifFunc {
                     index,
                     id,

@@ -38,7 +38,9 @@ pub(super) fn compile_all(
     funcs: &[ClifFunc],
     inline: bool,
     wat: Option<&WatText>,
+    observer: &dyn crate::Observer,
 ) -> Result<Vec<CompiledFunc>, CompileError> {
+    observer.functions_started(crate::Phase::Compile, funcs.len());
     let candidates = if inline {
         Candidates::new(funcs.iter().map(|f| (f.id.as_u32(), &f.func)))
     } else {
@@ -54,7 +56,9 @@ pub(super) fn compile_all(
             ctx.inline(candidates.inliner())
                 .map_err(|e| codegen_error(&label, &ctx.func, e, "inlining"))?;
             let wat = wat.map(|wat| (wat, Some(f.body_offset)));
-            compile_function(isa, ctx, f.id, &label, wat)
+            let compiled = compile_function(isa, ctx, f.id, &label, wat);
+            observer.function_done(crate::Phase::Compile);
+            compiled
         })
         .collect();
     results.into_iter().collect()

@@ -27,7 +27,8 @@ use kiln_abi::Trap;
 
 use crate::environ::ModuleEnv;
 use crate::translate::ModuleCtx;
-use crate::{CompileError, CompileOptions, ModuleKind, OptLevel, UnknownImports};
+use crate::{CompileError, CompileOptions, ModuleKind, Observer, OptLevel, Phase, UnknownImports};
+use std::time::Instant;
 
 thread_local! {
     /// What this thread is compiling, for [`function_being_compiled`].
@@ -123,6 +124,7 @@ pub(crate) fn emit(
     env: ModuleEnv<'_>,
     opts: &CompileOptions,
     dump: Dump<'_>,
+    observer: &dyn Observer,
 ) -> Result<(Vec<u8>, Vec<FunctionDump>), CompileError> {
     let (isa, cpu_features) = opts.target.isa(opts.opt_level)?;
     let builder = ObjectBuilder::new(
@@ -152,9 +154,30 @@ pub(crate) fn emit(
         interruptible: opts.run_config.limits.timeout_ms.is_some(),
     };
 
-    let funcs = clif::translate_all(&m, env.bodies, wat.as_ref())?;
+    let start = Instant::now();
+    let funcs = clif::translate_all(&m, env.bodies, wat.as_ref(), observer)?;
+    let clif_insts: usize = funcs.iter().map(|f| f.func.dfg.num_insts()).sum();
+    observer.phase_done(
+        Phase::Translate,
+        start.elapsed(),
+        &format!(
+            "{} functions into {clif_insts} CLIF instructions",
+            funcs.len()
+        ),
+    );
+    let start = Instant::now();
     let inline = opts.opt_level != OptLevel::None;
-    let compiled = compile::compile_all(&*isa, info, &funcs, inline, wat.as_ref())?;
+    let compiled = compile::compile_all(&*isa, info, &funcs, inline, wat.as_ref(), observer)?;
+    let code: usize = compiled.iter().map(|c| c.bytes.len()).sum();
+    observer.phase_done(
+        Phase::Compile,
+        start.elapsed(),
+        &format!(
+            "{} functions into {code} bytes of machine code",
+            compiled.len()
+        ),
+    );
+    let start = Instant::now();
 
     let mut ctx = Context::new();
     let mut trampolines = Vec::with_capacity(decls.trampolines.len());
@@ -197,6 +220,16 @@ pub(crate) fn emit(
         )?);
     }
 
+    observer.phase_done(
+        Phase::Trampolines,
+        start.elapsed(),
+        &format!(
+            "{} entry trampolines, {} import adapters",
+            decls.trampolines.len(),
+            decls.import_adapters.len()
+        ),
+    );
+    let start = Instant::now();
     descriptor::place_code(&mut module, &compiled, &trampolines)?;
     let dumps = if wat.is_some() {
         let symbol = |target: &ModuleRelocTarget| match target {
@@ -253,8 +286,26 @@ pub(crate) fn emit(
         image,
     };
     descriptor::write_descriptor(&mut module, &decls, &compiled, inputs)?;
-    let object = module.finish().emit().map_err(internal)?;
+    let mut product = module.finish();
+    mark_producer(&mut product.object, opts);
+    let object = product.emit().map_err(internal)?;
+    observer.phase_done(
+        Phase::Emit,
+        start.elapsed(),
+        &format!("an object of {} bytes", object.len()),
+    );
     Ok((object, dumps))
+}
+
+/// Records which Kiln built the object, for which target, in its `.comment` section (where
+/// C compilers put theirs; the linker merges them and keeps them in the executable, where
+/// `kiln inspect` and `readelf -p .comment` read them): [`crate::producer_comment`].
+fn mark_producer(object: &mut cranelift_object::object::write::Object<'_>, opts: &CompileOptions) {
+    use cranelift_object::object::SectionKind;
+    let section = object.add_section(Vec::new(), b".comment".to_vec(), SectionKind::OtherString);
+    let mut text = crate::producer_comment(&opts.target).into_bytes();
+    text.push(0);
+    object.append_section_data(section, &text, 1);
 }
 
 /// Per imported function: whether calling it traps (`--unknown-imports=trap`).
