@@ -4,7 +4,8 @@
  * C with wabt's wasm-rt-impl.c and this file (`gcc -O2 -DW2C_HEADER='"x.h"'`). Only what
  * the benchmarks call is here, as the host sees it: stdout/stderr writes, stdin reads, the
  * program's arguments (no environment, no preopened directories), clocks, random bytes and
- * exit. Anything else fails to link, naming the missing import. Not a sandbox: pointers
+ * exit; the file functions SQLite imports fail as they must without preopens. Anything
+ * else fails to link, naming the missing import. Not a sandbox: pointers
  * from the guest are checked against the memory's size only so that a bad one is an error,
  * not a crash, since a benchmark's output is checked against native.
  */
@@ -27,7 +28,7 @@ struct Z_wasi_snapshot_preview1_instance_t {
 };
 
 enum { ERRNO_SUCCESS = 0, ERRNO_BADF = 8, ERRNO_FAULT = 21, ERRNO_INVAL = 28,
-       ERRNO_IO = 29, ERRNO_SPIPE = 70 };
+       ERRNO_IO = 29, ERRNO_NOTSUP = 58, ERRNO_SPIPE = 70 };
 
 typedef struct Z_wasi_snapshot_preview1_instance_t wasi_t;
 
@@ -138,6 +139,78 @@ u32 Z_wasi_snapshot_preview1Z_fd_prestat_get(wasi_t* w, u32 fd, u32 out_p) {
 u32 Z_wasi_snapshot_preview1Z_fd_prestat_dir_name(wasi_t* w, u32 fd, u32 p, u32 len) {
   (void)w, (void)fd, (void)p, (void)len;
   return ERRNO_BADF;
+}
+
+u32 Z_wasi_snapshot_preview1Z_fd_filestat_get(wasi_t* w, u32 fd, u32 out_p) {
+  /* filestat: dev, ino u64, filetype u8 (2 = character device), nlink, size, 3 times u64. */
+  uint8_t* d = mem(w, out_p, 64);
+  if (!is_stdio(fd)) return ERRNO_BADF;
+  if (!d) return ERRNO_FAULT;
+  memset(d, 0, 64);
+  d[16] = 2;
+  return ERRNO_SUCCESS;
+}
+
+u32 Z_wasi_snapshot_preview1Z_fd_filestat_set_size(wasi_t* w, u32 fd, u64 size) {
+  (void)w, (void)size;
+  return is_stdio(fd) ? ERRNO_INVAL : ERRNO_BADF;
+}
+
+u32 Z_wasi_snapshot_preview1Z_fd_sync(wasi_t* w, u32 fd) {
+  (void)w;
+  return is_stdio(fd) ? ERRNO_INVAL : ERRNO_BADF;
+}
+
+/* SQLite imports the file system but the benchmark's database is in memory. With no
+ * preopened directory there is no directory descriptor to resolve a path against, so every
+ * path function fails as WASI says it must, with EBADF. */
+u32 Z_wasi_snapshot_preview1Z_path_open(wasi_t* w, u32 fd, u32 dirflags, u32 path, u32 len,
+                                        u32 oflags, u64 base, u64 inheriting, u32 fdflags,
+                                        u32 out_p) {
+  (void)w, (void)fd, (void)dirflags, (void)path, (void)len, (void)oflags, (void)base;
+  (void)inheriting, (void)fdflags, (void)out_p;
+  return ERRNO_BADF;
+}
+
+u32 Z_wasi_snapshot_preview1Z_path_filestat_get(wasi_t* w, u32 fd, u32 flags, u32 path,
+                                                u32 len, u32 out_p) {
+  (void)w, (void)fd, (void)flags, (void)path, (void)len, (void)out_p;
+  return ERRNO_BADF;
+}
+
+u32 Z_wasi_snapshot_preview1Z_path_filestat_set_times(wasi_t* w, u32 fd, u32 flags, u32 path,
+                                                      u32 len, u64 atim, u64 mtim, u32 fst) {
+  (void)w, (void)fd, (void)flags, (void)path, (void)len, (void)atim, (void)mtim, (void)fst;
+  return ERRNO_BADF;
+}
+
+u32 Z_wasi_snapshot_preview1Z_path_readlink(wasi_t* w, u32 fd, u32 path, u32 len, u32 buf,
+                                            u32 buf_len, u32 out_p) {
+  (void)w, (void)fd, (void)path, (void)len, (void)buf, (void)buf_len, (void)out_p;
+  return ERRNO_BADF;
+}
+
+static u32 no_path(wasi_t* w, u32 fd, u32 path, u32 len) {
+  (void)w, (void)fd, (void)path, (void)len;
+  return ERRNO_BADF;
+}
+
+u32 Z_wasi_snapshot_preview1Z_path_create_directory(wasi_t* w, u32 fd, u32 path, u32 len) {
+  return no_path(w, fd, path, len);
+}
+
+u32 Z_wasi_snapshot_preview1Z_path_remove_directory(wasi_t* w, u32 fd, u32 path, u32 len) {
+  return no_path(w, fd, path, len);
+}
+
+u32 Z_wasi_snapshot_preview1Z_path_unlink_file(wasi_t* w, u32 fd, u32 path, u32 len) {
+  return no_path(w, fd, path, len);
+}
+
+/* Only for sleeping, which no benchmark does. */
+u32 Z_wasi_snapshot_preview1Z_poll_oneoff(wasi_t* w, u32 in, u32 out, u32 n, u32 out_p) {
+  (void)w, (void)in, (void)out, (void)n, (void)out_p;
+  return ERRNO_NOTSUP;
 }
 
 /* fd_write / fd_read: `iovs` is `n` (ptr u32, len u32) pairs; the count goes to `out_p`. */

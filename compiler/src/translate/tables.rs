@@ -25,10 +25,27 @@ impl FuncCx<'_, '_> {
 
     /// Loads `(base, length)` of table `index`, the length as the table's index type
     /// (zero-extended for a 64-bit table). Both can change (`table.grow`), so they are
-    /// reloaded at every use.
+    /// reloaded at every use, except for a table whose maximum is its minimum (as clang and
+    /// rustc declare the table of function pointers): its length is that constant and its
+    /// base never moves (`WasmTable::grow` cannot reallocate it), so one load serves the
+    /// whole function, across calls, and `call_indirect` compares with an immediate. That
+    /// holds for an imported table too: a table matches the import only when its own
+    /// limits lie within the declared ones.
     pub(super) fn table_base_and_len(&mut self, index: u32) -> (Value, Value) {
         let tables = self.load_readonly(self.vmctx, vmctx::OFFSET_TABLES);
         let table = self.load_readonly(tables, index as i32 * 8);
+        let limits = self.m.info.tables[index as usize].limits;
+        if limits.max == Some(limits.min) {
+            let base = self.load_readonly(table, vmctx::OFFSET_VMTABLE_BASE);
+            let ty = if self.table64(index) {
+                types::I64
+            } else {
+                types::I32
+            };
+            // A minimum past `MAX_TABLE_ELEMS` fails instantiation, so any value will do.
+            let len = self.bcx.ins().iconst(ty, limits.min.cast_signed());
+            return (base, len);
+        }
         let base = self.bcx.ins().load(
             types::I64,
             MemFlagsData::trusted(),
