@@ -422,6 +422,27 @@ fn out_of_bounds_wait() {
     assert!(r.details.is_empty(), "{:?}", r.details);
 }
 
+/// wait/notify check their address in wasmtime's order: an index plus offset past the
+/// index type (4 GiB for a 32-bit memory, 2^64 for a 64-bit one) is out of bounds before
+/// any alignment check.
+#[test]
+fn wait_and_notify_offsets_past_the_index_type() {
+    check_wat_full(
+        "notify_offset_wraps",
+        OOB,
+        &["wake", "_start"],
+        &[],
+        &["-W", "threads=y"],
+    );
+    check_wat_full(
+        "wait64_overflow",
+        OOB,
+        &["sleep", "_start"],
+        &[],
+        &["-W", "threads=y,shared-memory=y,memory64=y,multi-memory=y"],
+    );
+}
+
 /// Bad memory declarations found when the executable starts: a data segment past the end
 /// of memory 3 traps as in wasmtime (exit 134, same reason); a 64-bit memory of 2^48 pages
 /// (2^64 bytes, valid) cannot be reserved and says so.
