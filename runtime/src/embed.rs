@@ -11,6 +11,7 @@
 
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use kiln_abi::descriptor::ModuleDescriptor;
 pub use kiln_abi::info::{
@@ -290,14 +291,15 @@ impl Table {
     }
 }
 
-/// A linear memory.
+/// A linear memory. (Atomically reference counted: a shared memory is used by the
+/// instances of several threads.)
 #[derive(Clone)]
-pub struct Memory(pub(crate) Rc<LinearMemory>);
+pub struct Memory(pub(crate) Arc<LinearMemory>);
 
 impl Memory {
     pub fn new(ty: MemoryType) -> Result<Memory, Error> {
         LinearMemory::new(ty)
-            .map(|m| Memory(Rc::new(m)))
+            .map(|m| Memory(Arc::new(m)))
             .map_err(Error)
     }
 
@@ -411,7 +413,7 @@ impl Instance {
     /// Instantiates a WASI module: every import must be a `wasi_snapshot_preview1` function.
     pub fn new_wasi(module: &Module, wasi: WasiCtx) -> Result<Instance, InstantiateError> {
         let imports = crate::wasi::imports_for(module.info())?;
-        instance::instantiate(module.0, &imports, Some(Box::new(wasi))).map(Instance)
+        instance::instantiate(module.0, &imports, Some(crate::wasi::host_state(wasi))).map(Instance)
     }
 
     /// As [`Instance::new_wasi`], with the imports given explicitly (host functions that
@@ -422,7 +424,7 @@ impl Instance {
         wasi: WasiCtx,
     ) -> Result<Instance, InstantiateError> {
         let imports: Vec<VmExtern> = imports.iter().map(Extern::to_vm).collect();
-        instance::instantiate(module.0, &imports, Some(Box::new(wasi))).map(Instance)
+        instance::instantiate(module.0, &imports, Some(crate::wasi::host_state(wasi))).map(Instance)
     }
 
     pub fn module(&self) -> Module {

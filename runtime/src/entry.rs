@@ -29,7 +29,9 @@
 //! # Exit status
 //!
 //! 0 when `_start` returns, the code given to `proc_exit`, 134 after a trap (as
-//! `wasmtime run`), 1 when the module cannot be instantiated.
+//! `wasmtime run`), 1 when the module cannot be instantiated. In a program that spawned
+//! threads, `_start` returning ends every thread, and so does a trap or `proc_exit` in any
+//! of them (`crate::threads::end_process`).
 
 // Unit tests compile this module without `main` (the test harness has its own), which
 // leaves the context builders only `main` calls unused there.
@@ -171,9 +173,7 @@ unsafe fn build_ctx(
 fn instantiate(module: &Module, cx: WasiCtx) -> Result<Instance, InstantiateError> {
     use kiln_abi::info::{ImportKind, ModuleInfo};
     let info = module.info();
-    let provided = |module: &str, name: &str| {
-        module == kiln_abi::wasi::MODULE && crate::wasi::function(name).is_some()
-    };
+    let provided = |module: &str, name: &str| kiln_abi::wasi::lookup_import(module, name).is_some();
     let unknown = |i: &kiln_abi::info::Import| {
         matches!(i.kind, ImportKind::Func(_)) && !provided(&i.module, &i.name)
     };
@@ -261,18 +261,21 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
             return 1;
         }
     };
-    match instance.run_start() {
-        Ok(()) => 0,
-        Err(Unwind::Exit(code)) => code,
+    let (status, report) = match instance.run_start() {
+        Ok(()) => (0, String::new()),
+        Err(Unwind::Exit(code)) => (code, String::new()),
         Err(Unwind::Trap { message, .. }) | Err(Unwind::Exception { message, .. }) => {
-            eprint!("{message}");
-            TRAP_EXIT_STATUS
+            (TRAP_EXIT_STATUS, message)
         }
-        Err(Unwind::Error(e)) => {
-            eprintln!("kiln: {e}");
-            1
-        }
+        Err(Unwind::Error(e)) => (1, format!("kiln: {e}\n")),
+    };
+    if crate::threads::any_spawned() {
+        // `_start` ended: the program ends with it, whatever other threads still run
+        // (as under `wasmtime run`), unless one of them is ending it already.
+        crate::threads::end_process(status, &report);
     }
+    eprint!("{report}");
+    status
 }
 
 #[cfg(test)]

@@ -22,12 +22,17 @@ pub mod poll;
 pub mod proc;
 pub mod random;
 pub mod sock;
+pub mod thread;
+
+use std::sync::Arc;
 
 use kiln_abi::info::{FuncType, ImportKind, ModuleInfo};
 
 use crate::externs::{VmExtern, VmFunc};
 use crate::instance::InstantiateError;
+use crate::memory::LinearMemory;
 
+pub(crate) use ctx::host_state;
 pub use ctx::{Desc, File, HostFd, WasiCtx};
 
 /// The host function implementing `name`, if any.
@@ -87,22 +92,47 @@ pub fn function(name: &str) -> Option<*const u8> {
     })
 }
 
-/// The imports of a WASI command, bound to the host functions.
+/// The imports of a WASI command, bound to the host functions: preview1 functions,
+/// wasi-threads' `thread-spawn`, and for an imported memory (a wasi-threads program imports
+/// its shared memory) a new memory of the import's type, as `wasmtime run -S threads`
+/// makes one. A spawned thread passes its program's imported memories as `memories`.
 pub(crate) fn imports_for(info: &ModuleInfo) -> Result<Vec<VmExtern>, InstantiateError> {
+    imports_sharing(info, None)
+}
+
+/// [`imports_for`], with the imported memories given (`memories[k]` for the `k`-th memory
+/// import) instead of made.
+pub(crate) fn imports_sharing(
+    info: &ModuleInfo,
+    memories: Option<&[Arc<LinearMemory>]>,
+) -> Result<Vec<VmExtern>, InstantiateError> {
     let mut v = Vec::with_capacity(info.imports.len());
+    let mut memory_imports = 0;
     for imp in &info.imports {
         let unknown =
             || InstantiateError::Link(format!("unknown import: `{}::{}`", imp.module, imp.name));
-        let ImportKind::Func(t) = imp.kind else {
-            return Err(unknown());
+        let t = match imp.kind {
+            ImportKind::Func(t) => t,
+            ImportKind::Memory(mt) => {
+                let k = memory_imports;
+                memory_imports += 1;
+                let memory = match memories {
+                    Some(given) => given.get(k).cloned().ok_or_else(unknown)?,
+                    None => Arc::new(LinearMemory::new(mt).map_err(InstantiateError::Other)?),
+                };
+                v.push(VmExtern::Memory(memory));
+                continue;
+            }
+            _ => return Err(unknown()),
         };
-        if imp.module != kiln_abi::wasi::MODULE {
-            return Err(unknown());
-        }
-        let (Some(code), Some((_, params, results))) =
-            (function(&imp.name), kiln_abi::wasi::lookup(&imp.name))
+        let Some((_, params, results)) = kiln_abi::wasi::lookup_import(&imp.module, &imp.name)
         else {
             return Err(unknown());
+        };
+        let code = if imp.module == kiln_abi::wasi::THREADS_MODULE {
+            thread::thread_spawn as *const () as *const u8
+        } else {
+            function(&imp.name).ok_or_else(unknown)?
         };
         let ty = FuncType {
             params: params.to_vec(),
