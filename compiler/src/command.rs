@@ -1,6 +1,7 @@
 //! What makes a module a WASI command Kiln can turn into an executable: it exports
 //! `_start` and `memory` (memory 0, the one WASI functions use), is not a reactor, and
-//! imports only WASI preview1 functions.
+//! imports only WASI preview1 functions (and, for wasi-threads, `wasi::thread-spawn` and a
+//! shared memory).
 
 use kiln_abi::info::{ExportKind, FuncType, Import, ImportKind, ValType};
 use kiln_abi::wasi;
@@ -53,14 +54,18 @@ pub(crate) fn check(env: &ModuleEnv<'_>, unknown: UnknownImports) -> Result<(), 
     }
 }
 
-/// Whether the runtime provides `import`: a WASI preview1 function of the right type.
+/// Whether the runtime provides `import`: a WASI preview1 function or wasi-threads'
+/// `wasi::thread-spawn` of the right type, or a shared memory (a wasi-threads program
+/// imports its memory; the runtime makes it, as `wasmtime run -S threads` does).
 pub(crate) fn is_wasi_import(import: &Import, types: &[FuncType]) -> bool {
-    let ImportKind::Func(t) = import.kind else {
-        return false;
+    let t = match import.kind {
+        ImportKind::Func(t) => t,
+        ImportKind::Memory(m) => return m.shared,
+        _ => return false,
     };
     let ty = &types[t as usize];
-    import.module == wasi::MODULE
-        && wasi::lookup(&import.name).is_some_and(|(_, p, r)| ty.params == *p && ty.results == *r)
+    wasi::lookup_import(&import.module, &import.name)
+        .is_some_and(|(_, p, r)| ty.params == *p && ty.results == *r)
 }
 
 fn describe(kind: &ImportKind, types: &[FuncType]) -> String {

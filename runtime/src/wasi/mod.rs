@@ -93,9 +93,9 @@ pub fn function(name: &str) -> Option<*const u8> {
 }
 
 /// The imports of a WASI command, bound to the host functions: preview1 functions,
-/// wasi-threads' `thread-spawn`, and for an imported memory (a wasi-threads program imports
-/// its shared memory) a new memory of the import's type, as `wasmtime run -S threads`
-/// makes one. A spawned thread passes its program's imported memories as `memories`.
+/// wasi-threads' `thread-spawn`, and for an imported shared memory (a wasi-threads program
+/// imports its memory) a new memory of the import's type, as `wasmtime run -S threads`
+/// makes one (an unshared memory import is unknown, as there). A spawned thread passes its program's imported memories as `memories`.
 pub(crate) fn imports_for(info: &ModuleInfo) -> Result<Vec<VmExtern>, InstantiateError> {
     imports_sharing(info, None)
 }
@@ -113,7 +113,7 @@ pub(crate) fn imports_sharing(
             || InstantiateError::Link(format!("unknown import: `{}::{}`", imp.module, imp.name));
         let t = match imp.kind {
             ImportKind::Func(t) => t,
-            ImportKind::Memory(mt) => {
+            ImportKind::Memory(mt) if mt.shared => {
                 let k = memory_imports;
                 memory_imports += 1;
                 let memory = match memories {
