@@ -1,7 +1,8 @@
 //! wasi-threads programs (`wasi::thread-spawn` over a shared memory) compiled by `kiln` and
 //! run natively, compared with `wasmtime run -S threads -W threads,shared-memory` (wasmtime
-//! 46, the last release that runs them: `programs::wasmtime_threads`): hand-written `.wat`
-//! modules for thread ids, traps and `proc_exit` in a spawned thread.
+//! 46, the last release that runs them: `programs::wasmtime_threads`): a Rust program built
+//! for `wasm32-wasip1-threads` (`std::thread`, `std::sync`, a parallel workload) and
+//! hand-written `.wat` modules for thread ids, traps and `proc_exit` in a spawned thread.
 //!
 //! Byte for byte (status, stdout, stderr) where the program does not trap; after a trap,
 //! the same status and stdout, and the same wasm frames (code offsets) in the report, whose
@@ -10,11 +11,71 @@
 use std::path::Path;
 
 use kiln_testsuite::programs::{
-    assert_same_as_wasmtime, run_both, wat_program, Invocation, Outcome,
+    assert_same_as_wasmtime, run_both, rust_threads_program, wat_program, Invocation, Outcome,
 };
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn rust(mode: &str) -> Outcome {
+    assert_same_as_wasmtime(
+        &rust_threads_program(),
+        &Invocation::new().args(&[mode]).threads(),
+    )
+}
+
+#[test]
+fn rust_threads_spawn_join_and_share_memory() {
+    let out = rust("basics");
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("mutex count 40000\n"), "{stdout}");
+    assert!(stdout.contains("atomic count 40000\n"), "{stdout}");
+    assert!(
+        stdout.contains("named thread Some(\"worker\")\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("8 MiB from a thread: sum 58720256\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn rust_std_sync_across_threads() {
+    let out = rust("sync");
+    assert_eq!(out.status, 0);
+    let stdout = text(&out.stdout);
+    for line in [
+        "condvar consumer sum 4950",
+        "mpsc received 150 messages, sums [40425, 40425, 40425]",
+        "barrier: all saw 4, leaders 1",
+        "tls main 100 other 1",
+        "printed while another thread sleeps\nsleeper woke",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing in\n{stdout}");
+    }
+}
+
+#[test]
+fn rust_parallel_workload() {
+    let out = rust("parallel");
+    assert_eq!(out.status, 0);
+    assert!(text(&out.stdout).contains("matmul 4 threads: trace -6.5 total -579.5"));
+}
+
+#[test]
+fn rust_exit_in_a_thread_ends_every_thread() {
+    let out = rust("exit-in-thread");
+    assert_eq!(out.status, 7);
+    assert_eq!(text(&out.stdout), "thread exiting with 7\n");
+}
+
+#[test]
+fn rust_main_returning_ends_the_program() {
+    let out = rust("main-returns");
+    assert_eq!(out.status, 0);
 }
 
 /// The code offsets of a trap report's wasm frames: `N: 0xOFF - module!name` lines, in
@@ -54,6 +115,22 @@ fn assert_trap_like_wasmtime(wasm: &Path, args: &[&str], reason: &str) -> Outcom
     // One report: the other threads stopped before printing anything.
     assert_eq!(stderr.matches("wasm trap:").count(), 1, "{stderr}");
     native
+}
+
+#[test]
+fn rust_abort_in_a_thread_ends_the_program() {
+    let unreachable = "wasm `unreachable` instruction executed";
+    let out = assert_trap_like_wasmtime(&rust_threads_program(), &["abort-in-thread"], unreachable);
+    assert_eq!(text(&out.stdout), "thread aborting\n");
+    assert!(text(&out.stderr).contains("!wasi_thread_start\n"));
+}
+
+#[test]
+fn rust_panic_in_a_thread_aborts_the_program() {
+    // wasm32-wasip1-threads panics abort: `join` never sees it.
+    let unreachable = "wasm `unreachable` instruction executed";
+    let out = assert_trap_like_wasmtime(&rust_threads_program(), &["panic-joined"], unreachable);
+    assert!(text(&out.stderr).contains("boom in a thread\n"));
 }
 
 #[test]
