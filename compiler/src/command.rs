@@ -1,7 +1,8 @@
 //! What makes a module a WASI command Kiln can turn into an executable: it exports
 //! `_start` and `memory` (memory 0, the one WASI functions use), is not a reactor, and
 //! imports only WASI functions: preview1's (`wasi_snapshot_preview1`) or snapshot 0's
-//! (`wasi_unstable`), either or both.
+//! (`wasi_unstable`), either or both (and, for wasi-threads, `wasi::thread-spawn` and a
+//! shared memory).
 
 use kiln_abi::info::{ExportKind, FuncType, Import, ImportKind, ValType};
 use kiln_abi::wasi;
@@ -54,11 +55,14 @@ pub(crate) fn check(env: &ModuleEnv<'_>, unknown: UnknownImports) -> Result<(), 
     }
 }
 
-/// Whether the runtime provides `import`: a WASI function (of either snapshot) of the
-/// right type.
+/// Whether the runtime provides `import`: a WASI function (of either snapshot) or
+/// wasi-threads' `wasi::thread-spawn` of the right type, or a shared memory (a wasi-threads
+/// program imports its memory; the runtime makes it, as `wasmtime run -S threads` does).
 pub(crate) fn is_wasi_import(import: &Import, types: &[FuncType]) -> bool {
-    let ImportKind::Func(t) = import.kind else {
-        return false;
+    let t = match import.kind {
+        ImportKind::Func(t) => t,
+        ImportKind::Memory(m) => return m.shared,
+        _ => return false,
     };
     let ty = &types[t as usize];
     wasi::lookup_import(&import.module, &import.name)

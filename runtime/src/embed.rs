@@ -11,6 +11,7 @@
 
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use kiln_abi::descriptor::ModuleDescriptor;
 pub use kiln_abi::info::{
@@ -290,14 +291,15 @@ impl Table {
     }
 }
 
-/// A linear memory.
+/// A linear memory. (Atomically reference counted: a shared memory is used by the
+/// instances of several threads.)
 #[derive(Clone)]
-pub struct Memory(pub(crate) Rc<LinearMemory>);
+pub struct Memory(pub(crate) Arc<LinearMemory>);
 
 impl Memory {
     pub fn new(ty: MemoryType) -> Result<Memory, Error> {
         LinearMemory::new(ty)
-            .map(|m| Memory(Rc::new(m)))
+            .map(|m| Memory(Arc::new(m)))
             .map_err(Error)
     }
 
@@ -411,9 +413,10 @@ impl Instance {
     /// Instantiates a WASI module: every import must be a `wasi_snapshot_preview1` or
     /// `wasi_unstable` function.
     pub fn new_wasi(module: &Module, wasi: WasiCtx) -> Result<Instance, InstantiateError> {
-        let imports = crate::wasi::imports_for(module.info())?;
+        let imports = crate::wasi::imports_for(module.info(), module.0.config.limits.max_memory)?;
         let limits = &module.0.config.limits;
-        instance::instantiate(module.0, &imports, Some(Box::new(wasi)), limits).map(Instance)
+        let host = Some(crate::wasi::host_state(wasi));
+        instance::instantiate(module.0, &imports, host, limits).map(Instance)
     }
 
     /// As [`Instance::new_wasi`], with the imports given explicitly (host functions that
@@ -436,7 +439,8 @@ impl Instance {
         limits: &kiln_abi::info::ResourceLimits,
     ) -> Result<Instance, InstantiateError> {
         let imports: Vec<VmExtern> = imports.iter().map(Extern::to_vm).collect();
-        instance::instantiate(module.0, &imports, Some(Box::new(wasi)), limits).map(Instance)
+        let host = Some(crate::wasi::host_state(wasi));
+        instance::instantiate(module.0, &imports, host, limits).map(Instance)
     }
 
     pub fn module(&self) -> Module {

@@ -48,7 +48,9 @@
 //! # Exit status
 //!
 //! 0 when `_start` returns, the code given to `proc_exit`, 134 after a trap (as
-//! `wasmtime run`), 1 when the module cannot be instantiated.
+//! `wasmtime run`), 1 when the module cannot be instantiated. In a program that spawned
+//! threads, `_start` returning ends every thread, and so does a trap or `proc_exit` in any
+//! of them (`crate::threads::end_process`).
 
 // Unit tests compile this module without `main` (the test harness has its own), which
 // leaves the context builders only `main` calls unused there.
@@ -255,7 +257,7 @@ fn instantiate(
         matches!(i.kind, ImportKind::Func(_)) && !provided(&i.module, &i.name)
     };
     if !info.imports.iter().any(unknown) {
-        let imports: Vec<Extern> = crate::wasi::imports_for(info)?
+        let imports: Vec<Extern> = crate::wasi::imports_for(info, limits.max_memory)?
             .into_iter()
             .map(Extern::from_vm)
             .collect();
@@ -276,7 +278,7 @@ fn instantiate(
                     ..ModuleInfo::default()
                 };
                 imports.extend(
-                    crate::wasi::imports_for(&one)?
+                    crate::wasi::imports_for(&one, limits.max_memory)?
                         .into_iter()
                         .map(Extern::from_vm),
                 );
@@ -478,18 +480,21 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
     if let Some(t) = &timer {
         t.cancel();
     }
-    match outcome {
-        Ok(()) => 0,
-        Err(Unwind::Exit(code)) => code,
+    let (status, report) = match outcome {
+        Ok(()) => (0, String::new()),
+        Err(Unwind::Exit(code)) => (code, String::new()),
         Err(Unwind::Trap { message, .. }) | Err(Unwind::Exception { message, .. }) => {
-            eprint!("{message}");
-            TRAP_EXIT_STATUS
+            (TRAP_EXIT_STATUS, message)
         }
-        Err(Unwind::Error(e)) => {
-            eprintln!("kiln: {e}");
-            1
-        }
+        Err(Unwind::Error(e)) => (1, format!("kiln: {e}\n")),
+    };
+    if crate::threads::any_spawned() {
+        // `_start` ended: the program ends with it, whatever other threads still run
+        // (as under `wasmtime run`), unless one of them is ending it already.
+        crate::threads::end_process(status, &report);
     }
+    eprint!("{report}");
+    status
 }
 
 #[cfg(test)]

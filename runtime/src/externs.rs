@@ -7,6 +7,7 @@
 use std::any::Any;
 use std::cell::UnsafeCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use kiln_abi::info::{FuncType, GlobalType};
 use kiln_abi::vmctx::{VmCtx, VmFuncRef, VmTag};
@@ -21,7 +22,7 @@ use crate::traps::{self, ArrayCall, Caught};
 pub(crate) enum VmExtern {
     Func(VmFunc),
     Table(Rc<WasmTable>),
-    Memory(Rc<LinearMemory>),
+    Memory(Arc<LinearMemory>),
     Global(VmGlobal),
     /// A tag; its address is its identity, and it lives for good.
     Tag(&'static VmTag),

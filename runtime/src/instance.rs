@@ -8,6 +8,7 @@ use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
 use std::ptr;
 use std::rc::{Rc, Weak};
+use std::sync::Arc;
 
 use kiln_abi::info::{
     ConstExpr, ConstOp, ConstValue, ExportKind, ImportKind, ResourceLimits, SegmentMode, ValType,
@@ -28,7 +29,7 @@ pub(crate) struct InstanceInner {
     pub(crate) vmctx: *mut VmCtx,
     vmctx_layout: Layout,
     /// Every memory, imports first (`vmctx.memories` points at their `VmMemory`s).
-    pub(crate) memories: Vec<Rc<LinearMemory>>,
+    pub(crate) memories: Vec<Arc<LinearMemory>>,
     pub(crate) tables: Vec<Rc<WasmTable>>,
     _memory_ptrs: Box<[*mut VmMemory]>,
     _table_ptrs: Box<[*mut VmTable]>,
@@ -390,7 +391,7 @@ pub(crate) fn instantiate(
     }
     // 2. Memories and tables.
     for mt in &info.memories[info.num_imported_memories as usize..] {
-        memories.push(Rc::new(
+        memories.push(Arc::new(
             LinearMemory::with_limit(*mt, limits.max_memory).map_err(InstantiateError::Other)?,
         ));
     }

@@ -10,9 +10,10 @@
 //!    globals as instances hold them (`externs`), decoded modules (`module`), canonical
 //!    type ids (`types`), instantiation (`instance`), the builtins compiled code calls
 //!    ([`builtins`]), trap handling and reports ([`traps`]), wasm exceptions and their
-//!    unwinder ([`exceptions`]), the native stack budget ([`stack`]) and the wait
-//!    queues of `memory.atomic.wait`/`notify` ([`wait`]). It knows nothing of WASI or of
-//!    the public API: the state host functions need is opaque to it.
+//!    unwinder ([`exceptions`]), the native stack budget ([`stack`]), the wait queues of
+//!    `memory.atomic.wait`/`notify` ([`wait`]) and the threads of a threaded program
+//!    ([`threads`]). It knows nothing of WASI or of the public API: the state host
+//!    functions need is opaque to it.
 //! 2. **WASI preview1** ([`wasi`]): host functions bound as VM host functions, reaching
 //!    their context through the calling instance's vmctx.
 //! 3. **The embedding API** ([`embed`]): the public façade (modules, instances, externs,
@@ -38,6 +39,7 @@ pub mod memory;
 mod module;
 pub mod stack;
 pub mod table;
+pub mod threads;
 pub mod traps;
 mod types;
 pub mod wait;

@@ -18,10 +18,17 @@
 //! `base + TOTAL_BYTES` being inaccessible; those of 64-bit memories compare the index with
 //! `length` and rely on the 64-bit guard for the static offset. The base never moves;
 //! growth only flips protection.
+//!
+//! A memory may be used by several threads at once (a shared memory of the threads
+//! proposal is imported by the instance of every wasi thread): growth is serialised by a
+//! lock, makes the new pages accessible first and only then publishes the new length with
+//! an atomic store, so a thread that sees the length (compiled code loads it with a plain
+//! aligned 64-bit load, single-copy atomic on every supported CPU) finds the pages mapped.
 
 use std::cell::UnsafeCell;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use kiln_abi::info::MemoryType;
 use kiln_abi::memory::{
@@ -39,7 +46,17 @@ pub struct LinearMemory {
     ty: MemoryType,
     /// Bytes of address space reserved from `base`, guard included.
     total: usize,
+    /// Held while growing: one `grow` at a time, whichever thread calls it.
+    growing: Mutex<()>,
 }
+
+// SAFETY: `vm.base` never changes after construction; `vm.length` is written only by
+// `grow`, under `growing`, with an atomic store, and read with atomic loads (see
+// `byte_len`); the bytes themselves are wasm's shared mutable memory, reached only through
+// raw pointers and `unsafe` accessors whose callers take care of concurrent use.
+unsafe impl Send for LinearMemory {}
+// SAFETY: as above.
+unsafe impl Sync for LinearMemory {}
 
 /// How much address space a memory of type `ty` reserves: (the most pages it may reach,
 /// total bytes with the guard), or `None` when that does not fit in 64 bits.
@@ -154,6 +171,7 @@ impl LinearMemory {
             max_pages,
             ty,
             total,
+            growing: Mutex::new(()),
         };
         if mem.grow(limits.min).is_none() {
             return Err(format!(
@@ -221,13 +239,19 @@ impl LinearMemory {
     }
 
     pub fn base(&self) -> *mut u8 {
-        // SAFETY: `vm` is only written by `grow`, on the thread running wasm.
+        // SAFETY: `base` is set at construction and never written again.
         unsafe { (*self.vm.get()).base }
     }
 
+    /// The `length` field, as an atomic (the field compiled code loads).
+    fn length(&self) -> &AtomicU64 {
+        // SAFETY: `length` is an aligned `u64` living as long as `self`, and every access
+        // to it from Rust goes through this atomic view (compiled code only loads it).
+        unsafe { AtomicU64::from_ptr(&raw mut (*self.vm.get()).length) }
+    }
+
     pub fn byte_len(&self) -> u64 {
-        // SAFETY: as in `base`.
-        unsafe { (*self.vm.get()).length }
+        self.length().load(Ordering::Acquire)
     }
 
     pub fn pages(&self) -> u64 {
@@ -256,6 +280,7 @@ impl LinearMemory {
     /// Grows by `delta` pages; returns the old size in pages, or `None` when the memory
     /// cannot grow (past its maximum, or the OS refused).
     pub fn grow(&self, delta: u64) -> Option<u64> {
+        let _one_at_a_time = self.growing.lock().unwrap_or_else(|e| e.into_inner());
         let old = self.pages();
         let new = old.checked_add(delta)?;
         if new > self.max_pages {
@@ -277,8 +302,8 @@ impl LinearMemory {
         if rc != 0 {
             return None;
         }
-        // SAFETY: single-threaded wasm; see `base`.
-        unsafe { (*self.vm.get()).length = new * WASM_PAGE_SIZE };
+        // Published after the pages are accessible (see the module comment).
+        self.length().store(new * WASM_PAGE_SIZE, Ordering::Release);
         Some(old)
     }
 
@@ -331,6 +356,28 @@ mod tests {
             b[3 * 65536 - 1] = 1;
         }
         assert_eq!(m.grow(0), Some(3));
+    }
+
+    #[test]
+    fn concurrent_growth_hands_out_each_page_once() {
+        let m = std::sync::Arc::new(LinearMemory::new(mem32(0, Some(400))).unwrap());
+        let growers: Vec<_> = (0..4)
+            .map(|_| {
+                let m = m.clone();
+                std::thread::spawn(move || (0..100).map(|_| m.grow(1)).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut olds: Vec<u64> = growers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .map(|old| old.expect("within the maximum"))
+            .collect();
+        olds.sort_unstable();
+        assert_eq!(olds, (0..400).collect::<Vec<u64>>());
+        assert_eq!(m.pages(), 400);
+        assert_eq!(m.grow(1), None);
+        // SAFETY: test-only exclusive access; every page grown is accessible.
+        unsafe { m.bytes()[400 * 65536 - 1] = 1 };
     }
 
     #[test]

@@ -116,6 +116,17 @@ fn stack_low() -> usize {
     low
 }
 
+/// The stack size of a thread made to run `max_wasm_stack` bytes of wasm (0: the default)
+/// with room for the host code it calls and for the thread's own start.
+pub fn thread_stack_size(max_wasm_stack: usize) -> usize {
+    let max = if max_wasm_stack == 0 {
+        DEFAULT_MAX_WASM_STACK
+    } else {
+        max_wasm_stack
+    };
+    max + HOST_MARGIN + (1 << 20)
+}
+
 /// Runs `f` (which calls into wasm through `vmctx`) with the stack limit of every instance
 /// of this store set for `max_wasm_stack` bytes of wasm stack; on a new thread when this
 /// one's stack cannot hold that plus [`HOST_MARGIN`].
@@ -143,7 +154,7 @@ pub fn with_wasm_stack<R>(vmctx: *mut VmCtx, max_wasm_stack: usize, f: impl FnOn
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("kiln-wasm".into())
-            .stack_size(max + HOST_MARGIN + (1 << 20))
+            .stack_size(thread_stack_size(max))
             .spawn_scoped(s, move || {
                 let job = job;
                 let vm = vm;

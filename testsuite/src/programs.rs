@@ -42,6 +42,35 @@ pub fn wasmtime() -> PathBuf {
     p
 }
 
+/// The oracle of wasi-threads programs: wasmtime 46, the last release whose `wasmtime run`
+/// takes `-S threads` (47 and later refuse the flag).
+pub fn wasmtime_threads() -> PathBuf {
+    let p = repo_root().join(".tools/wasmtime-threads/wasmtime_cli/wasmtime");
+    assert!(p.is_file(), "{} is missing: run scripts/setup", p.display());
+    p
+}
+
+/// The flags that make `wasmtime run` (of [`wasmtime_threads`]) run a wasi-threads program.
+pub const WASMTIME_THREADS_FLAGS: [&str; 4] = ["-S", "threads", "-W", "threads,shared-memory"];
+
+/// wasmtime 46's stderr without the deprecation warning `-S threads` makes it print first
+/// (a line, then a line of spaces).
+pub fn without_threads_warning(stderr: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(stderr);
+    let mut lines = text.split_inclusive('\n').peekable();
+    let mut out = String::new();
+    while let Some(line) = lines.next() {
+        if line.starts_with("WARNING: the `-Sthreads` flag") {
+            if lines.peek().is_some_and(|l| l.trim().is_empty()) {
+                lines.next();
+            }
+            continue;
+        }
+        out.push_str(line);
+    }
+    out.into_bytes()
+}
+
 /// `clang-16`, ready to build a test program the same way whatever else is installed.
 ///
 /// clang's WebAssembly driver runs binaryen's `wasm-opt` after a link that has an `-O`
@@ -149,41 +178,61 @@ pub fn wat_program(name: &str) -> PathBuf {
 pub fn rust_program() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
+        .get_or_init(|| cargo_wasm("rust", "rust-target", "wasm32-wasip1", "rust_program"))
+        .clone()
+}
+
+/// `testsuite/programs/rust-threads` built for `wasm32-wasip1-threads` (release): a
+/// `std::thread` program on wasi-threads.
+pub fn rust_threads_program() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
         .get_or_init(|| {
-            let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-            let krate = repo_root().join("testsuite/programs/rust");
-            let target = programs_dir().join("rust-target");
-            let wasm = target.join("wasm32-wasip1/release/rust_program.wasm");
-            if mtime(&wasm).is_some() && mtime(&wasm) >= newest_under(&krate) {
-                return wasm;
-            }
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let mut cmd = Command::new(cargo);
-            cmd.args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"])
-                .arg("--manifest-path")
-                .arg(krate.join("Cargo.toml"))
-                .arg("--target-dir")
-                .arg(&target);
-            for var in [
-                "RUSTFLAGS",
-                "CARGO_ENCODED_RUSTFLAGS",
-                "CARGO_TARGET_DIR",
-                "CARGO_BUILD_TARGET",
-            ] {
-                cmd.env_remove(var);
-            }
-            run_checked(
-                &mut cmd,
-                "building the Rust test program (needs the wasm32-wasip1 target: scripts/setup)",
-            );
-            // Cargo does not rewrite an up-to-date output: make the mtime cache see it.
-            let _ = std::fs::File::options()
-                .append(true)
-                .open(&wasm)
-                .and_then(|f| f.set_modified(SystemTime::now()));
-            wasm
+            cargo_wasm(
+                "rust-threads",
+                "rust-threads-target",
+                "wasm32-wasip1-threads",
+                "rust_threads",
+            )
         })
         .clone()
+}
+
+/// Builds the binary `bin` of the crate `testsuite/programs/<dir>` for the wasm `triple`
+/// (release) into `<programs_dir>/<target_dir>`, unless it is newer than the sources.
+fn cargo_wasm(dir: &str, target_dir: &str, triple: &str, bin: &str) -> PathBuf {
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let krate = repo_root().join("testsuite/programs").join(dir);
+    let target = programs_dir().join(target_dir);
+    let wasm = target.join(format!("{triple}/release/{bin}.wasm"));
+    if mtime(&wasm).is_some() && mtime(&wasm) >= newest_under(&krate) {
+        return wasm;
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--quiet", "--release", "--target", triple])
+        .arg("--manifest-path")
+        .arg(krate.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target);
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+    ] {
+        cmd.env_remove(var);
+    }
+    run_checked(
+        &mut cmd,
+        &format!("building a Rust test program (needs the {triple} target: scripts/setup)"),
+    );
+    // Cargo does not rewrite an up-to-date output: make the mtime cache see it.
+    let _ = std::fs::File::options()
+        .append(true)
+        .open(&wasm)
+        .and_then(|f| f.set_modified(SystemTime::now()));
+    wasm
 }
 
 /// Runs `kiln` in-process with `args` (without the program name): (exit status, stderr).
@@ -224,6 +273,9 @@ pub struct Invocation {
     /// The target kiln compiles for (`--target`; None: the default), its executable run
     /// by [`crate::targets::command`].
     pub target: Option<&'static str>,
+    /// A wasi-threads program: the oracle is [`wasmtime_threads`] with
+    /// [`WASMTIME_THREADS_FLAGS`], its deprecation warning left out of its stderr.
+    pub threads: bool,
 }
 
 impl Invocation {
@@ -245,6 +297,11 @@ impl Invocation {
     }
     pub fn target(mut self, triple: &'static str) -> Self {
         self.target = Some(triple);
+        self
+    }
+    /// Runs a wasi-threads program (see [`Invocation::threads`]).
+    pub fn threads(mut self) -> Self {
+        self.threads = true;
         self
     }
     /// The same grant, spelled differently for `kiln compile` and `wasmtime run`.
@@ -367,12 +424,23 @@ fn run_both_with_files(wasm: &Path, inv: &Invocation) -> ((Outcome, String), (Ou
     );
 
     let mut wt_args: Vec<OsString> = vec!["run".into()];
+    if inv.threads {
+        wt_args.extend(WASMTIME_THREADS_FLAGS.map(OsString::from));
+    }
     wt_args.extend(inv.wasmtime_only.iter().map(OsString::from));
     wt_args.extend(inv.grants.iter().map(OsString::from));
     wt_args.push(wasm.into());
     wt_args.extend(inv.args.iter().map(OsString::from));
     let oracle_dir = workdir();
-    let oracle = run_clean(&wasmtime(), &wt_args, &inv.host_env, oracle_dir.path());
+    let oracle_exe = if inv.threads {
+        wasmtime_threads()
+    } else {
+        wasmtime()
+    };
+    let mut oracle = run_clean(&oracle_exe, &wt_args, &inv.host_env, oracle_dir.path());
+    if inv.threads {
+        oracle.stderr = without_threads_warning(&oracle.stderr);
+    }
     (
         (native, crate::conformance::tree(native_dir.path())),
         (oracle, crate::conformance::tree(oracle_dir.path())),

@@ -81,11 +81,21 @@ pub fn lookup(name: &str) -> Option<&'static Signature> {
     FUNCTIONS.iter().find(|(n, _, _)| *n == name)
 }
 
-/// The signature of the WASI function `module.name`, if the runtime provides it.
+/// wasi-threads (as `wasmtime run -S threads`): the module and name of the one function it
+/// adds, `thread-spawn(start_arg: i32) -> i32` (a thread id > 0, or < 0 for failure), and
+/// the export each spawned thread runs, `wasi_thread_start(tid: i32, start_arg: i32)`.
+pub const THREADS_MODULE: &str = "wasi";
+pub const THREAD_SPAWN: &str = "thread-spawn";
+pub const THREAD_SPAWN_SIGNATURE: Signature = (THREAD_SPAWN, &[I32], E);
+pub const THREAD_START: &str = "wasi_thread_start";
+
+/// The signature of the function `module.name` if the runtime provides it: a WASI function
+/// of either snapshot, or wasi-threads' `thread-spawn`.
 pub fn lookup_import(module: &str, name: &str) -> Option<&'static Signature> {
     match module {
         MODULE => lookup(name),
         UNSTABLE_MODULE if !NOT_IN_UNSTABLE.contains(&name) => lookup(name),
+        THREADS_MODULE if name == THREAD_SPAWN => Some(&THREAD_SPAWN_SIGNATURE),
         _ => None,
     }
 }

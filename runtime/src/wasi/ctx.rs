@@ -1,10 +1,19 @@
 //! The context a WASI instance runs with ([`WasiCtx`]: args, environment, the fd table
 //! with its preopens) and [`with`], which every host function goes through to reach it and
 //! the caller's memory from the caller's vmctx. Depends on the VM layer only.
+//!
+//! One context serves every thread of a program (each wasi thread's instance holds the
+//! same [`SharedCtx`]), so it sits behind a lock: [`with`] holds it for the whole call,
+//! which suits every call that does not wait; the calls that may wait for long (reading a
+//! pipe, stdin or a socket, `poll_oneoff`) go through [`with_shared`] and hold it only
+//! while they look at the table, so a thread sleeping or reading never holds up another
+//! thread's output.
 
+use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::CString;
 use std::os::fd::RawFd;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use kiln_abi::vmctx::VmCtx;
 
@@ -193,9 +202,36 @@ extern "C" {
     fn kiln_in_catch() -> libc::c_int;
 }
 
-/// Runs `f` with the calling instance's WASI context and memory; the errno as `u32`.
-/// An [`errno::TRAP`] ends the program with status 1 after a message on stderr (as
-/// `wasmtime run` does for host errors) when called from wasm.
+/// The context of a program, shared by the instances of all its threads.
+pub(crate) type SharedCtx = Arc<Mutex<WasiCtx>>;
+
+/// The host state of a WASI instance (what `instance` keeps opaque): its [`SharedCtx`].
+pub(crate) fn host_state(cx: WasiCtx) -> Box<dyn Any> {
+    Box::new(SharedCtx::new(Mutex::new(cx)))
+}
+
+/// The context of the instance whose vmctx is `vmctx`, if it is a WASI instance.
+///
+/// # Safety
+/// `vmctx` is the live context of an instance.
+pub(crate) unsafe fn shared_ctx<'a>(vmctx: *mut VmCtx) -> Option<&'a SharedCtx> {
+    // SAFETY: the caller's contract: `vmctx` belongs to a live instance.
+    let inst = unsafe { crate::instance::from_vmctx(vmctx) };
+    // SAFETY: the host state is set at instantiation and never replaced while the instance
+    // lives; only shared references to it are made once it runs.
+    let state = unsafe { &*inst.host_state.get() };
+    state.as_ref()?.downcast_ref::<SharedCtx>()
+}
+
+/// Locks a context (a thread that panicked holding it left nothing half-done that matters:
+/// every table update is one insert or remove).
+pub(crate) fn lock(cx: &Mutex<WasiCtx>) -> MutexGuard<'_, WasiCtx> {
+    cx.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `f` with the calling instance's WASI context (locked for the call) and memory; the
+/// errno as `u32`. An [`errno::TRAP`] ends the program with status 1 after a message on
+/// stderr (as `wasmtime run` does for host errors) when called from wasm.
 ///
 /// # Safety
 /// `vmctx` is the live context of the calling instance.
@@ -203,15 +239,26 @@ pub(crate) unsafe fn with(
     vmctx: *mut VmCtx,
     f: impl FnOnce(&mut WasiCtx, &Guest) -> Result<(), Errno>,
 ) -> u32 {
+    // SAFETY: the caller's contract.
+    unsafe { with_shared(vmctx, |cx, mem| f(&mut lock(cx), mem)) }
+}
+
+/// As [`with`], but `f` gets the context unlocked and locks it itself, only while it needs
+/// the table (a call that may block must not hold it while it waits).
+///
+/// # Safety
+/// `vmctx` is the live context of the calling instance.
+pub(crate) unsafe fn with_shared(
+    vmctx: *mut VmCtx,
+    f: impl FnOnce(&Mutex<WasiCtx>, &Guest) -> Result<(), Errno>,
+) -> u32 {
     // SAFETY: the caller's contract: `vmctx` belongs to a live instance.
-    let (inst, mem) = unsafe { (crate::instance::from_vmctx(vmctx), Guest::new(vmctx)) };
-    // SAFETY: WASI calls on one instance never overlap, so no other reference to its host
-    // state is live during this one.
-    let state = unsafe { &mut *inst.host_state.get() };
-    let Some(ctx) = state.as_mut().and_then(|s| s.downcast_mut::<WasiCtx>()) else {
+    let (cx, mem) = unsafe { (shared_ctx(vmctx), Guest::new(vmctx)) };
+    let Some(cx) = cx else {
         return u32::from(errno::NOSYS);
     };
-    match f(ctx, &mem) {
+    // The lock is released by now: `end_program` leaves this frame without unwinding.
+    match f(cx, &mem) {
         Ok(()) => 0,
         Err(errno::TRAP) => u32::from(end_program()),
         Err(e) => u32::from(e),

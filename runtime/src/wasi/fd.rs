@@ -8,7 +8,9 @@ use std::ffi::CStr;
 use kiln_abi::vmctx::VmCtx;
 
 use super::constants::{advice, fdflags, filetype, fstflags, preopentype, rights, whence};
-use super::ctx::{isatty, with, Desc, File, WasiCtx};
+use std::sync::Mutex;
+
+use super::ctx::{isatty, lock, with, with_shared, Desc, File, HostFd, WasiCtx};
 use super::errno::{self, Errno};
 use super::guest::{advance, Guest};
 
@@ -202,30 +204,52 @@ pub(crate) extern "C" fn fd_pwrite(
     unsafe { with(vmctx, call) }
 }
 
+/// What `fd_read` reads from once the context is unlocked.
+enum Source {
+    /// The process's stdin (host fd 0, never closed by the runtime).
+    Stdin,
+    /// A duplicate of a socket's fd: another thread may close the guest fd meanwhile.
+    Dup(HostFd),
+}
+
+/// Reads stdin and sockets, which may wait, without holding the context's lock (another
+/// thread's output must not wait for this thread's input); files under it (their position
+/// is the context's).
 pub(crate) extern "C" fn fd_read(vmctx: *mut VmCtx, fd: u32, iovs: u32, n: u32, nread: u32) -> u32 {
-    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+    let call = |shared: &Mutex<WasiCtx>, mem: &Guest| -> Result<(), Errno> {
         let (buf, len) = mem.first_iovec(iovs, n)?;
-        let r = match cx.entry_mut(fd)? {
+        let mut cx = lock(shared);
+        let source = match cx.entry_mut(fd)? {
             Desc::File(f) => {
                 let out = mem.bytes(buf, len)?;
                 let r = pread(f.fd.0, out, f.pos)?;
                 f.pos = f.pos.checked_add(r as u64).ok_or(errno::OVERFLOW)?;
-                r
+                return mem.write_u32(nread, count(r));
             }
-            d @ (Desc::Stdin { .. } | Desc::Stream { .. }) => {
-                let h = d.host();
-                let mut tmp = vec![0u8; len as usize];
-                // SAFETY: reads at most `tmp.len()` bytes into `tmp`, valid for writes.
-                let r = retry(|| unsafe { libc::read(h, tmp.as_mut_ptr().cast(), tmp.len()) })?;
-                mem.write_bytes(buf, &tmp[..r])?;
-                r
+            Desc::Stdin { .. } => Source::Stdin,
+            Desc::Stream { fd: h, .. } => {
+                // SAFETY: duplicating an fd the table owns.
+                let dup = unsafe { libc::fcntl(h.0, libc::F_DUPFD_CLOEXEC, 0) };
+                if dup < 0 {
+                    return Err(errno::last());
+                }
+                Source::Dup(HostFd(dup))
             }
             _ => return Err(errno::BADF),
         };
+        drop(cx);
+        let h = match &source {
+            Source::Stdin => 0,
+            Source::Dup(d) => d.0,
+        };
+        let mut tmp = vec![0u8; len as usize];
+        // SAFETY: reads at most `tmp.len()` bytes into `tmp`, valid for writes.
+        let r = retry(|| unsafe { libc::read(h, tmp.as_mut_ptr().cast(), tmp.len()) })?;
+        mem.write_bytes(buf, &tmp[..r])?;
         mem.write_u32(nread, count(r))
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
-    unsafe { with(vmctx, call) }
+    unsafe { with_shared(vmctx, call) }
 }
 
 pub(crate) extern "C" fn fd_pread(

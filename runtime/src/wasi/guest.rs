@@ -54,9 +54,12 @@ impl Guest {
                     len: 0,
                 }
             } else {
+                // Atomically: another thread may be growing a shared memory. A length
+                // read now only grows later, so checks against it stay safe.
+                let len = std::sync::atomic::AtomicU64::from_ptr(&raw mut (*v.memory).length);
                 Guest {
                     base: v.memory_base,
-                    len: (*v.memory).length,
+                    len: len.load(std::sync::atomic::Ordering::Acquire),
                 }
             }
         }

@@ -24,13 +24,18 @@ pub mod poll;
 pub mod proc;
 pub mod random;
 pub mod sock;
+pub mod thread;
 pub mod unstable;
+
+use std::sync::Arc;
 
 use kiln_abi::info::{FuncType, ImportKind, ModuleInfo};
 
 use crate::externs::{VmExtern, VmFunc};
 use crate::instance::InstantiateError;
+use crate::memory::LinearMemory;
 
+pub(crate) use ctx::host_state;
 pub use ctx::{Desc, File, HostFd, WasiCtx};
 
 /// The host function implementing `name`, if any.
@@ -90,23 +95,60 @@ pub fn function(name: &str) -> Option<*const u8> {
     })
 }
 
-/// The host function implementing `module.name`, if any (either snapshot).
+/// The host function implementing `module.name`, if any (either snapshot, and
+/// wasi-threads' `thread-spawn`).
 pub fn function_for(module: &str, name: &str) -> Option<*const u8> {
     match module {
         kiln_abi::wasi::MODULE => function(name),
         kiln_abi::wasi::UNSTABLE_MODULE => unstable::function(name),
+        kiln_abi::wasi::THREADS_MODULE if name == kiln_abi::wasi::THREAD_SPAWN => {
+            Some(thread::thread_spawn as *const () as *const u8)
+        }
         _ => None,
     }
 }
 
-/// The imports of a WASI command, bound to the host functions.
-pub(crate) fn imports_for(info: &ModuleInfo) -> Result<Vec<VmExtern>, InstantiateError> {
+/// The imports of a WASI command, bound to the host functions: WASI functions of either
+/// snapshot, wasi-threads' `thread-spawn`, and for an imported shared memory (a wasi-threads
+/// program imports its memory) a new memory of the import's type, as `wasmtime run -S
+/// threads` makes one (an unshared memory import is unknown, as there). A spawned thread
+/// passes its program's imported memories as `memories`.
+/// `max_memory` caps a memory made for an import (`--max-memory`).
+pub(crate) fn imports_for(
+    info: &ModuleInfo,
+    max_memory: Option<u64>,
+) -> Result<Vec<VmExtern>, InstantiateError> {
+    imports_sharing(info, None, max_memory)
+}
+
+/// [`imports_for`], with the imported memories given (`memories[k]` for the `k`-th memory
+/// import) instead of made.
+pub(crate) fn imports_sharing(
+    info: &ModuleInfo,
+    memories: Option<&[Arc<LinearMemory>]>,
+    max_memory: Option<u64>,
+) -> Result<Vec<VmExtern>, InstantiateError> {
     let mut v = Vec::with_capacity(info.imports.len());
+    let mut memory_imports = 0;
     for imp in &info.imports {
         let unknown =
             || InstantiateError::Link(format!("unknown import: `{}::{}`", imp.module, imp.name));
-        let ImportKind::Func(t) = imp.kind else {
-            return Err(unknown());
+        let t = match imp.kind {
+            ImportKind::Func(t) => t,
+            ImportKind::Memory(mt) if mt.shared => {
+                let k = memory_imports;
+                memory_imports += 1;
+                let memory = match memories {
+                    Some(given) => given.get(k).cloned().ok_or_else(unknown)?,
+                    None => Arc::new(
+                        LinearMemory::with_limit(mt, max_memory)
+                            .map_err(InstantiateError::Other)?,
+                    ),
+                };
+                v.push(VmExtern::Memory(memory));
+                continue;
+            }
+            _ => return Err(unknown()),
         };
         let (Some(code), Some((_, params, results))) = (
             function_for(&imp.module, &imp.name),

@@ -9,7 +9,9 @@ use super::constants::clockid;
 use super::constants::eventrwflags::FD_READWRITE_HANGUP;
 use super::constants::eventtype::{CLOCK, FD_READ, FD_WRITE};
 use super::constants::subclockflags::SUBSCRIPTION_CLOCK_ABSTIME as ABSTIME;
-use super::ctx::{with, Desc, WasiCtx};
+use std::sync::Mutex;
+
+use super::ctx::{lock, with_shared, Desc, WasiCtx};
 use super::errno::{self, Errno};
 use super::guest::{advance, Guest, HOSTCALL_FUEL};
 
@@ -110,8 +112,17 @@ fn decode(cx: &WasiCtx, mem: &Guest, s: u32, start: u64) -> Result<(u64, u8, Sub
 }
 
 /// Waits for the `n` subscriptions at `input` and writes their events at `out`; returns
-/// how many.
-pub(crate) fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> Result<u32, Errno> {
+/// how many. Waits without holding the context's lock (other threads go on making WASI
+/// calls); the table is looked at only while the subscriptions are decoded. (A socket
+/// another thread closes meanwhile is the program racing with itself: at worst the wait
+/// watches whatever the host fd number names next.)
+pub(crate) fn poll(
+    cx: &Mutex<WasiCtx>,
+    mem: &Guest,
+    input: u32,
+    out: u32,
+    n: u32,
+) -> Result<u32, Errno> {
     if n == 0 {
         return Err(errno::INVAL);
     }
@@ -139,12 +150,15 @@ pub(crate) fn poll(cx: &WasiCtx, mem: &Guest, input: u32, out: u32, n: u32) -> R
     }
     let start = now(libc::CLOCK_MONOTONIC)?;
     let mut subs = Vec::with_capacity(n as usize);
-    let mut s = input;
-    for i in 0..n {
-        if i > 0 {
-            s = advance(s, SUB_SIZE.into())?;
+    {
+        let cx = lock(cx);
+        let mut s = input;
+        for i in 0..n {
+            if i > 0 {
+                s = advance(s, SUB_SIZE.into())?;
+            }
+            subs.push(decode(&cx, mem, s, start)?);
         }
-        subs.push(decode(cx, mem, s, start)?);
     }
     let mut fds: Vec<libc::pollfd> = Vec::new();
     let mut fd_index = vec![None; subs.len()];
@@ -245,10 +259,10 @@ pub(crate) extern "C" fn poll_oneoff(
     n: u32,
     nevents: u32,
 ) -> u32 {
-    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+    let call = |cx: &Mutex<WasiCtx>, mem: &Guest| -> Result<(), Errno> {
         let k = poll(cx, mem, input, out, n)?;
         mem.write_u32(nevents, k)
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
-    unsafe { with(vmctx, call) }
+    unsafe { with_shared(vmctx, call) }
 }

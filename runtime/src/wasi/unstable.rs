@@ -17,10 +17,12 @@
 //! - `sock_recv`, `sock_send` and `sock_shutdown` end the program ("unsupported"), as
 //!   wasmtime's adapter does.
 
+use std::sync::Mutex;
+
 use kiln_abi::vmctx::VmCtx;
 
 use super::constants::{clockid, eventtype, rights, subclockflags, whence};
-use super::ctx::{with, WasiCtx};
+use super::ctx::{with, with_shared, WasiCtx};
 use super::errno::{self, Errno};
 use super::guest::Guest;
 use super::{fd, path, poll};
@@ -310,7 +312,7 @@ fn write_sub(mem: &Guest, s: u32, sub: &Sub0, snapshot0: bool) -> Result<(), Err
 }
 
 extern "C" fn poll_oneoff(vmctx: *mut VmCtx, input: u32, out: u32, n: u32, nevents: u32) -> u32 {
-    let call = |cx: &mut WasiCtx, mem: &Guest| -> Result<(), Errno> {
+    let call = |cx: &Mutex<WasiCtx>, mem: &Guest| -> Result<(), Errno> {
         let slot = |i: u32| {
             i.checked_mul(sub0::SIZE)
                 .and_then(|off| input.checked_add(off))
@@ -331,7 +333,7 @@ extern "C" fn poll_oneoff(vmctx: *mut VmCtx, input: u32, out: u32, n: u32, neven
         mem.write_u32(nevents, k)
     };
     // SAFETY: compiled code calls host functions with its own live vmctx.
-    unsafe { with(vmctx, call) }
+    unsafe { with_shared(vmctx, call) }
 }
 
 /// wasmtime's snapshot-0 adapter has no sockets: these end the program.
