@@ -33,15 +33,24 @@ fn command(funcs: &str) -> String {
 #[test]
 fn many_functions_locals_blocks_and_targets_compile() {
     let dir = tempfile::tempdir().unwrap();
-    let many: String = (0..100_000).map(|i| format!("(func $f{i} (result i32) i32.const {i})")).collect();
-    assert_eq!(compile(dir.path(), "funcs.wat", command(&many).as_bytes()).0, 0);
+    let many: String = (0..100_000)
+        .map(|i| format!("(func $f{i} (result i32) i32.const {i})"))
+        .collect();
+    assert_eq!(
+        compile(dir.path(), "funcs.wat", command(&many).as_bytes()).0,
+        0
+    );
 
     let locals = command("(func (local i64) (local.set 0 (i64.const 1)))")
         .replace("(local i64)", &"(local i64)".repeat(50_000));
     assert_eq!(compile(dir.path(), "locals.wat", locals.as_bytes()).0, 0);
 
     let depth = 100_000;
-    let nested = command(&format!("(func {} {})", "block ".repeat(depth), "end ".repeat(depth)));
+    let nested = command(&format!(
+        "(func {} {})",
+        "block ".repeat(depth),
+        "end ".repeat(depth)
+    ));
     let (code, err) = compile(dir.path(), "nested.wat", nested.as_bytes());
     assert!(code == 0 || err.starts_with("kiln: error: "), "{err}");
 
@@ -117,7 +126,10 @@ fn truncated_and_random_files_are_refused_clearly() {
         if valid && code == 0 {
             continue;
         }
-        assert!(code == 1 && err.starts_with("kiln: error: "), "cut {cut}: {err}");
+        assert!(
+            code == 1 && err.starts_with("kiln: error: "),
+            "cut {cut}: {err}"
+        );
         refused += 1;
     }
     // A fixed-seed xorshift: the same "random" files every run.
@@ -180,5 +192,8 @@ fn memory_to_4_gib_and_huge_tables_as_in_wasmtime() {
     let (k, _) = table(10_000_001);
     let err = String::from_utf8_lossy(&k.stderr);
     assert_eq!(k.status, 1, "{err}");
-    assert!(err.contains("table minimum of 10000001 elements is too large"), "{err}");
+    assert!(
+        err.contains("table minimum of 10000001 elements is too large"),
+        "{err}"
+    );
 }
