@@ -74,7 +74,7 @@ fn large_data_segment_compiles() {
     // Replace the empty segment (its last bytes: length 0) with `size` bytes of 0x5a.
     assert_eq!(wasm.pop(), Some(0));
     let body_len = wasm.len();
-    let mut leb = |mut v: usize, out: &mut Vec<u8>| loop {
+    let leb = |mut v: usize, out: &mut Vec<u8>| loop {
         let b = (v & 0x7f) as u8;
         v >>= 7;
         out.push(if v == 0 { b } else { b | 0x80 });
