@@ -75,9 +75,9 @@ impl Desc {
     /// The host fd behind a descriptor.
     pub fn host(&self) -> RawFd {
         match self {
-            Desc::Stdin { .. } => 0,
-            Desc::Stdout { .. } => 1,
-            Desc::Stderr { .. } => 2,
+            Desc::Stdin => 0,
+            Desc::Stdout => 1,
+            Desc::Stderr => 2,
             Desc::File(f) => f.fd.0,
             Desc::Dir { fd, .. } | Desc::Listener { fd } | Desc::Stream { fd, .. } => fd.0,
         }

@@ -79,7 +79,7 @@ fn file_mut(cx: &mut WasiCtx, fd: u32) -> Result<&mut File, Errno> {
 fn seekable(cx: &mut WasiCtx, fd: u32) -> Result<&mut File, Errno> {
     match cx.entry_mut(fd)? {
         Desc::File(f) => Ok(f),
-        Desc::Stdin { .. } | Desc::Stdout { .. } | Desc::Stderr { .. } => Err(errno::SPIPE),
+        Desc::Stdin | Desc::Stdout | Desc::Stderr => Err(errno::SPIPE),
         _ => Err(errno::BADF),
     }
 }
@@ -158,11 +158,11 @@ fn write_impl(
                 libc::send(h, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL)
             })?))
         }
-        Desc::Stdout { .. } | Desc::Stderr { .. } => {
+        Desc::Stdout | Desc::Stderr => {
             if at.is_some() {
                 return Err(errno::SPIPE);
             }
-            let host = if matches!(cx.entry(fd)?, Desc::Stdout { .. }) {
+            let host = if matches!(cx.entry(fd)?, Desc::Stdout) {
                 1
             } else {
                 2
@@ -226,7 +226,7 @@ pub(crate) extern "C" fn fd_read(vmctx: *mut VmCtx, fd: u32, iovs: u32, n: u32, 
                 f.pos = f.pos.checked_add(r as u64).ok_or(errno::OVERFLOW)?;
                 return mem.write_u32(nread, count(r));
             }
-            Desc::Stdin { .. } => Source::Stdin,
+            Desc::Stdin => Source::Stdin,
             Desc::Stream { fd: h, .. } => {
                 // SAFETY: duplicating an fd the table owns.
                 let dup = unsafe { libc::fcntl(h.0, libc::F_DUPFD_CLOEXEC, 0) };
@@ -269,7 +269,7 @@ pub(crate) extern "C" fn fd_pread(
                 mem.write_bytes(buf, &tmp[..r])?;
                 r
             }
-            Desc::Stdin { .. } => return Err(errno::SPIPE),
+            Desc::Stdin => return Err(errno::SPIPE),
             _ => return Err(errno::BADF),
         };
         mem.write_u32(nr, count(r))

@@ -76,15 +76,15 @@ fn decode(cx: &WasiCtx, mem: &Guest, s: u32, start: u64) -> Result<(u64, u8, Sub
             let fd = s.u32(16);
             let read = tag == FD_READ;
             let sub = match (cx.entry(fd)?, read) {
-                (Desc::Stdin { .. }, true) => Sub::Fd {
+                (Desc::Stdin, true) => Sub::Fd {
                     host: Some(0),
                     hangup: false,
                 },
-                (Desc::Stdout { .. }, false) => Sub::Fd {
+                (Desc::Stdout, false) => Sub::Fd {
                     host: Some(1),
                     hangup: false,
                 },
-                (Desc::Stderr { .. }, false) => Sub::Fd {
+                (Desc::Stderr, false) => Sub::Fd {
                     host: Some(2),
                     hangup: false,
                 },
