@@ -70,7 +70,13 @@ impl Key {
         // changes whenever the code (and so possibly that form) does.
         part(format!("{opts:?}").as_bytes());
         part(opts.target.cpu_features().join(",").as_bytes());
-        part(format!("{:?} {:?} {}", linker.program, linker.args, linker.keep_symbols).as_bytes());
+        part(
+            format!(
+                "{:?} {:?} {}",
+                linker.program, linker.args, linker.keep_symbols
+            )
+            .as_bytes(),
+        );
         part(module);
         let mut hex = String::with_capacity(64);
         for byte in h.finalize() {
