@@ -325,19 +325,6 @@ fn inspect_executable(bytes: &[u8]) -> Result<Value, String> {
                 .find(|line| line.starts_with(kiln_compiler::PRODUCER_PREFIX))
                 .map(str::to_string)
         });
-    let descriptor = file
-        .symbols()
-        .find(|s| s.name() == Ok(kiln_abi::symbols::MODULE_DESCRIPTOR))
-        .map(|s| s.address());
-    let Some(descriptor) = descriptor else {
-        return Err(match producer {
-            Some(p) => format!(
-                "built by {p}, but its symbol table is gone (stripped?), so \
-                                its module descriptor cannot be found"
-            ),
-            None => "an ELF file that Kiln did not build (no `kiln_module` symbol)".into(),
-        });
-    };
     // A virtual address's bytes, through the loadable segments.
     let at = |address: u64, len: u64| -> Result<&[u8], String> {
         for seg in file.segments() {
@@ -356,36 +343,72 @@ fn inspect_executable(bytes: &[u8]) -> Result<Value, String> {
              executable, relocated only when it starts?)"
         ))
     };
-    let record = at(descriptor, size_of::<ModuleDescriptor>() as u64)?;
-    let word =
-        |offset: usize| u64::from_le_bytes(record[offset..offset + 8].try_into().expect("8 bytes"));
-    let magic = word(offset_of!(ModuleDescriptor, magic));
-    if magic != MAGIC {
-        let [k, i, l, n, ..] = magic.to_le_bytes();
-        return Err(if [k, i, l, n] == *b"KILN" {
-            format!(
-                "built by a Kiln whose descriptor format is version {} ({}); this kiln reads \
-                 version {}",
-                magic.to_le_bytes()[7],
-                producer.as_deref().unwrap_or("version unknown"),
-                MAGIC.to_le_bytes()[7]
-            )
-        } else {
-            "its `kiln_module` symbol is not a Kiln module descriptor".into()
-        });
-    }
-    let section = |ptr: usize, len: usize| at(word(ptr), word(len));
-    let info = ModuleInfo::decode(section(
-        offset_of!(ModuleDescriptor, info),
-        offset_of!(ModuleDescriptor, info_len),
-    )?)
-    .map_err(|e| format!("its module description does not decode: {e}"))?;
-    let config = RunConfig::decode(section(
-        offset_of!(ModuleDescriptor, config),
-        offset_of!(ModuleDescriptor, config_len),
-    )?)
-    .map_err(|e| format!("its run configuration does not decode: {e}"))?;
-
+    let word = |record: &[u8], offset: usize| {
+        u64::from_le_bytes(record[offset..offset + 8].try_into().expect("8 bytes"))
+    };
+    let decode = |record: &[u8]| -> Result<(ModuleInfo, RunConfig), String> {
+        let section = |ptr: usize, len: usize| at(word(record, ptr), word(record, len));
+        let info = ModuleInfo::decode(section(
+            offset_of!(ModuleDescriptor, info),
+            offset_of!(ModuleDescriptor, info_len),
+        )?)
+        .map_err(|e| format!("its module description does not decode: {e}"))?;
+        let config = RunConfig::decode(section(
+            offset_of!(ModuleDescriptor, config),
+            offset_of!(ModuleDescriptor, config_len),
+        )?)
+        .map_err(|e| format!("its run configuration does not decode: {e}"))?;
+        Ok((info, config))
+    };
+    let record_len = size_of::<ModuleDescriptor>();
+    let symbol = file
+        .symbols()
+        .find(|s| s.name() == Ok(kiln_abi::symbols::MODULE_DESCRIPTOR))
+        .map(|s| s.address());
+    let (info, config) = match symbol {
+        Some(address) => {
+            let record = at(address, record_len as u64)?;
+            check_magic(word(record, offset_of!(ModuleDescriptor, magic)), &producer)?;
+            decode(record)?
+        }
+        // Stripped (Kiln strips executables unless --debug): the descriptor is the one
+        // 8-aligned record in a writable data segment that starts with the magic and whose
+        // sections decode.
+        None => {
+            let magic = MAGIC.to_le_bytes();
+            let mut found = None;
+            'segments: for seg in file.segments() {
+                let Ok(Some(data)) = seg.data().map(Some) else {
+                    continue;
+                };
+                let mut offset = 0;
+                while offset + record_len <= data.len() {
+                    if data[offset..offset + 8] == magic {
+                        if let Ok(decoded) = decode(&data[offset..offset + record_len]) {
+                            found = Some(decoded);
+                            break 'segments;
+                        }
+                    }
+                    offset += 8;
+                }
+            }
+            match (found, &producer) {
+                (Some(decoded), _) => decoded,
+                (None, Some(p)) => {
+                    return Err(format!(
+                        "built by {p}, but no module descriptor this kiln reads is in it \
+                         (descriptor format version {})",
+                        MAGIC.to_le_bytes()[7]
+                    ))
+                }
+                (None, None) => {
+                    return Err("an ELF file that Kiln did not build (no Kiln module \
+                                descriptor in it)"
+                        .into())
+                }
+            }
+        }
+    };
     // "Kiln 0.1.0 (x86_64-unknown-linux-gnu, --target-cpu native)"
     let (version, target, cpu) = match &producer {
         Some(p) => {
@@ -447,7 +470,43 @@ fn inspect_executable(bytes: &[u8]) -> Result<Value, String> {
     }))
 }
 
+/// An error unless `magic` is this kiln's descriptor magic.
+fn check_magic(magic: u64, producer: &Option<String>) -> Result<(), String> {
+    if magic == MAGIC {
+        return Ok(());
+    }
+    let bytes = magic.to_le_bytes();
+    Err(if bytes[..4] == *b"KILN" {
+        format!(
+            "built by a Kiln whose descriptor format is version {} ({}); this kiln reads \
+             version {}",
+            bytes[7],
+            producer.as_deref().unwrap_or("version unknown"),
+            MAGIC.to_le_bytes()[7]
+        )
+    } else {
+        "its `kiln_module` symbol is not a Kiln module descriptor".into()
+    })
+}
+
 // ---- text ----
+
+/// The leaves of a JSON object, nested keys joined with `.`.
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.clone())),
+    }
+}
 
 /// The report as text for people: one `key: value` line per fact, lists indented below.
 pub fn render_text(report: &Value) -> String {
@@ -479,8 +538,10 @@ pub fn render_text(report: &Value) -> String {
             format!("{} defined, {} imported", f["defined"], f["imported"]),
         );
         let _ = writeln!(out, "grants and limits:");
-        if let Some(config) = report["run_config"].as_object() {
-            for (key, value) in config {
+        let mut fields = Vec::new();
+        flatten("", &report["run_config"], &mut fields);
+        {
+            for (key, value) in &fields {
                 let shown = match value {
                     Value::Array(items) if items.is_empty() => "none".into(),
                     Value::Array(items) => items

@@ -440,44 +440,52 @@ fn inspect_a_module() {
     assert!(text.contains("processed by"), "{text}");
 }
 
+/// Kiln strips executables unless `--debug`: inspect finds the descriptor by its symbol,
+/// and without one by its magic.
 #[test]
 fn inspect_an_executable() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = dir.path().join("app");
-    let (code, stderr) = kiln([
-        "compile".as_ref(),
-        c_program("hello").as_os_str(),
-        "-o".as_ref(),
-        exe.as_os_str(),
-        "--env".as_ref(),
-        "GREETING=hi".as_ref(),
-        "--dir".as_ref(),
-        ".::/work".as_ref(),
-        "--target-cpu".as_ref(),
-        "x86-64-v2".as_ref(),
-        "--max-wasm-stack".as_ref(),
-        "65536".as_ref(),
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    let r = inspect_json(&exe);
-    assert_eq!(r["kind"], "executable");
-    assert_eq!(r["kiln_version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(r["target"], "x86_64-unknown-linux-gnu");
-    assert_eq!(r["target_cpu"], "x86-64-v2");
-    let config = &r["run_config"];
-    assert_eq!(config["env"], serde_json::json!([["GREETING", "hi"]]));
-    assert_eq!(config["dirs"], serde_json::json!([[".", "/work"]]));
-    assert_eq!(config["max_wasm_stack"], 65536);
-    assert_eq!(config["runtime_grants"], true);
-    let features = config["cpu_features"].to_string();
-    assert!(
-        features.contains("sse4.1") || features.contains("sse4_1"),
-        "{features}"
-    );
-    assert!(names(&r["exports"]).contains(&"_start".to_string()));
-    let text = generated(&["inspect", exe.to_str().unwrap()]);
-    assert!(text.contains("a Kiln executable"), "{text}");
-    assert!(text.contains("GREETING = hi"), "{text}");
+    for debug in [false, true] {
+        let exe = dir.path().join(format!("app-{debug}"));
+        let mut args: Vec<OsString> = vec![
+            "compile".into(),
+            c_program("hello").into(),
+            "-o".into(),
+            exe.clone().into(),
+            "--env".into(),
+            "GREETING=hi".into(),
+            "--dir".into(),
+            ".::/work".into(),
+            "--target-cpu".into(),
+            "x86-64-v2".into(),
+            "--max-wasm-stack".into(),
+            "65536".into(),
+        ];
+        if debug {
+            args.push("--debug".into());
+        }
+        let (code, stderr) = kiln(args);
+        assert_eq!(code, 0, "{stderr}");
+        let r = inspect_json(&exe);
+        assert_eq!(r["kind"], "executable");
+        assert_eq!(r["kiln_version"], env!("CARGO_PKG_VERSION"));
+        let default_target = kiln_compiler::Target::default().triple().to_string();
+        assert_eq!(r["target"], default_target.as_str());
+        assert_eq!(r["target_cpu"], "x86-64-v2");
+        let config = &r["run_config"];
+        assert_eq!(config["env"], serde_json::json!([["GREETING", "hi"]]));
+        assert_eq!(config["dirs"], serde_json::json!([[".", "/work"]]));
+        assert_eq!(config["max_wasm_stack"], 65536);
+        let features = config["cpu_features"].to_string();
+        assert!(
+            features.contains("sse4.1") || features.contains("sse4_1"),
+            "{features}"
+        );
+        assert!(names(&r["exports"]).contains(&"_start".to_string()));
+        let text = generated(&["inspect", exe.to_str().unwrap()]);
+        assert!(text.contains("a Kiln executable"), "{text}");
+        assert!(text.contains("GREETING = hi"), "{text}");
+    }
 
     // Not something Kiln built.
     let (code, stderr) = kiln(["inspect", "/bin/sh"]);
