@@ -2,14 +2,13 @@
 //! `kiln` waits for it, removes its temporary directory and ends with the same signal; the
 //! program is never left running as an orphan. With `--no-cache` the program is a child of
 //! `kiln` (the signals are forwarded); with the cache `kiln` execs the cached executable,
-//! and only cache entries stay behind.
+//! and only cache entries stay behind. (A test of the `kiln` package, so that cargo builds
+//! the binary it runs.)
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-use kiln_testsuite::programs::target_dir;
 
 /// Sleeps 20 s in `poll_oneoff`.
 const SLEEP: &str = r#"(module
@@ -43,7 +42,7 @@ fn signal_case(sig: libc::c_int, cached: bool) {
     let scratch = tmp.path().join("tmp");
     std::fs::create_dir(&scratch).unwrap();
     let cache = tmp.path().join("cache");
-    let mut kiln = Command::new(target_dir().join("release/kiln"));
+    let mut kiln = Command::new(env!("CARGO_BIN_EXE_kiln"));
     kiln.arg("run");
     if !cached {
         kiln.arg("--no-cache");
