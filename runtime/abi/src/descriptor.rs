@@ -403,7 +403,8 @@ impl FuncTableEncoder {
 const TRAP_BITS: u32 = 4;
 const _: () = assert!(crate::Trap::ALL.len() < 1 << TRAP_BITS);
 
-fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
+/// Appends `v` in unsigned LEB128 (also the names section's encoding, `info.rs`).
+pub(crate) fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;

@@ -394,7 +394,7 @@ impl SourceLines {
         for &(off, loc) in rows {
             let (file, line, col) = loc.map_or((0, 0, 0), |(f, l, c)| (f + 1, l, c));
             for v in [off - prev, file, line, col] {
-                put_leb(&mut out, v);
+                crate::descriptor::put_uleb(&mut out, u64::from(v));
             }
             prev = off;
         }
@@ -425,18 +425,6 @@ impl SourceLines {
             line,
             column,
         })
-    }
-}
-
-fn put_leb(out: &mut Vec<u8>, mut v: u32) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
     }
 }
 
