@@ -22,12 +22,16 @@ use object::read::{
 };
 use object::{RelocationFlags, SectionFlags};
 
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
+#[cfg(target_arch = "aarch64")]
+use aarch64 as arch;
 #[cfg(target_arch = "x86_64")]
 use x86_64 as arch;
-#[cfg(not(target_arch = "x86_64"))]
-compile_error!("the object loader knows x86_64 only: add a module to src/loader for this one");
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("the object loader knows x86_64 and aarch64: add a module to src/loader");
 
 /// What one relocation refers to, as the architecture's formulas need it.
 struct Reloc {

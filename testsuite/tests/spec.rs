@@ -61,6 +61,80 @@ fn core_2_0() {
     run_tier("core-2.0", 90, 20_000);
 }
 
+/// The core-2.0 tier with every directive run on AArch64 code: an AArch64 build of
+/// `kiln-spec` (so the compiler targets AArch64 and the loader and runtime are AArch64's)
+/// runs each script under `qemu-aarch64`, while this machine's `kiln-spec` schedules the
+/// scripts and checks the outcomes against `spec-expected-failures-aarch64.txt`. A missing
+/// qemu or cross C compiler fails the test with what to install.
+#[test]
+fn core_2_0_on_aarch64() {
+    let qemu = kiln_testsuite::targets::qemu_aarch64();
+    let harness = aarch64_kiln_spec();
+    let child = format!(
+        "{} -L {} {}",
+        qemu.display(),
+        kiln_testsuite::targets::AARCH64_GLIBC,
+        harness.display()
+    );
+    assert!(
+        !child.contains("  ") && child.split_whitespace().count() == 4,
+        "a path with spaces: {child}"
+    );
+    let expected = manifest().join("spec-expected-failures-aarch64.txt");
+    let (ok, stdout) = kiln_spec(&[
+        "--tier",
+        "core-2.0",
+        "--expected",
+        expected.to_str().unwrap(),
+        "--timeout",
+        "1200",
+        "--child-command",
+        &child,
+    ]);
+    let (scripts, directives) = counts(&stdout);
+    assert!(ok, "unexpected spec failures on AArch64 (see above)");
+    assert!(scripts >= 90, "only {scripts} scripts ran");
+    assert!(directives >= 20_000, "only {directives} directives ran");
+}
+
+/// Builds `kiln-spec` for `aarch64-unknown-linux-gnu` with a nested cargo, in its own
+/// target directory (`target/aarch64-spec`: never the one whose lock the running `cargo
+/// test` may hold), and returns its path. `KILN_RUNTIME_TARGETS` is the default target
+/// alone: `kiln-spec` links no executables, so the runtime libraries its `kiln`
+/// dependency embeds do not matter.
+fn aarch64_kiln_spec() -> PathBuf {
+    const TRIPLE: &str = "aarch64-unknown-linux-gnu";
+    const CC: &str = "aarch64-linux-gnu-gcc";
+    let on_path = |name: &str| {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        std::env::split_paths(&path).any(|d| d.join(name).is_file())
+    };
+    assert!(
+        on_path(CC),
+        "{CC} is not installed: the AArch64 spec harness is linked with it (Debian \
+         package `gcc-aarch64-linux-gnu`; run scripts/setup)"
+    );
+    let host = PathBuf::from(env!("CARGO_BIN_EXE_kiln-spec"));
+    let target_dir = host
+        .parent()
+        .and_then(|release| release.parent())
+        .expect("target/release/kiln-spec")
+        .join("aarch64-spec");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(manifest())
+        .args(["build", "--release", "--target", TRIPLE])
+        .args(["-p", "kiln-testsuite", "--bin", "kiln-spec", "--target-dir"])
+        .arg(&target_dir)
+        .env("KILN_RUNTIME_TARGETS", "x86_64-unknown-linux-gnu")
+        .env("CC_aarch64_unknown_linux_gnu", CC)
+        .env("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER", CC)
+        .status()
+        .expect("cannot run cargo");
+    assert!(status.success(), "building kiln-spec for {TRIPLE} failed");
+    target_dir.join(TRIPLE).join("release/kiln-spec")
+}
+
 #[test]
 fn simd() {
     run_tier("simd", 58, 25_000);

@@ -1,5 +1,5 @@
 //! `kiln-spec [--expected FILE | --no-expected] [--jobs N] [--timeout SECS] [-v]
-//! [--tier NAME]... [PATH...]`: runs WebAssembly spec scripts through Kiln and prints, per
+//! [--child-command CMD] [--tier NAME]... [PATH...]`: runs WebAssembly spec scripts through Kiln and prints, per
 //! script, `NAME: N passed, M failed`, then `K scripts, D directives` and one line
 //! `N passed, M failed`. Exits non-zero on a failure that is not in the expected-failures
 //! list, on an entry there that passes, and when there is nothing to run.
@@ -7,6 +7,10 @@
 //! A tier (`core-2.0`, `simd`, `wasm-3.0/memory64`, ...: `spec::suite::Tier`) is a set of
 //! the official scripts compiled into the binary, run with the tier's features; a PATH is a
 //! `.wast` file or a directory of them.
+//! Each script runs in a child process, `CMD --child SCRIPT` (CMD: words separated by
+//! spaces; default this binary): `--child-command "qemu-aarch64 -L /usr/aarch64-linux-gnu
+//! PATH/aarch64/kiln-spec"` runs every directive on AArch64 code while this process
+//! schedules the scripts and checks the outcomes.
 //! Default: `--tier core-2.0` and `testsuite/spec-expected-failures.txt`.
 
 use std::path::PathBuf;
@@ -18,7 +22,7 @@ use kiln_testsuite::spec::suite::Tier;
 fn usage() -> ! {
     eprintln!(
         "usage: kiln-spec [--expected FILE | --no-expected] [--jobs N] [--timeout SECS] [-v] \
-         [--tier NAME]... [PATH...]"
+         [--child-command CMD] [--tier NAME]... [PATH...]"
     );
     std::process::exit(2)
 }
@@ -34,7 +38,9 @@ fn main() {
             .unwrap_or(2),
         timeout: Duration::from_secs(300),
         verbose: false,
-        exe: std::env::current_exe().unwrap_or_else(|_| "kiln-spec".into()),
+        child: vec![std::env::current_exe()
+            .unwrap_or_else(|_| "kiln-spec".into())
+            .into_os_string()],
     };
     let mut tiers = Vec::new();
     let mut paths = Vec::new();
@@ -73,6 +79,19 @@ fn main() {
                     .and_then(|s| s.to_str()?.parse().ok())
                     .unwrap_or_else(|| usage());
                 opts.timeout = Duration::from_secs(secs);
+            }
+            Some("--child-command") => {
+                let cmd = args.next().unwrap_or_else(|| usage());
+                let words: Vec<std::ffi::OsString> = cmd
+                    .to_str()
+                    .unwrap_or_else(|| usage())
+                    .split_whitespace()
+                    .map(Into::into)
+                    .collect();
+                if words.is_empty() {
+                    usage()
+                }
+                opts.child = words;
             }
             Some("-v" | "--verbose") => opts.verbose = true,
             Some("-h" | "--help") => usage(),

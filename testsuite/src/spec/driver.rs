@@ -5,6 +5,7 @@
 //! The child prints one line per directive, in order: `ok` or `fail <message>`, then
 //! `done`. Directives the child never reported (it crashed or hung) count as failed.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -25,8 +26,11 @@ pub struct Options {
     pub timeout: Duration,
     /// Print every failure, not just the first of each script.
     pub verbose: bool,
-    /// The runner binary to spawn for each script.
-    pub exe: PathBuf,
+    /// The command that runs one script (`--child SCRIPT` is appended): this binary, or
+    /// another architecture's build of it under an emulator (`qemu-aarch64 -L SYSROOT
+    /// kiln-spec`), so the scripts' code runs there while this process only schedules
+    /// and checks.
+    pub child: Vec<OsString>,
 }
 
 /// What happened to one script.
@@ -193,7 +197,9 @@ fn run_one(script: &Script, opts: &Options) -> FileReport {
             return report;
         }
     };
-    let mut child = match Command::new(&opts.exe)
+    let (program, leading) = opts.child.split_first().expect("a child command");
+    let mut child = match Command::new(program)
+        .args(leading)
         .arg("--child")
         .arg(script.child_arg())
         .stdin(Stdio::null())
@@ -205,7 +211,7 @@ fn run_one(script: &Script, opts: &Options) -> FileReport {
         Err(e) => {
             report
                 .failures
-                .push((0, format!("cannot start {}: {e}", opts.exe.display())));
+                .push((0, format!("cannot start {}: {e}", program.to_string_lossy())));
             return report;
         }
     };
