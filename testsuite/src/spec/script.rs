@@ -133,9 +133,15 @@ struct Context {
 }
 
 fn compile(bytes: &[u8], features: Option<WasmFeatures>) -> Result<Module, Build> {
+    // The loader runs objects for this process's architecture: compile for it (the
+    // compiler's default target is x86-64 whatever the machine).
+    let triple = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    let target = kiln_compiler::Target::with_default_cpu(&triple)
+        .map_err(|e| Build::Broken(format!("no target for this machine: {e}")))?;
     let opts = CompileOptions {
         kind: ModuleKind::Library,
         features,
+        target,
         ..Default::default()
     };
     let obj = match catch_unwind(|| kiln_compiler::compile(bytes, &opts)) {
