@@ -95,7 +95,10 @@ pub(super) fn apply(r_type: u32, r: &Reloc, place: &mut [u8]) -> Result<(), Relo
                 return Err(RelocError::Overflow);
             }
             let insn = read(place);
-            write(place, (insn & !0x03ff_ffff) | ((d >> 2) as u32 & 0x03ff_ffff));
+            write(
+                place,
+                (insn & !0x03ff_ffff) | ((d >> 2) as u32 & 0x03ff_ffff),
+            );
         }
         elf::R_AARCH64_ADR_PREL_LO21 => {
             let insn = with_adr_imm(read(place), sa.wrapping_sub(p))?;
@@ -162,23 +165,37 @@ mod tests {
     fn immediates_land_in_their_fields() {
         // bl .+0x100 (from `bl .`: 0x94000000).
         let mut w = 0x9400_0000u32.to_le_bytes();
-        apply(elf::R_AARCH64_CALL26, &reloc(0x1100, 0x1000), &mut w).ok().unwrap();
+        apply(elf::R_AARCH64_CALL26, &reloc(0x1100, 0x1000), &mut w)
+            .ok()
+            .unwrap();
         assert_eq!(u32::from_le_bytes(w), 0x9400_0040);
         // bl .-4
         let mut w = 0x9400_0000u32.to_le_bytes();
-        apply(elf::R_AARCH64_CALL26, &reloc(0x0ffc, 0x1000), &mut w).ok().unwrap();
+        apply(elf::R_AARCH64_CALL26, &reloc(0x0ffc, 0x1000), &mut w)
+            .ok()
+            .unwrap();
         assert_eq!(u32::from_le_bytes(w), 0x97ff_ffff);
         // adrp x0, .+0x3000 (three pages on): immlo = 3, immhi = 0.
         let mut w = 0x9000_0000u32.to_le_bytes();
-        apply(elf::R_AARCH64_ADR_PREL_PG_HI21, &reloc(0x4abc, 0x1010), &mut w).ok().unwrap();
+        apply(
+            elf::R_AARCH64_ADR_PREL_PG_HI21,
+            &reloc(0x4abc, 0x1010),
+            &mut w,
+        )
+        .ok()
+        .unwrap();
         assert_eq!(u32::from_le_bytes(w), 0xf000_0000);
         // add x0, x0, #0xabc
         let mut w = 0x9100_0000u32.to_le_bytes();
-        apply(elf::R_AARCH64_ADD_ABS_LO12_NC, &reloc(0x4abc, 0), &mut w).ok().unwrap();
+        apply(elf::R_AARCH64_ADD_ABS_LO12_NC, &reloc(0x4abc, 0), &mut w)
+            .ok()
+            .unwrap();
         assert_eq!(u32::from_le_bytes(w), 0x912a_f000);
         // ldr x0, [x0, #0xab8]
         let mut w = 0xf940_0000u32.to_le_bytes();
-        apply(elf::R_AARCH64_LDST64_ABS_LO12_NC, &reloc(0x4ab8, 0), &mut w).ok().unwrap();
+        apply(elf::R_AARCH64_LDST64_ABS_LO12_NC, &reloc(0x4ab8, 0), &mut w)
+            .ok()
+            .unwrap();
         assert_eq!(u32::from_le_bytes(w), 0xf945_5c00);
     }
 

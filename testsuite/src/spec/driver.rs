@@ -209,9 +209,10 @@ fn run_one(script: &Script, opts: &Options) -> FileReport {
     {
         Ok(c) => c,
         Err(e) => {
-            report
-                .failures
-                .push((0, format!("cannot start {}: {e}", program.to_string_lossy())));
+            report.failures.push((
+                0,
+                format!("cannot start {}: {e}", program.to_string_lossy()),
+            ));
             return report;
         }
     };
