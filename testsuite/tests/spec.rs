@@ -148,6 +148,22 @@ fn harness_rejects_what_it_should_through_a_runner() {
     selftest(&["--runner", env!("CARGO_BIN_EXE_kiln-spec-runner")]);
 }
 
+/// A runner that cannot start fails its script: every directive counts as failed, none as
+/// passed.
+#[test]
+fn a_runner_that_cannot_start_fails_the_script() {
+    let script = manifest().join("src/spec/selftest.wast");
+    let (ok, stdout) = kiln_spec(&[
+        "--no-expected",
+        "--runner",
+        "/nonexistent/kiln-spec-runner",
+        script.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(stdout.contains("cannot start the runner"), "{stdout}");
+    assert!(stdout.contains("selftest.wast: 0 passed, "), "{stdout}");
+}
+
 #[test]
 fn simd() {
     run_tier("simd", 58, 25_000);
