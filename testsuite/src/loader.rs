@@ -22,12 +22,16 @@ use object::read::{
 };
 use object::{RelocationFlags, SectionFlags};
 
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
+#[cfg(target_arch = "aarch64")]
+use aarch64 as arch;
 #[cfg(target_arch = "x86_64")]
 use x86_64 as arch;
-#[cfg(not(target_arch = "x86_64"))]
-compile_error!("the object loader knows x86_64 only: add a module to src/loader for this one");
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("the object loader knows x86_64 and aarch64: add a module to src/loader");
 
 /// What one relocation refers to, as the architecture's formulas need it.
 struct Reloc {
@@ -307,22 +311,31 @@ pub unsafe fn load(
     }
     let got_start = align_up(cursor, 8);
     let total = align_up(got_start + got.len() * 8, page).max(page);
+    // The offsets above honour each section's alignment only if the base honours the
+    // largest: the memory image is aligned to the target's largest page size (64 KiB on
+    // AArch64), more than `mmap` guarantees. Map enough to slide the base up to it.
+    let max_align = file
+        .sections()
+        .filter(is_alloc)
+        .map(|s| s.align() as usize)
+        .fold(page, usize::max);
+    let slack = max_align - page;
 
     // SAFETY: a fresh private anonymous mapping.
-    let base = unsafe {
+    let raw = unsafe {
         libc::mmap(
             std::ptr::null_mut(),
-            total,
+            total + slack,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
             -1,
             0,
         )
     };
-    if base == libc::MAP_FAILED {
+    if raw == libc::MAP_FAILED {
         return Err(LoadError::Map(std::io::Error::last_os_error().to_string()));
     }
-    let base = base as usize;
+    let base = align_up(raw as usize, max_align);
     // SAFETY: `base..base+total` is ours and writable; from here on it is leaked on error
     // too, which is harmless.
     let mem = unsafe { std::slice::from_raw_parts_mut(base as *mut u8, total) };

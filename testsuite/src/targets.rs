@@ -14,7 +14,7 @@ pub const OTHER_TARGETS: &[&str] = &[
 
 /// Where Debian's cross packages (`libc6-arm64-cross`) put glibc for AArch64: qemu's `-L`,
 /// for the dynamic loader and libraries of an executable that is not static.
-const AARCH64_GLIBC: &str = "/usr/aarch64-linux-gnu";
+pub const AARCH64_GLIBC: &str = "/usr/aarch64-linux-gnu";
 
 /// `qemu-aarch64` on `PATH`.
 pub fn qemu_aarch64() -> PathBuf {

@@ -61,6 +61,109 @@ fn core_2_0() {
     run_tier("core-2.0", 90, 20_000);
 }
 
+/// The core-2.0 tier with every directive run on AArch64 code: this machine's `kiln-spec`
+/// parses each script, compiles its modules for AArch64 and checks every outcome against
+/// `spec-expected-failures-aarch64.txt`, while an AArch64 build of `kiln-spec-runner` (the
+/// object loader and the runtime, no compiler) loads, instantiates and calls them under
+/// `qemu-aarch64`. The harness's self-test runs the same way first, so that the runner can
+/// neither accept wrong results nor reject right ones. A missing qemu or cross C compiler
+/// fails the test with what to install.
+#[test]
+fn core_2_0_on_aarch64() {
+    let runner = aarch64_runner();
+    let qemu = kiln_testsuite::targets::qemu_aarch64();
+    let command = format!(
+        "{} -L {} {}",
+        qemu.display(),
+        kiln_testsuite::targets::AARCH64_GLIBC,
+        runner.display()
+    );
+    assert_eq!(
+        command.split_whitespace().count(),
+        4,
+        "a path with spaces: {command}"
+    );
+    selftest(&["--runner", &command]);
+
+    let expected = manifest().join("spec-expected-failures-aarch64.txt");
+    let (ok, stdout) = kiln_spec(&[
+        "--tier",
+        "core-2.0",
+        "--expected",
+        expected.to_str().unwrap(),
+        "--runner",
+        &command,
+    ]);
+    let (scripts, directives) = counts(&stdout);
+    assert!(ok, "unexpected spec failures on AArch64 (see above)");
+    assert!(scripts >= 90, "only {scripts} scripts ran");
+    assert!(directives >= 20_000, "only {directives} directives ran");
+}
+
+/// Builds `kiln-spec-runner` for `aarch64-unknown-linux-gnu` (the crate without its
+/// `harness` feature: the loader, the runtime and their few dependencies) with a nested
+/// cargo, in its own target directory (`target/aarch64-spec-runner`: never the one whose
+/// lock the running `cargo test` may hold), and returns its path.
+fn aarch64_runner() -> PathBuf {
+    const TRIPLE: &str = "aarch64-unknown-linux-gnu";
+    const CC: &str = "aarch64-linux-gnu-gcc";
+    let on_path = |name: &str| {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        std::env::split_paths(&path).any(|d| d.join(name).is_file())
+    };
+    assert!(
+        on_path(CC),
+        "{CC} is not installed: the AArch64 spec runner is linked with it (Debian \
+         package `gcc-aarch64-linux-gnu`; run scripts/setup)"
+    );
+    let host = PathBuf::from(env!("CARGO_BIN_EXE_kiln-spec"));
+    let target_dir = host
+        .parent()
+        .and_then(|release| release.parent())
+        .expect("target/release/kiln-spec")
+        .join("aarch64-spec-runner");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(manifest())
+        .args(["build", "--release", "--target", TRIPLE])
+        .args(["-p", "kiln-testsuite", "--no-default-features"])
+        .args(["--bin", "kiln-spec-runner", "--target-dir"])
+        .arg(&target_dir)
+        .env("CC_aarch64_unknown_linux_gnu", CC)
+        .env("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER", CC)
+        .status()
+        .expect("cannot run cargo");
+    assert!(
+        status.success(),
+        "building kiln-spec-runner for {TRIPLE} failed"
+    );
+    target_dir.join(TRIPLE).join("release/kiln-spec-runner")
+}
+
+/// The harness's self-test through a runner on this machine: what crosses the protocol
+/// (results, traps, exceptions, link errors) is checked the way `core_2_0_on_aarch64`
+/// relies on, without an emulator.
+#[test]
+fn harness_rejects_what_it_should_through_a_runner() {
+    selftest(&["--runner", env!("CARGO_BIN_EXE_kiln-spec-runner")]);
+}
+
+/// A runner that cannot start fails its script: every directive counts as failed, none as
+/// passed.
+#[test]
+fn a_runner_that_cannot_start_fails_the_script() {
+    let script = manifest().join("src/spec/selftest.wast");
+    let (ok, stdout) = kiln_spec(&[
+        "--no-expected",
+        "--runner",
+        "/nonexistent/kiln-spec-runner",
+        script.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(stdout.contains("cannot start the runner"), "{stdout}");
+    assert!(stdout.contains("selftest.wast: 0 passed, "), "{stdout}");
+}
+
 #[test]
 fn simd() {
     run_tier("simd", 58, 25_000);
@@ -223,6 +326,12 @@ fn an_empty_directory_does_not_pass() {
 /// results, wrong traps, wrong NaNs or zeros, wrong instances, nor rejects right ones.
 #[test]
 fn harness_rejects_what_it_should() {
+    selftest(&[]);
+}
+
+/// Runs `selftest.wast` with `kiln-spec`'s `args` added and checks it as
+/// [`harness_rejects_what_it_should`] says.
+fn selftest(args: &[&str]) {
     let script = manifest().join("src/spec/selftest.wast");
     let text = std::fs::read_to_string(&script).unwrap();
     let mut want: BTreeMap<usize, &str> = BTreeMap::new();
@@ -233,7 +342,9 @@ fn harness_rejects_what_it_should() {
     }
     assert!(want.len() >= 25, "selftest.wast lost its negative cases");
 
-    let (ok, stdout) = kiln_spec(&["--no-expected", "-v", script.to_str().unwrap()]);
+    let mut all = args.to_vec();
+    all.extend(["--no-expected", "-v", script.to_str().unwrap()]);
+    let (ok, stdout) = kiln_spec(&all);
     assert!(!ok);
     // `-v` prints every failure as `  PATH:LINE: MESSAGE`.
     let prefix = format!("  {}:", script.display());

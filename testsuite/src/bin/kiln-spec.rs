@@ -1,12 +1,17 @@
 //! `kiln-spec [--expected FILE | --no-expected] [--jobs N] [--timeout SECS] [-v]
-//! [--tier NAME]... [PATH...]`: runs WebAssembly spec scripts through Kiln and prints, per
-//! script, `NAME: N passed, M failed`, then `K scripts, D directives` and one line
+//! [--runner CMD] [--tier NAME]... [PATH...]`: runs WebAssembly spec scripts through Kiln
+//! and prints, per script, `NAME: N passed, M failed`, then `K scripts, D directives` and one line
 //! `N passed, M failed`. Exits non-zero on a failure that is not in the expected-failures
 //! list, on an entry there that passes, and when there is nothing to run.
 //!
 //! A tier (`core-2.0`, `simd`, `wasm-3.0/memory64`, ...: `spec::suite::Tier`) is a set of
 //! the official scripts compiled into the binary, run with the tier's features; a PATH is a
 //! `.wast` file or a directory of them.
+//! Each script runs in a child process of this binary. `--runner CMD` (words separated by
+//! spaces) makes each child run its modules in a runner process started with CMD, compiled
+//! for the runner's architecture: `--runner "qemu-aarch64 -L /usr/aarch64-linux-gnu
+//! PATH/kiln-spec-runner"` (`kiln-spec-runner` built for AArch64) runs every directive on
+//! AArch64 code, while this machine compiles, schedules and checks.
 //! Default: `--tier core-2.0` and `testsuite/spec-expected-failures.txt`.
 
 use std::path::PathBuf;
@@ -18,7 +23,7 @@ use kiln_testsuite::spec::suite::Tier;
 fn usage() -> ! {
     eprintln!(
         "usage: kiln-spec [--expected FILE | --no-expected] [--jobs N] [--timeout SECS] [-v] \
-         [--tier NAME]... [PATH...]"
+         [--runner CMD] [--tier NAME]... [PATH...]"
     );
     std::process::exit(2)
 }
@@ -35,6 +40,7 @@ fn main() {
         timeout: Duration::from_secs(300),
         verbose: false,
         exe: std::env::current_exe().unwrap_or_else(|_| "kiln-spec".into()),
+        runner: None,
     };
     let mut tiers = Vec::new();
     let mut paths = Vec::new();
@@ -43,7 +49,9 @@ fn main() {
             Some("--child") => {
                 let Some(arg) = args.next() else { usage() };
                 match Script::from_child_arg(&arg) {
-                    Ok(script) => std::process::exit(driver::child(&script)),
+                    Ok(script) => {
+                        std::process::exit(driver::child(&script, opts.runner.as_deref()))
+                    }
                     Err(e) => {
                         println!("error {e}");
                         std::process::exit(1)
@@ -73,6 +81,14 @@ fn main() {
                     .and_then(|s| s.to_str()?.parse().ok())
                     .unwrap_or_else(|| usage());
                 opts.timeout = Duration::from_secs(secs);
+            }
+            Some("--runner") => {
+                let cmd = args.next().unwrap_or_else(|| usage());
+                let cmd = cmd.into_string().unwrap_or_else(|_| usage());
+                if driver::runner_words(&cmd).is_empty() {
+                    usage()
+                }
+                opts.runner = Some(cmd);
             }
             Some("-v" | "--verbose") => opts.verbose = true,
             Some("-h" | "--help") => usage(),

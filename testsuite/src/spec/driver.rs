@@ -4,7 +4,13 @@
 //!
 //! The child prints one line per directive, in order: `ok` or `fail <message>`, then
 //! `done`. Directives the child never reported (it crashed or hung) count as failed.
+//!
+//! With a runner (`--runner CMD`, passed on to each child), the child compiles its
+//! script's modules and checks the outcomes, but runs the modules in a runner process
+//! ([`super::remote`]), for the runner's architecture: `qemu-aarch64 -L SYSROOT
+//! kiln-spec-runner` runs every directive on AArch64 code.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -13,7 +19,9 @@ use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::engine::{Engine, Local};
 use super::expected::Expected;
+use super::remote::Remote;
 use super::script;
 use super::suite::{Embedded, Tier};
 
@@ -25,8 +33,16 @@ pub struct Options {
     pub timeout: Duration,
     /// Print every failure, not just the first of each script.
     pub verbose: bool,
-    /// The runner binary to spawn for each script.
+    /// The binary that runs one script (`EXE --child SCRIPT`): this one.
     pub exe: PathBuf,
+    /// The runner command each child runs its modules in (words separated by spaces, see
+    /// [`runner_words`]); `None`: in the child's own process.
+    pub runner: Option<String>,
+}
+
+/// The program and arguments of a runner command: its words, separated by spaces.
+pub fn runner_words(command: &str) -> Vec<OsString> {
+    command.split_whitespace().map(Into::into).collect()
 }
 
 /// What happened to one script.
@@ -112,14 +128,25 @@ impl Script {
     }
 }
 
-/// The child side: runs `script` and prints the protocol to stdout.
-pub fn child(script: &Script) -> i32 {
+/// The child side: runs `script`, its modules in this process or in `runner` (a runner
+/// command), and prints the protocol to stdout.
+pub fn child(script: &Script, runner: Option<&str>) -> i32 {
     let src = match script.text() {
         Ok(s) => s,
         Err(e) => {
             println!("error {e}");
             return 1;
         }
+    };
+    let mut engine: Box<dyn Engine> = match runner {
+        None => Box::new(Local::new()),
+        Some(cmd) => match Remote::start(&runner_words(cmd)) {
+            Ok(r) => Box::new(r),
+            Err(e) => {
+                println!("error {}", e.replace('\n', " | "));
+                return 1;
+            }
+        },
     };
     let stdout = std::io::stdout();
     let mut report = |(_, r): script::Outcome| {
@@ -130,7 +157,7 @@ pub fn child(script: &Script) -> i32 {
         };
         let _ = out.flush();
     };
-    if let Err(e) = script::run(&src, script.features(), &mut report) {
+    if let Err(e) = script::run(&src, script.features(), &mut *engine, &mut report) {
         println!("error {}", e.replace('\n', " | "));
         return 1;
     }
@@ -193,9 +220,13 @@ fn run_one(script: &Script, opts: &Options) -> FileReport {
             return report;
         }
     };
-    let mut child = match Command::new(&opts.exe)
-        .arg("--child")
-        .arg(script.child_arg())
+    let mut cmd = Command::new(&opts.exe);
+    // Before `--child`, which the child acts on at once.
+    if let Some(runner) = &opts.runner {
+        cmd.arg("--runner").arg(runner);
+    }
+    cmd.arg("--child").arg(script.child_arg());
+    let mut child = match cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

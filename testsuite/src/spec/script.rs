@@ -1,12 +1,13 @@
-//! Runs one `.wast` script in this process.
+//! Runs one `.wast` script: parses it, compiles its modules for the engine's architecture,
+//! runs them on an [`Engine`] (this process's, or a runner's) and checks every outcome.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
 
-use super::embed::{Extern, Instance, InstantiateError, Module, Trap, Unwind, Val};
-use super::{spectest, values};
-use kiln_compiler::{CompileOptions, ModuleKind, WasmFeatures};
+use super::embed::{InstantiateError, Trap, Unwind, Val};
+use super::engine::{Engine, InstanceId, ModuleId};
+use super::values;
+use kiln_compiler::{CompileOptions, ModuleKind, Target, WasmFeatures};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, WastRet};
 
@@ -33,21 +34,32 @@ pub fn directive_lines(src: &str) -> Result<Vec<usize>, String> {
         .collect())
 }
 
-/// Runs every directive of `src`, its modules compiled with `features` (`None`: every
-/// feature Kiln compiles), reporting each outcome as it is known (so a crash later in the
-/// script loses nothing already reported). `Err` when the script does not parse.
+/// Runs every directive of `src` on `engine`, its modules compiled for the engine's
+/// architecture with `features` (`None`: every feature Kiln compiles), reporting each
+/// outcome as it is known (so a crash later in the script loses nothing already reported).
+/// `Err` when the script does not parse or the engine's architecture has no target.
 pub fn run(
     src: &str,
     features: Option<WasmFeatures>,
+    engine: &mut dyn Engine,
     report: &mut dyn FnMut(Outcome),
 ) -> Result<(), String> {
     let unfolded = super::legacy::unfold_try(src);
     let src: &str = &unfolded;
     let buf = buffer(src)?;
     let wast = parser::parse::<Wast>(&buf).map_err(|e| e.to_string())?;
+    // The engine runs objects for its own architecture, whatever this machine's (the
+    // compiler's default target is x86-64 everywhere).
+    let triple = format!("{}-unknown-linux-gnu", engine.arch());
+    let target = Target::with_default_cpu(&triple)
+        .map_err(|e| format!("no target for the engine's architecture: {e}"))?;
     let mut ctx = Context {
+        engine,
+        target,
         features,
-        ..Context::default()
+        current: None,
+        named: HashMap::new(),
+        definitions: HashMap::new(),
     };
     for d in wast.directives {
         let line = d.span().linecol_in(src).0 + 1;
@@ -76,7 +88,7 @@ enum Build {
     Encode(String),
     /// `kiln_compiler::compile` rejected it.
     Rejected(String),
-    /// Compiled, but then loading or `Module::from_descriptor` failed: a bug.
+    /// The compiler panicked, or the engine could not load what it compiled: a bug.
     Broken(String),
 }
 
@@ -93,8 +105,6 @@ impl Build {
 /// Why a module could not be instantiated.
 enum Inst {
     Build(Build),
-    /// An import nobody provides (the harness's own link error).
-    Unknown(String),
     Runtime(InstantiateError),
 }
 
@@ -102,7 +112,6 @@ impl Inst {
     fn describe(&self) -> String {
         match self {
             Inst::Build(b) => b.describe(),
-            Inst::Unknown(m) => format!("link error: {m}"),
             Inst::Runtime(InstantiateError::Link(m)) => format!("link error: {m}"),
             Inst::Runtime(InstantiateError::Trap(t)) => {
                 format!("trap during instantiation: {}", t.message())
@@ -115,45 +124,40 @@ impl Inst {
     }
 }
 
-#[derive(Default)]
-struct Context {
-    /// The most recently instantiated module.
-    current: Option<Rc<Instance>>,
-    /// Instances by their `$id`.
-    named: HashMap<String, Rc<Instance>>,
-    /// Instances by their `register` name.
-    registered: HashMap<String, Rc<Instance>>,
-    /// `(module definition $id ...)`.
-    definitions: HashMap<String, Rc<Module>>,
-    spectest: Option<HashMap<&'static str, Extern>>,
-    /// Every module stays alive as long as the script (instances may refer to them).
-    modules: Vec<Rc<Module>>,
+struct Context<'e> {
+    engine: &'e mut dyn Engine,
+    /// What modules are compiled for: the engine's architecture.
+    target: Target,
     /// What the script's modules may use.
     features: Option<WasmFeatures>,
+    /// The most recently instantiated module.
+    current: Option<InstanceId>,
+    /// Instances by their `$id`.
+    named: HashMap<String, InstanceId>,
+    /// `(module definition $id ...)`.
+    definitions: HashMap<String, ModuleId>,
 }
 
-fn compile(bytes: &[u8], features: Option<WasmFeatures>) -> Result<Module, Build> {
+/// Compiles a module as the engine will load it: a library for `target`.
+fn compile(
+    bytes: &[u8],
+    target: &Target,
+    features: Option<WasmFeatures>,
+) -> Result<Vec<u8>, Build> {
     let opts = CompileOptions {
         kind: ModuleKind::Library,
         features,
+        target: target.clone(),
         ..Default::default()
     };
-    let obj = match catch_unwind(|| kiln_compiler::compile(bytes, &opts)) {
-        Ok(Ok(obj)) => obj,
-        Ok(Err(e)) => return Err(Build::Rejected(e.to_string())),
-        Err(p) => {
-            return Err(Build::Broken(format!(
-                "the compiler panicked: {}",
-                panic_message(&*p)
-            )))
-        }
-    };
-    // SAFETY: the object comes from Kiln's compiler.
-    let desc = unsafe { crate::loader::load_module(&obj) }
-        .map_err(|e| Build::Broken(format!("loader: {e}")))?;
-    // SAFETY: `desc` points into the loaded object, which is never unmapped.
-    unsafe { Module::from_descriptor(desc) }
-        .map_err(|e| Build::Broken(format!("Module::from_descriptor: {e}")))
+    match catch_unwind(|| kiln_compiler::compile(bytes, &opts)) {
+        Ok(Ok(obj)) => Ok(obj),
+        Ok(Err(e)) => Err(Build::Rejected(e.to_string())),
+        Err(p) => Err(Build::Broken(format!(
+            "the compiler panicked: {}",
+            panic_message(&*p)
+        ))),
+    }
 }
 
 fn encode(q: &mut QuoteWat<'_>) -> Result<Vec<u8>, Build> {
@@ -194,59 +198,30 @@ fn trap_matches(trap: Trap, expected: &str) -> bool {
     phrases.iter().any(|p| expected.starts_with(p))
 }
 
-impl Context {
-    fn spectest(&mut self) -> Result<&HashMap<&'static str, Extern>, String> {
-        if self.spectest.is_none() {
-            self.spectest = Some(spectest::exports()?);
-        }
-        Ok(self.spectest.as_ref().unwrap())
-    }
-
-    fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<Rc<Instance>, String> {
+impl Context<'_> {
+    fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<InstanceId, String> {
         match id {
             Some(id) => self
                 .named
                 .get(id.name())
-                .cloned()
+                .copied()
                 .ok_or_else(|| format!("no instance named ${}", id.name())),
             None => self
                 .current
-                .clone()
                 .ok_or_else(|| "no current instance (its module failed)".into()),
         }
     }
 
-    fn instantiate(&mut self, module: &Rc<Module>) -> Result<Instance, Inst> {
-        let mut imports = Vec::new();
-        for imp in &module.info().imports {
-            let found = if imp.module == "spectest" && !self.registered.contains_key("spectest") {
-                self.spectest()
-                    .map_err(Inst::Unknown)?
-                    .get(imp.name.as_str())
-                    .cloned()
-            } else {
-                self.registered
-                    .get(&imp.module)
-                    .and_then(|i| i.export(&imp.name))
-            };
-            match found {
-                Some(e) => imports.push(e),
-                None => {
-                    return Err(Inst::Unknown(format!(
-                        "unknown import {}.{}",
-                        imp.module, imp.name
-                    )))
-                }
-            }
-        }
-        Instance::new(module, &imports).map_err(Inst::Runtime)
+    /// Compiles a module and loads it into the engine.
+    fn build(&mut self, q: &mut QuoteWat<'_>) -> Result<ModuleId, Build> {
+        let bytes = encode(q)?;
+        let object = compile(&bytes, &self.target, self.features)?;
+        self.engine.load(object).map_err(Build::Broken)
     }
 
-    fn build_and_instantiate(&mut self, q: &mut QuoteWat<'_>) -> Result<Instance, Inst> {
-        let bytes = encode(q).map_err(Inst::Build)?;
-        let module = Rc::new(compile(&bytes, self.features).map_err(Inst::Build)?);
-        self.modules.push(module.clone());
-        self.instantiate(&module)
+    fn build_and_instantiate(&mut self, q: &mut QuoteWat<'_>) -> Result<InstanceId, Inst> {
+        let module = self.build(q).map_err(Inst::Build)?;
+        self.engine.instantiate(module).map_err(Inst::Runtime)
     }
 
     fn invoke(&mut self, inv: &WastInvoke<'_>) -> Result<Result<Vec<Val>, Unwind>, String> {
@@ -256,7 +231,7 @@ impl Context {
             .iter()
             .map(values::arg)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(inst.call(inv.name, &args))
+        Ok(self.engine.call(inst, inv.name, &args))
     }
 
     fn execute(&mut self, exec: WastExecute<'_>) -> Result<Result<Vec<Val>, Unwind>, String> {
@@ -264,11 +239,7 @@ impl Context {
             WastExecute::Invoke(inv) => self.invoke(&inv),
             WastExecute::Get { module, global, .. } => {
                 let inst = self.instance(module)?;
-                match inst.export(global) {
-                    Some(Extern::Global(g)) => Ok(Ok(vec![g.get()])),
-                    Some(_) => Err(format!("export {global} is not a global")),
-                    None => Err(format!("no export {global}")),
-                }
+                Ok(Ok(vec![self.engine.global(inst, global)?]))
             }
             WastExecute::Wat(w) => {
                 let mut q = QuoteWat::Wat(w);
@@ -290,21 +261,18 @@ impl Context {
                 let name = q.name().map(|id| id.name().to_string());
                 // A failed module leaves no current instance, so what follows fails too.
                 self.current = None;
-                let inst = Rc::new(
-                    self.build_and_instantiate(&mut q)
-                        .map_err(|e| e.describe())?,
-                );
+                let inst = self
+                    .build_and_instantiate(&mut q)
+                    .map_err(|e| e.describe())?;
                 if let Some(n) = name {
-                    self.named.insert(n, inst.clone());
+                    self.named.insert(n, inst);
                 }
                 self.current = Some(inst);
                 Ok(())
             }
             WastDirective::ModuleDefinition(mut q) => {
                 let name = q.name().map(|id| id.name().to_string());
-                let bytes = encode(&mut q).map_err(|e| e.describe())?;
-                let module = Rc::new(compile(&bytes, self.features).map_err(|e| e.describe())?);
-                self.modules.push(module.clone());
+                let module = self.build(&mut q).map_err(|e| e.describe())?;
                 if let Some(n) = name {
                     self.definitions.insert(n, module);
                 }
@@ -314,18 +282,21 @@ impl Context {
                 instance, module, ..
             } => {
                 let module = module
-                    .and_then(|m| self.definitions.get(m.name()).cloned())
+                    .and_then(|m| self.definitions.get(m.name()).copied())
                     .ok_or("module instance of an unknown definition")?;
-                let inst = Rc::new(self.instantiate(&module).map_err(|e| e.describe())?);
+                let inst = self
+                    .engine
+                    .instantiate(module)
+                    .map_err(|e| Inst::Runtime(e).describe())?;
                 if let Some(i) = instance {
-                    self.named.insert(i.name().to_string(), inst.clone());
+                    self.named.insert(i.name().to_string(), inst);
                 }
                 self.current = Some(inst);
                 Ok(())
             }
             WastDirective::Register { name, module, .. } => {
                 let inst = self.instance(module)?;
-                self.registered.insert(name.to_string(), inst);
+                self.engine.register(name, inst);
                 Ok(())
             }
             WastDirective::Invoke(inv) => match self.invoke(&inv)? {
@@ -375,7 +346,7 @@ impl Context {
                 ..
             } => {
                 let bytes = encode(&mut module).map_err(|e| e.describe())?;
-                expect_rejected(&bytes, self.features, message)
+                expect_rejected(&bytes, &self.target, self.features, message)
             }
             WastDirective::AssertMalformed {
                 mut module,
@@ -386,7 +357,7 @@ impl Context {
                 let Ok(bytes) = encode(&mut module) else {
                     return Ok(());
                 };
-                expect_rejected(&bytes, self.features, message)
+                expect_rejected(&bytes, &self.target, self.features, message)
             }
             WastDirective::AssertUnlinkable {
                 module, message, ..
@@ -394,7 +365,7 @@ impl Context {
                 let mut q = QuoteWat::Wat(module);
                 match self.build_and_instantiate(&mut q) {
                     Ok(_) => Err(format!("expected link error `{message}`, instantiated")),
-                    Err(Inst::Unknown(_)) | Err(Inst::Runtime(InstantiateError::Link(_))) => Ok(()),
+                    Err(Inst::Runtime(InstantiateError::Link(_))) => Ok(()),
                     Err(e) => Err(format!(
                         "expected link error `{message}`, got {}",
                         e.describe()
@@ -409,16 +380,16 @@ impl Context {
     }
 }
 
+/// An invalid or malformed module must not compile (it is never loaded).
 fn expect_rejected(
     bytes: &[u8],
+    target: &Target,
     features: Option<WasmFeatures>,
     message: &str,
 ) -> Result<(), String> {
-    match compile(bytes, features) {
+    match compile(bytes, target, features) {
         Err(Build::Rejected(_)) | Err(Build::Encode(_)) => Ok(()),
-        Err(Build::Broken(m)) => Err(format!(
-            "expected rejection `{message}`; compiled, then {m}"
-        )),
+        Err(Build::Broken(m)) => Err(format!("expected rejection `{message}`; {m}")),
         Ok(_) => Err(format!(
             "expected rejection `{message}`, but the module compiled"
         )),
