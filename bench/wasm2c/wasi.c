@@ -108,6 +108,13 @@ u32 Z_wasi_snapshot_preview1Z_fd_close(wasi_t* w, u32 fd) {
   return is_stdio(fd) ? ERRNO_SUCCESS : ERRNO_BADF;
 }
 
+/* Lua links it (freopen in luaL_loadfilex) but the benchmark never calls it; the standard
+ * streams stay where they are. */
+u32 Z_wasi_snapshot_preview1Z_fd_renumber(wasi_t* w, u32 fd, u32 to) {
+  (void)w;
+  return is_stdio(fd) && is_stdio(to) ? ERRNO_NOTSUP : ERRNO_BADF;
+}
+
 u32 Z_wasi_snapshot_preview1Z_fd_fdstat_get(wasi_t* w, u32 fd, u32 out_p) {
   /* fdstat: filetype u8 (2 = character device), flags u16, rights base u64, inheriting u64. */
   uint8_t* d = mem(w, out_p, 24);
