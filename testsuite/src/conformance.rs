@@ -1,13 +1,16 @@
 //! The WASI conformance set (`testsuite/programs/wasi`): builds the C programs, and runs a
-//! program compiled by Kiln and under `wasmtime run` each in a fresh scratch directory
-//! preopened as `/sandbox`, comparing exit status, stdout, stderr and the resulting files.
+//! program compiled by Kiln (for any target: `run_pair_on`) and under `wasmtime run` each in
+//! a fresh scratch directory preopened as `/sandbox`, comparing exit status, stdout, stderr
+//! and the resulting files.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use crate::programs::{kiln_compile, programs_dir, repo_root, run_clean, wasmtime, Outcome};
+use crate::programs::{
+    kiln_exe, programs_dir, repo_root, run_clean, run_clean_on, wasmtime, Outcome,
+};
 
 static LOCK: Mutex<()> = Mutex::new(());
 
@@ -101,29 +104,60 @@ pub struct Run {
     pub tree: String,
 }
 
+/// Kiln's executable of `wasm` for `target` (`None`: the default), compiled with the
+/// conformance grants once per test process ([`kiln_exe`]): the bad-argument tests run one
+/// program dozens of times.
+fn compiled(wasm: &Path, target: Option<&str>) -> PathBuf {
+    let mut grants = grants(wasm);
+    if let Some(t) = target {
+        grants.extend(["--target".to_string(), t.to_string()]);
+    }
+    kiln_exe(wasm, &grants)
+}
+
+fn stem(wasm: &Path) -> String {
+    wasm.file_stem().unwrap().to_str().unwrap().to_string()
+}
+
+/// The grants both engines get: the scratch `sandbox/` as `/sandbox`, argv[0] the
+/// program's name.
+fn grants(wasm: &Path) -> Vec<String> {
+    ["--dir", "sandbox::/sandbox", "--argv0", &stem(wasm)]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
 /// Runs `wasm` with `args`, Kiln first then wasmtime, each in a fresh root directory holding
 /// `sandbox/` (preopened as `/sandbox`) after `setup(root)` ran on it.
 pub fn run_pair(wasm: &Path, args: &[&str], setup: &dyn Fn(&Path)) -> (Run, Run) {
-    let name = wasm.file_stem().unwrap().to_str().unwrap().to_string();
+    run_pair_on(None, wasm, args, setup)
+}
+
+/// [`run_pair`] with Kiln's executable built for `target` (`None`: the default) and run
+/// the way that target's executables run here ([`crate::targets::command`]: AArch64 ones
+/// under `qemu-aarch64`); wasmtime runs on this machine either way.
+pub fn run_pair_on(
+    target: Option<&str>,
+    wasm: &Path,
+    args: &[&str],
+    setup: &dyn Fn(&Path),
+) -> (Run, Run) {
+    let exe = compiled(wasm, target);
     let tmp = tempfile::Builder::new()
         .prefix("kiln-conformance-")
         .tempdir()
         .unwrap();
-    let grants: Vec<String> = ["--dir", "sandbox::/sandbox", "--argv0", &name]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let exe = kiln_compile(wasm, tmp.path(), &grants);
     let mut runs = Vec::new();
     for engine in ["kiln", "wasmtime"] {
         let root = tmp.path().join(engine);
         std::fs::create_dir_all(root.join("sandbox")).unwrap();
         setup(&root);
         let outcome = if engine == "kiln" {
-            run_in(&exe, args, &[], &root)
+            run_clean_on(target, &exe, args, &[], &root)
         } else {
             let mut a: Vec<String> = vec!["run".into()];
-            a.extend(grants.iter().cloned());
+            a.extend(grants(wasm));
             a.push(wasm.to_str().unwrap().into());
             a.extend(args.iter().map(|s| s.to_string()));
             run_in(&wasmtime(), &a, &[], &root)
@@ -150,13 +184,28 @@ fn show(o: &Outcome) -> String {
 /// Asserts that Kiln and wasmtime agree: status, stdout, the files left behind, and stderr
 /// when `stderr` is set (wasmtime's own error reports differ from Kiln's in wording).
 pub fn assert_same(wasm: &Path, args: &[&str], setup: &dyn Fn(&Path), stderr: bool) -> Run {
-    let (k, w) = run_pair(wasm, args, setup);
+    assert_same_on(None, wasm, args, setup, stderr)
+}
+
+/// [`assert_same`] with Kiln's executable built for and run as `target` ([`run_pair_on`]).
+pub fn assert_same_on(
+    target: Option<&str>,
+    wasm: &Path,
+    args: &[&str],
+    setup: &dyn Fn(&Path),
+    stderr: bool,
+) -> Run {
+    let (k, w) = run_pair_on(target, wasm, args, setup);
     let same = k.outcome.status == w.outcome.status
         && k.outcome.stdout == w.outcome.stdout
         && (!stderr || k.outcome.stderr == w.outcome.stderr)
         && k.tree == w.tree;
     if !same {
-        let mut msg = format!("{} {args:?}: kiln and wasmtime differ\n", wasm.display());
+        let mut msg = format!(
+            "{} {args:?}: kiln ({}) and wasmtime differ\n",
+            wasm.display(),
+            target.unwrap_or("default target")
+        );
         let _ = write!(
             msg,
             "===== kiln =====\n{}--- files ---\n{}\n===== wasmtime =====\n{}--- files ---\n{}\n",

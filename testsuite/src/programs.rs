@@ -2,8 +2,10 @@
 //! under the cargo target dir), compiling them with `kiln` in-process, running the executable
 //! and `wasmtime run` on the same `.wasm`, and comparing the outcomes byte for byte.
 
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -384,6 +386,54 @@ pub fn kiln_compile(wasm: &Path, dir: &Path, grants: &[String]) -> PathBuf {
     exe
 }
 
+/// `kiln compile wasm -o EXE <grants>`, once per test process for the same module (path,
+/// size and modification time) and grants: the executable is cached under
+/// `<programs_dir>/exe`, compiled under a temporary name and renamed into place.
+/// Compiling under the lock keeps the two cores for one compilation at a time.
+pub fn kiln_exe(wasm: &Path, grants: &[String]) -> PathBuf {
+    type Key = (PathBuf, u64, Option<SystemTime>, Vec<String>);
+    static EXES: Mutex<Option<HashMap<Key, PathBuf>>> = Mutex::new(None);
+    let meta = std::fs::metadata(wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+    let key = (
+        wasm.to_path_buf(),
+        meta.len(),
+        meta.modified().ok(),
+        grants.to_vec(),
+    );
+    let mut exes = EXES.lock().unwrap_or_else(|e| e.into_inner());
+    let exes = exes.get_or_insert_with(HashMap::new);
+    if let Some(exe) = exes.get(&key) {
+        return exe.clone();
+    }
+    let mut h = DefaultHasher::new();
+    key.hash(&mut h);
+    let dir = programs_dir().join("exe");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join(format!(
+        "{}-{:016x}",
+        wasm.file_stem().unwrap().to_string_lossy(),
+        h.finish()
+    ));
+    // Compiled under a name of this process's own, then renamed over the previous run's.
+    let tmp = dir.join(format!(
+        "{}.{}.tmp",
+        exe.file_name().unwrap().to_string_lossy(),
+        std::process::id()
+    ));
+    let mut args: Vec<OsString> = vec![
+        "compile".into(),
+        wasm.into(),
+        "-o".into(),
+        tmp.clone().into(),
+    ];
+    args.extend(grants.iter().map(OsString::from));
+    let (code, stderr) = kiln(args);
+    assert_eq!(code, 0, "kiln compile {} failed:\n{stderr}", wasm.display());
+    std::fs::rename(&tmp, &exe).unwrap();
+    exes.insert(key, exe.clone());
+    exe
+}
+
 /// Runs `wasm` compiled by kiln and under `wasmtime run` with the same invocation; returns both
 /// outcomes (kiln's first).
 pub fn run_both(wasm: &Path, inv: &Invocation) -> (Outcome, Outcome) {
@@ -405,15 +455,11 @@ fn run_both_with_files(wasm: &Path, inv: &Invocation) -> ((Outcome, String), (Ou
         }
         dir
     };
-    let exe_dir = tempfile::Builder::new()
-        .prefix("kiln-exe-")
-        .tempdir()
-        .unwrap();
     let mut kiln_grants = [&inv.kiln_only[..], &inv.grants[..]].concat();
     if let Some(t) = inv.target {
         kiln_grants.extend(["--target".to_string(), t.to_string()]);
     }
-    let exe = kiln_compile(wasm, exe_dir.path(), &kiln_grants);
+    let exe = kiln_exe(wasm, &kiln_grants);
     let native_dir = workdir();
     let native = run_clean_on(
         inv.target,

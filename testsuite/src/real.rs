@@ -13,7 +13,7 @@
 //! Builds are cached under the cargo target dir by mtime (and by their flags).
 
 use crate::programs::{programs_dir, repo_root, run_checked, wasmtime, Outcome};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -257,6 +257,73 @@ pub fn rust_build(dir: &str, bin: &str) -> PathBuf {
     wasm
 }
 
+/// Owned copies of `v`.
+pub fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// wasi-libc's emulations some programs need (signal(), clock(), getpid()).
+pub const WASI_EMULATED: &[&str] = &[
+    "-D_WASI_EMULATED_SIGNAL",
+    "-D_WASI_EMULATED_PROCESS_CLOCKS",
+    "-D_WASI_EMULATED_GETPID",
+];
+pub const WASI_EMULATED_LIBS: &[&str] = &[
+    "-lwasi-emulated-signal",
+    "-lwasi-emulated-process-clocks",
+    "-lwasi-emulated-getpid",
+    "-lm",
+];
+
+/// Lua 5.4's interpreter (`lua.c` and the library, from `.tools/lua`) for wasm32-wasi, its
+/// errors unwinding with Asyncify.
+pub fn lua() -> PathBuf {
+    let src = tool("lua/lua-5.4.8");
+    let here = real_dir().join("lua");
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "c")
+                && !["luac.c", "onelua.c", "ltests.c"]
+                    .iter()
+                    .any(|n| p.ends_with(n))
+        })
+        .collect();
+    sources.sort();
+    sources.push(here.join("kiln_lua_eh.c"));
+    sources.push(here.join("kiln_lua_wasi.c"));
+    let mut cflags = vec![
+        format!("-I{}", here.join("include").display()),
+        "-include".to_string(),
+        here.join("kiln_lua_eh.h").display().to_string(),
+        // No tmpnam on WASI: os.tmpname reports failure.
+        "-DLUA_TMPNAMBUFSIZE=32".to_string(),
+        "-Dlua_tmpnam(b,e)=((e)=1)".to_string(),
+    ];
+    cflags.extend(strings(WASI_EMULATED));
+    CBuild {
+        name: "lua",
+        sources,
+        cflags,
+        deps: vec![
+            here.join("kiln_lua_eh.h"),
+            here.join("include/setjmp.h"),
+            src.join("luaconf.h"),
+        ],
+        ldflags: strings(WASI_EMULATED_LIBS),
+        // Errors unwind with Asyncify (see kiln_lua_eh.h); -g keeps the name section.
+        wasm_opt: strings(&[
+            "-g",
+            "--asyncify",
+            "--pass-arg=asyncify-removelist@kiln_lua_try",
+            "--pass-arg=asyncify-imports@asyncify.start_unwind",
+            "-O2",
+        ]),
+    }
+    .build()
+}
+
 /// One run of a real program.
 #[derive(Clone, Debug, Default)]
 pub struct Run {
@@ -337,52 +404,19 @@ fn common_grants(argv0: &str, extra: &[String]) -> Vec<String> {
     g
 }
 
-/// `kiln compile` of `wasm` with `grants`, once per test process and set of grants.
-fn kiln_exe(wasm: &Path, grants: &[String]) -> PathBuf {
-    type Compiled = HashMap<(PathBuf, Vec<String>), PathBuf>;
-    static EXES: Mutex<Option<Compiled>> = Mutex::new(None);
-    let key = (wasm.to_path_buf(), grants.to_vec());
-    // Compiling under the lock keeps the two cores for one compilation at a time.
-    let mut exes = EXES.lock().unwrap_or_else(|e| e.into_inner());
-    let exes = exes.get_or_insert_with(HashMap::new);
-    if let Some(exe) = exes.get(&key) {
-        return exe.clone();
-    }
-    let mut h = DefaultHasher::new();
-    key.hash(&mut h);
-    let dir = out_dir().join("exe");
-    std::fs::create_dir_all(&dir).unwrap();
-    let exe = dir.join(format!(
-        "{}-{:016x}",
-        wasm.file_stem().unwrap().to_string_lossy(),
-        h.finish()
-    ));
-    // Compiled under a name of this process's own, then renamed over the previous run's.
-    let tmp = dir.join(format!(
-        "{}.{}.tmp",
-        exe.file_name().unwrap().to_string_lossy(),
-        std::process::id()
-    ));
-    let mut args: Vec<OsString> = vec![
-        "compile".into(),
-        wasm.into(),
-        "-o".into(),
-        tmp.clone().into(),
-    ];
-    args.extend(grants.iter().map(OsString::from));
-    let (code, stderr) = crate::programs::kiln(args);
-    assert_eq!(code, 0, "kiln compile {} failed:\n{stderr}", wasm.display());
-    std::fs::rename(&tmp, &exe).unwrap();
-    exes.insert(key, exe.clone());
-    exe
-}
-
 /// How long one run may take before it is killed (a hang is a failure, not a stuck test).
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Runs `program args` in `cwd` with a clean environment, `stdin` piped in.
-fn run_process(program: &Path, args: &[OsString], stdin: &[u8], cwd: &Path) -> Outcome {
-    let mut child = Command::new(program)
+/// Runs `program args` in `cwd` with a clean environment, `stdin` piped in; `program` is
+/// an executable for `target` ([`crate::targets::command`]; `None`: this machine's).
+fn run_process(
+    target: Option<&str>,
+    program: &Path,
+    args: &[OsString],
+    stdin: &[u8],
+    cwd: &Path,
+) -> Outcome {
+    let mut child = crate::targets::command(target, program)
         .args(args)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
@@ -459,7 +493,7 @@ fn collect_files(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>)
 }
 
 /// Runs `run` in a fresh working directory whose `scratch/` holds `run.files`.
-fn run_in_scratch(program: &Path, args: &[OsString], run: &Run) -> RunResult {
+fn run_in_scratch(target: Option<&str>, program: &Path, args: &[OsString], run: &Run) -> RunResult {
     let work = tempfile::Builder::new()
         .prefix("kiln-real-")
         .tempdir()
@@ -471,7 +505,7 @@ fn run_in_scratch(program: &Path, args: &[OsString], run: &Run) -> RunResult {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, contents).unwrap();
     }
-    let outcome = run_process(program, args, &run.stdin, work.path());
+    let outcome = run_process(target, program, args, &run.stdin, work.path());
     let mut files = BTreeMap::new();
     collect_files(&scratch, &scratch, &mut files);
     RunResult { outcome, files }
@@ -481,28 +515,48 @@ fn run_in_scratch(program: &Path, args: &[OsString], run: &Run) -> RunResult {
 /// directory, and asserts they did exactly the same: stdout, stderr, exit status and every
 /// file left in the scratch directory. Returns Kiln's result.
 pub fn assert_same(wasm: &Path, argv0: &str, run: &Run) -> RunResult {
+    assert_same_on(None, wasm, argv0, run)
+}
+
+/// [`assert_same`] with Kiln's executable built for `target` (`None`: the default) and run
+/// as that target's executables run here (AArch64 ones under `qemu-aarch64`).
+pub fn assert_same_on(target: Option<&str>, wasm: &Path, argv0: &str, run: &Run) -> RunResult {
     let grants = common_grants(argv0, &run.grants);
-    let exe = kiln_exe(wasm, &grants);
+    let mut kiln_grants = grants.clone();
+    if let Some(t) = target {
+        kiln_grants.extend(["--target".to_string(), t.to_string()]);
+    }
+    let exe = crate::programs::kiln_exe(wasm, &kiln_grants);
     let args: Vec<OsString> = run.args.iter().map(OsString::from).collect();
-    let native = run_in_scratch(&exe, &args, run);
+    let native = run_in_scratch(target, &exe, &args, run);
 
     let mut wt_args: Vec<OsString> = vec!["run".into()];
     wt_args.extend(grants.iter().map(OsString::from));
     wt_args.push(wasm.into());
     wt_args.extend(args);
-    let oracle = run_in_scratch(&wasmtime(), &wt_args, run);
+    let oracle = run_in_scratch(None, &wasmtime(), &wt_args, run);
 
     if native != oracle {
-        panic!("{}", describe_difference(wasm, run, &native, &oracle));
+        panic!(
+            "{}",
+            describe_difference(target, wasm, run, &native, &oracle)
+        );
     }
     native
 }
 
-fn describe_difference(wasm: &Path, run: &Run, native: &RunResult, oracle: &RunResult) -> String {
+fn describe_difference(
+    target: Option<&str>,
+    wasm: &Path,
+    run: &Run,
+    native: &RunResult,
+    oracle: &RunResult,
+) -> String {
     let mut msg = format!(
-        "{} {:?}: kiln and wasmtime differ\n",
+        "{} {:?}: kiln ({}) and wasmtime differ\n",
         wasm.display(),
-        run.args
+        run.args,
+        target.unwrap_or("default target")
     );
     let (n, o) = (&native.outcome, &oracle.outcome);
     if n.status != o.status {

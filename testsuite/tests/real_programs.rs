@@ -4,26 +4,10 @@
 //! Sources, versions and build flags: `testsuite/programs/real/README.md`.
 
 use kiln_testsuite::real::{
-    assert_same, crate_source, real_dir, rust_build, tool, CBuild, Run, SCRATCH,
+    assert_same, crate_source, lua, real_dir, rust_build, strings, tool, CBuild, Run, SCRATCH,
+    WASI_EMULATED, WASI_EMULATED_LIBS,
 };
 use std::path::PathBuf;
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
-
-/// wasi-libc's emulations some programs need (signal(), clock(), getpid()).
-const WASI_EMULATED: &[&str] = &[
-    "-D_WASI_EMULATED_SIGNAL",
-    "-D_WASI_EMULATED_PROCESS_CLOCKS",
-    "-D_WASI_EMULATED_GETPID",
-];
-const WASI_EMULATED_LIBS: &[&str] = &[
-    "-lwasi-emulated-signal",
-    "-lwasi-emulated-process-clocks",
-    "-lwasi-emulated-getpid",
-    "-lm",
-];
 
 // ----- SQLite's shell --------------------------------------------------------------------------
 
@@ -129,53 +113,6 @@ fn sqlite_shell_backup_import_vacuum_and_file_functions() {
 }
 
 // ----- Lua -------------------------------------------------------------------------------------
-
-fn lua() -> PathBuf {
-    let src = tool("lua/lua-5.4.8");
-    let here = real_dir().join("lua");
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(&src)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "c")
-                && !["luac.c", "onelua.c", "ltests.c"]
-                    .iter()
-                    .any(|n| p.ends_with(n))
-        })
-        .collect();
-    sources.sort();
-    sources.push(here.join("kiln_lua_eh.c"));
-    sources.push(here.join("kiln_lua_wasi.c"));
-    let mut cflags = vec![
-        format!("-I{}", here.join("include").display()),
-        "-include".to_string(),
-        here.join("kiln_lua_eh.h").display().to_string(),
-        // No tmpnam on WASI: os.tmpname reports failure.
-        "-DLUA_TMPNAMBUFSIZE=32".to_string(),
-        "-Dlua_tmpnam(b,e)=((e)=1)".to_string(),
-    ];
-    cflags.extend(strings(WASI_EMULATED));
-    CBuild {
-        name: "lua",
-        sources,
-        cflags,
-        deps: vec![
-            here.join("kiln_lua_eh.h"),
-            here.join("include/setjmp.h"),
-            src.join("luaconf.h"),
-        ],
-        ldflags: strings(WASI_EMULATED_LIBS),
-        // Errors unwind with Asyncify (see kiln_lua_eh.h); -g keeps the name section.
-        wasm_opt: strings(&[
-            "-g",
-            "--asyncify",
-            "--pass-arg=asyncify-removelist@kiln_lua_try",
-            "--pass-arg=asyncify-imports@asyncify.start_unwind",
-            "-O2",
-        ]),
-    }
-    .build()
-}
 
 #[test]
 fn lua_script_with_strings_tables_coroutines_errors_and_files() {

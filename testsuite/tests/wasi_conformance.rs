@@ -2,14 +2,16 @@
 //! every `wasi_snapshot_preview1` function, error paths included, each compiled by Kiln and
 //! run next to `wasmtime run` in a fresh scratch directory preopened as `/sandbox`; exit
 //! status, stdout, stderr and the files left behind must be identical. Sandbox escapes are
-//! one test each. The CPU-time clocks and handed-over sockets, where Kiln deliberately goes
+//! one test each. Every test runs once per target (`conformance_on!`): the default
+//! (x86-64 musl) and x86-64 glibc natively, AArch64 musl and glibc under `qemu-aarch64`, each
+//! against `wasmtime run` on this machine. The CPU-time clocks and handed-over sockets, where Kiln deliberately goes
 //! beyond wasmtime 49, are checked on Kiln alone.
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use kiln_testsuite::conformance::{assert_same, run_in, run_pair, wasi_c};
+use kiln_testsuite::conformance::{assert_same_on, run_in, run_pair_on, wasi_c};
 use kiln_testsuite::programs::{kiln_compile, wasmtime};
 
 fn text(b: &[u8]) -> String {
@@ -24,9 +26,8 @@ fn outside(root: &Path) {
     std::fs::create_dir(root.join("outdir")).unwrap();
 }
 
-#[test]
-fn fd_functions() {
-    let out = assert_same(&wasi_c("fd_ops"), &[], &nothing, true);
+fn fd_functions(target: Target) {
+    let out = assert_same_on(target, &wasi_c("fd_ops"), &[], &nothing, true);
     let s = text(&out.outcome.stdout);
     // The program ends by renumbering stderr over stdout: "done" goes to stderr.
     assert!(s.contains("renumber 2 -> 0 (closed): BADF\n"), "{s}");
@@ -35,46 +36,41 @@ fn fd_functions() {
     assert!(s.contains("set_times ATIM|ATIM_NOW: INVAL\n"), "{s}");
 }
 
-#[test]
-fn path_functions() {
-    let out = assert_same(&wasi_c("path_ops"), &[], &nothing, true);
+fn path_functions(target: Target) {
+    let out = assert_same_on(target, &wasi_c("path_ops"), &[], &nothing, true);
     let s = text(&out.outcome.stdout);
     assert!(s.ends_with("done\n"), "{s}");
     assert!(s.contains("rmdir nonempty: NOTEMPTY\n"), "{s}");
 }
 
-#[test]
-fn readdir_cookies_and_small_buffers() {
-    let out = assert_same(&wasi_c("readdir"), &[], &nothing, true);
+fn readdir_cookies_and_small_buffers(target: Target) {
+    let out = assert_same_on(target, &wasi_c("readdir"), &[], &nothing, true);
     assert!(text(&out.outcome.stdout).ends_with("done\n"));
 }
 
-#[test]
-fn poll_oneoff_clocks_and_fds() {
-    let out = assert_same(&wasi_c("poll"), &[], &nothing, true);
+fn poll_oneoff_clocks_and_fds(target: Target) {
+    let out = assert_same_on(target, &wasi_c("poll"), &[], &nothing, true);
     assert!(text(&out.outcome.stdout).ends_with("done\n"));
 }
 
-#[test]
-fn args_env_clocks_random_proc_exit() {
+fn args_env_clocks_random_proc_exit(target: Target) {
     let wasm = wasi_c("misc");
-    let out = assert_same(&wasm, &["a", "b c", "", "7"], &nothing, true);
+    let out = assert_same_on(target, &wasm, &["a", "b c", "", "7"], &nothing, true);
     assert_eq!(out.outcome.status, 7);
-    let out = assert_same(&wasm, &["return", "0"], &nothing, true);
+    let out = assert_same_on(target, &wasm, &["return", "0"], &nothing, true);
     assert_eq!(out.outcome.status, 0);
-    let out = assert_same(&wasm, &["125"], &nothing, true);
+    let out = assert_same_on(target, &wasm, &["125"], &nothing, true);
     assert_eq!(out.outcome.status, 125);
 }
 
 /// Bad pointers and invalid enum/flag values, one process per case. wasmtime ends the
 /// program (status 1) for some: compare status and stdout, and check Kiln says why.
-#[test]
-fn bad_arguments() {
+fn bad_arguments(target: Target) {
     let wasm = wasi_c("bad_args");
     let mut ended = 0;
     for case in 0.. {
         let arg = case.to_string();
-        let out = assert_same(&wasm, &[&arg], &nothing, false);
+        let out = assert_same_on(target, &wasm, &[&arg], &nothing, false);
         if out.outcome.status == 99 {
             assert!(case > 60, "only {case} cases");
             break;
@@ -88,8 +84,8 @@ fn bad_arguments() {
     assert!(ended > 30, "{ended}");
 }
 
-fn sandbox_case(name: &str) {
-    let out = assert_same(&wasi_c("sandbox"), &[name], &outside, true);
+fn sandbox_case(target: Target, name: &str) {
+    let out = assert_same_on(target, &wasi_c("sandbox"), &[name], &outside, true);
     let s = text(&out.outcome.stdout);
     assert!(s.ends_with("done\n"), "{s}");
     assert!(!s.contains("read SUCCESS: outside"), "{s}");
@@ -99,60 +95,9 @@ fn sandbox_case(name: &str) {
     assert!(!Path::new("/tmp/kiln-absolute-escape").exists());
 }
 
-#[test]
-fn sandbox_dotdot() {
-    sandbox_case("dotdot");
-}
-
-#[test]
-fn sandbox_absolute_paths() {
-    sandbox_case("absolute");
-}
-
-#[test]
-fn sandbox_symlink_absolute() {
-    sandbox_case("symlink_absolute");
-}
-
-#[test]
-fn sandbox_symlink_relative() {
-    sandbox_case("symlink_relative");
-}
-
-#[test]
-fn sandbox_symlink_loops() {
-    sandbox_case("symlink_loop");
-}
-
-#[test]
-fn sandbox_dangling_symlinks() {
-    sandbox_case("dangling");
-}
-
-#[test]
-fn sandbox_hard_links() {
-    sandbox_case("hardlink");
-}
-
-#[test]
-fn sandbox_rename_out() {
-    sandbox_case("rename");
-}
-
-#[test]
-fn sandbox_trailing_slashes() {
-    sandbox_case("trailing_slash");
-}
-
-#[test]
-fn sandbox_directory_fd_dotdot() {
-    sandbox_case("dirfd_dotdot");
-}
-
 /// Deliberate difference: Kiln serves the CPU-time clocks, wasmtime answers EBADF.
-#[test]
-fn cputime_clocks_are_served() {
-    let (k, w) = run_pair(&wasi_c("cputime"), &[], &nothing);
+fn cputime_clocks_are_served(target: Target) {
+    let (k, w) = run_pair_on(target, &wasi_c("cputime"), &[], &nothing);
     let s = text(&k.outcome.stdout);
     assert_eq!(k.outcome.status, 0);
     for id in [2, 3] {
@@ -167,16 +112,18 @@ fn cputime_clocks_are_served() {
 }
 
 /// Sockets handed over with `KILN_TCPLISTEN` (wasmtime 49 has no `--tcplisten` any more).
-#[test]
-fn tcplisten_socket_handover() {
+fn tcplisten_socket_handover(target: Target) {
     let wasm = wasi_c("sock");
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sandbox")).unwrap();
-    let grants = [
+    let mut grants = vec![
         "--dir".to_string(),
         "sandbox::/sandbox".to_string(),
         "--allow-runtime-grants".to_string(),
     ];
+    if let Some(t) = target {
+        grants.extend(["--target".to_string(), t.to_string()]);
+    }
     let exe = kiln_compile(&wasm, dir.path(), &grants);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -184,7 +131,7 @@ fn tcplisten_socket_handover() {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let child = std::process::Command::new(&exe)
+    let child = kiln_testsuite::targets::command(target, &exe)
         .env_clear()
         .env("KILN_TCPLISTEN", &addr)
         .current_dir(dir.path())
@@ -221,6 +168,103 @@ fn tcplisten_socket_handover() {
         s.contains("shutdown write: SUCCESS\nclose: SUCCESS\ndone\n"),
         "{s}"
     );
+}
+
+/// The target a test's executables are built for (`None`: the default,
+/// `x86_64-unknown-linux-musl`).
+type Target = Option<&'static str>;
+
+/// Every test above, once per target: a module of `#[test]`s each (`aarch64_musl::fd_functions`,
+/// ...). Each program is compiled once per target (`conformance::run_pair_on`).
+macro_rules! conformance_on {
+    ($($module:ident: $target:expr;)*) => {$(
+        mod $module {
+            use super::*;
+            const TARGET: Target = $target;
+            #[test]
+            fn fd_functions() {
+                super::fd_functions(TARGET);
+            }
+            #[test]
+            fn path_functions() {
+                super::path_functions(TARGET);
+            }
+            #[test]
+            fn readdir_cookies_and_small_buffers() {
+                super::readdir_cookies_and_small_buffers(TARGET);
+            }
+            #[test]
+            fn poll_oneoff_clocks_and_fds() {
+                super::poll_oneoff_clocks_and_fds(TARGET);
+            }
+            #[test]
+            fn args_env_clocks_random_proc_exit() {
+                super::args_env_clocks_random_proc_exit(TARGET);
+            }
+            #[test]
+            fn bad_arguments() {
+                super::bad_arguments(TARGET);
+            }
+            #[test]
+            fn cputime_clocks_are_served() {
+                super::cputime_clocks_are_served(TARGET);
+            }
+            #[test]
+            fn tcplisten_socket_handover() {
+                super::tcplisten_socket_handover(TARGET);
+            }
+            #[test]
+            fn sandbox_dotdot() {
+                sandbox_case(TARGET, "dotdot");
+            }
+            #[test]
+            fn sandbox_absolute_paths() {
+                sandbox_case(TARGET, "absolute");
+            }
+            #[test]
+            fn sandbox_symlink_absolute() {
+                sandbox_case(TARGET, "symlink_absolute");
+            }
+            #[test]
+            fn sandbox_symlink_relative() {
+                sandbox_case(TARGET, "symlink_relative");
+            }
+            #[test]
+            fn sandbox_symlink_loops() {
+                sandbox_case(TARGET, "symlink_loop");
+            }
+            #[test]
+            fn sandbox_dangling_symlinks() {
+                sandbox_case(TARGET, "dangling");
+            }
+            #[test]
+            fn sandbox_hard_links() {
+                sandbox_case(TARGET, "hardlink");
+            }
+            #[test]
+            fn sandbox_rename_out() {
+                sandbox_case(TARGET, "rename");
+            }
+            #[test]
+            fn sandbox_trailing_slashes() {
+                sandbox_case(TARGET, "trailing_slash");
+            }
+            #[test]
+            fn sandbox_directory_fd_dotdot() {
+                sandbox_case(TARGET, "dirfd_dotdot");
+            }
+        }
+    )*};
+}
+
+conformance_on! {
+    // The default target, x86_64-unknown-linux-musl, natively.
+    default_target: None;
+    x86_64_gnu: Some("x86_64-unknown-linux-gnu");
+    // Under qemu-aarch64 (`kiln_testsuite::targets::command`), whose qemu-user 7.2 has no
+    // `openat2`: the runtime's own confined walk serves every path lookup there.
+    aarch64_musl: Some("aarch64-unknown-linux-musl");
+    aarch64_gnu: Some("aarch64-unknown-linux-gnu");
 }
 
 /// The WASI functions one run of `wasm` called, read from wasmtime's trace of its own WASI

@@ -111,11 +111,33 @@ fn pwrite(fd: i32, buf: &[u8], off: u64, append: bool) -> Result<usize, Errno> {
     };
     if append {
         // SAFETY: one valid iovec.
-        return retry(|| unsafe { libc::pwritev2(fd, &iov, 1, -1, libc::RWF_APPEND) });
+        return match retry(|| unsafe { libc::pwritev2(fd, &iov, 1, -1, libc::RWF_APPEND) }) {
+            Err(errno::NOSYS | errno::NOTSUP) => append_with_o_append(fd, buf),
+            r => r,
+        };
     }
     let off = i64::try_from(off).map_err(|_| errno::INVAL)?;
     // SAFETY: writes from `buf` (the iovec's one buffer), valid for reads.
     retry(|| unsafe { libc::pwrite(fd, iov.iov_base, iov.iov_len, off) })
+}
+
+/// An append write where `pwritev2(RWF_APPEND)` is missing (`ENOSYS` from qemu-user before
+/// 8.0 and Linux before 4.6, `EOPNOTSUPP` before 4.16): `O_APPEND` set on the fd for one
+/// `write(2)`, atomic at the end of the file as `RWF_APPEND` is, then taken off again.
+/// The fd is the context's own and calls that write hold the context's lock, so no other
+/// write sees the flag; the kernel's file offset moving does not matter, as every other
+/// read and write is positioned by the runtime (`pread`/`pwrite`).
+fn append_with_o_append(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: fcntl on an fd the context owns, write(2) from `buf`, valid for reads.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_APPEND) != 0 {
+            return Err(errno::last());
+        }
+        let r = retry(|| libc::write(fd, buf.as_ptr().cast(), buf.len()));
+        libc::fcntl(fd, libc::F_SETFL, flags);
+        r
+    }
 }
 
 fn pread(fd: i32, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
@@ -557,7 +579,8 @@ pub(crate) fn filestat_bytes(st: &libc::stat) -> [u8; 64] {
         filetype::SOCKET_STREAM => filetype::UNKNOWN,
         t => t,
     };
-    b[24..32].copy_from_slice(&st.st_nlink.to_le_bytes());
+    // `nlink_t` is 64 bits on x86-64, 32 on AArch64.
+    b[24..32].copy_from_slice(&(st.st_nlink as u64).to_le_bytes());
     b[32..40].copy_from_slice(&(st.st_size as u64).to_le_bytes());
     b[40..48].copy_from_slice(&ns(st.st_atime, st.st_atime_nsec).to_le_bytes());
     b[48..56].copy_from_slice(&ns(st.st_mtime, st.st_mtime_nsec).to_le_bytes());

@@ -13,6 +13,7 @@
 //! types and rights reported.
 
 pub mod args_env;
+mod beneath;
 pub mod clock;
 pub mod constants;
 mod ctx;

@@ -1,9 +1,10 @@
 //! `path_*`: paths relative to a directory fd, confined to it.
 //!
-//! SANDBOX-CRITICAL (two reviews please). Every lookup goes through `openat2(2)` with
-//! `RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS` relative to the directory fd: the kernel
-//! refuses absolute paths, `..` above the directory and symlinks leading out of it
-//! (`EXDEV`, reported as `EPERM` as wasmtime does). Operations on a final component
+//! SANDBOX-CRITICAL (two reviews please). Every lookup goes through
+//! [`open_beneath`](super::beneath::open_beneath) relative to the directory fd (`openat2(2)`
+//! with `RESOLVE_BENEATH`, or its own walk where the kernel has none), which refuses
+//! absolute paths, `..` above the directory and symlinks leading out of it (`EPERM`, as
+//! wasmtime reports them). Operations on a final component
 //! (mkdir, unlink, rename, ...) first open its parent that way, then use the `*at` call
 //! on the last component, which is never `..` and never followed.
 
@@ -17,52 +18,7 @@ use super::errno::{self, Errno};
 use super::fd::{filestat_bytes, write_filestat};
 use super::guest::Guest;
 
-#[repr(C)]
-struct OpenHow {
-    flags: u64,
-    mode: u64,
-    resolve: u64,
-}
-const SYS_OPENAT2: libc::c_long = 437;
-const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-const RESOLVE_BENEATH: u64 = 0x08;
-
-/// `openat2(dir, path, flags, mode)` confined beneath `dir`.
-pub(crate) fn open_beneath(dir: i32, path: &[u8], flags: i32, mode: u32) -> Result<i32, Errno> {
-    let c = CString::new(path).map_err(|_| errno::INVAL)?;
-    let how = OpenHow {
-        flags: (flags | libc::O_CLOEXEC) as u64,
-        mode: if flags & libc::O_CREAT != 0 {
-            u64::from(mode)
-        } else {
-            0
-        },
-        resolve: RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-    };
-    loop {
-        // SAFETY: a plain syscall with valid pointers.
-        let r = unsafe {
-            libc::syscall(
-                SYS_OPENAT2,
-                dir,
-                c.as_ptr(),
-                &how as *const OpenHow,
-                size_of::<OpenHow>(),
-            )
-        };
-        if r >= 0 {
-            return Ok(i32::try_from(r).expect("openat2 returns an fd, a c_int"));
-        }
-        match std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO)
-        {
-            libc::EAGAIN | libc::EINTR => continue,
-            libc::EXDEV => return Err(errno::PERM),
-            e => return Err(errno::from_host(e)),
-        }
-    }
-}
+pub(crate) use super::beneath::open_beneath;
 
 /// An owned host fd, closed on drop.
 struct Owned(i32);
