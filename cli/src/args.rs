@@ -63,7 +63,7 @@ ENVIRONMENT:
     CC    the C compiler driver used to link for this machine's architecture (default `cc`);
           --linker overrides it. Another architecture's glibc target links with
           `<arch>-linux-gnu-gcc`; the musl targets carry their C library and link with
-          `ld.lld` when it is installed.";
+          `ld.gold` (this machine's architecture) or `ld.lld` when installed.";
 
 #[derive(Parser, Debug)]
 #[command(

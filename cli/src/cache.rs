@@ -91,11 +91,26 @@ impl Key {
     }
 }
 
+/// Kiln's directory in the user's cache: `$XDG_CACHE_HOME/kiln`, else `$HOME/.cache/kiln`
+/// (`None` when neither variable gives one). `kiln run`'s entries and the link inputs
+/// (`crate::runtime_files`) live there.
+pub fn user_dir() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME") {
+        // The XDG spec: a relative value is invalid and is ignored.
+        Some(d) if Path::new(&d).is_absolute() => PathBuf::from(d),
+        _ => match std::env::var_os("HOME") {
+            Some(h) if !h.is_empty() => Path::new(&h).join(".cache"),
+            _ => return None,
+        },
+    };
+    Some(base.join("kiln"))
+}
+
 /// Identifies this build of Kiln: its version and the identity of its executable file
 /// (size, modification time, inode), so that a rebuilt `kiln` (same version number,
 /// different code) never runs an executable an older build cached. Reading the file's
 /// metadata costs one `stat`; hashing a 60 MB binary on every run would not be quick.
-fn build_id() -> &'static str {
+pub(crate) fn build_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| {
         use std::os::unix::fs::MetadataExt;
@@ -126,21 +141,15 @@ impl Cache {
     /// [`DEFAULT_MAX_SIZE`]. An error when neither variable gives a directory, or the bound
     /// does not parse.
     pub fn user() -> Result<Cache, String> {
-        let base = match std::env::var_os("XDG_CACHE_HOME") {
-            // The XDG spec: a relative value is invalid and is ignored.
-            Some(d) if Path::new(&d).is_absolute() => PathBuf::from(d),
-            _ => match std::env::var_os("HOME") {
-                Some(h) if !h.is_empty() => Path::new(&h).join(".cache"),
-                _ => return Err("neither $XDG_CACHE_HOME nor $HOME is set".into()),
-            },
-        };
+        let dir =
+            user_dir().ok_or_else(|| "neither $XDG_CACHE_HOME nor $HOME is set".to_string())?;
         let max_size = match std::env::var("KILN_CACHE_MAX_SIZE") {
             Ok(s) => parse_size(&s).ok_or_else(|| {
                 format!("KILN_CACHE_MAX_SIZE={s}: not a size (bytes, or a number with K, M or G)")
             })?,
             Err(_) => DEFAULT_MAX_SIZE,
         };
-        Ok(Cache::at(base.join("kiln"), max_size))
+        Ok(Cache::at(dir, max_size))
     }
 
     /// A cache in `dir` holding at most `max_size` bytes of entries.

@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod link;
 mod output;
 pub mod report;
+mod runtime_files;
 pub mod signals;
 
 use std::ffi::OsString;

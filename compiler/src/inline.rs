@@ -18,6 +18,11 @@ use cranelift_codegen::ir::{self, ExternalName, Function, Opcode};
 
 /// Callees with at most this many instructions are inlined.
 const MAX_CALLEE_INSTS: usize = 40;
+/// Bodies of at most this many bytes are translated before anything is compiled, as the
+/// possible callees (the others only just before they are compiled). A callee of at most
+/// [`MAX_CALLEE_INSTS`] CLIF instructions with no call, load or store comes from a body of
+/// a few dozen bytes: what is not an instruction is a `local.get`, `block` or `end`.
+pub(crate) const MAX_CALLEE_BODY_BYTES: usize = 256;
 /// Callers stop inlining beyond this many instructions.
 const MAX_CALLER_INSTS: usize = 20_000;
 
@@ -37,12 +42,18 @@ impl<'a> Candidates<'a> {
         Candidates { by_id }
     }
 
+    /// Whether there is nothing to inline (then callers need not be searched for calls).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
     pub(crate) fn inliner(&self) -> Inliner<'_, 'a> {
         Inliner { candidates: self }
     }
 }
 
-fn is_small_leaf(f: &Function) -> bool {
+/// Whether `f` may be inlined: small, calls nothing, cannot trap, touches no memory.
+pub(crate) fn is_small_leaf(f: &Function) -> bool {
     let mut n = 0;
     for block in f.layout.blocks() {
         for inst in f.layout.block_insts(block) {

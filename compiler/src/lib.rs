@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! bytes ─► wat::parse_bytes ─► environ::translate_module (wasmparser: sections, validation,
-//!          ModuleInfo) ─► codegen: declare ─► translate (operators ─► CLIF, in parallel)
-//!          ─► compile (Cranelift, in parallel) ─► trampolines ─► place + descriptor ─► .o
+//!          ModuleInfo) ─► codegen: declare ─► per function, in parallel: translate
+//!          (operators ─► CLIF) and compile (Cranelift) ─► trampolines ─► place + descriptor
+//!          ─► .o
 //! ```
 
 // A silently truncated offset, index or length here is a miscompile or a sandbox escape, so
@@ -158,9 +159,12 @@ pub enum Phase {
     /// The sections read and validated into the module's description, and the checks
     /// a command must pass (function bodies are validated as they are translated).
     Read,
-    /// Every function body validated and translated to Cranelift IR, in parallel.
+    /// The bodies small enough to be inlined validated and translated to Cranelift IR, in
+    /// parallel (the inliner needs them all before anything is compiled).
     Translate,
-    /// Inlining, Cranelift's optimisations and machine-code generation, in parallel.
+    /// Every other body validated and translated, then for each function inlining,
+    /// Cranelift's optimisations and machine-code generation, one function after another
+    /// on every thread.
     Compile,
     /// The array-call entries of exports and the host adapters of imports.
     Trampolines,
@@ -174,8 +178,8 @@ impl Phase {
         match self {
             Phase::Parse => "parse",
             Phase::Read => "read + validate",
-            Phase::Translate => "translate",
-            Phase::Compile => "optimise + codegen",
+            Phase::Translate => "translate inlinees",
+            Phase::Compile => "translate + codegen",
             Phase::Trampolines => "trampolines",
             Phase::Emit => "emit object",
         }

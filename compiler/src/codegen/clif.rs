@@ -1,7 +1,7 @@
-//! Phase 2, translate: every wasm function body → a CLIF function, in parallel (the
-//! translator itself is [`crate::translate`]). Also the CLIF text of `--emit clif` and the
-//! snapshot tests: Cranelift's printer, with the wasm instruction each group of CLIF
-//! instructions came from as a comment above it.
+//! Translation of one wasm function body into a CLIF function (the translator itself is
+//! [`crate::translate`]; `schedule.rs` decides when each body is translated). Also the
+//! CLIF text of `--emit clif` and the snapshot tests: Cranelift's printer, with the wasm
+//! instruction each group of CLIF instructions came from as a comment above it.
 //!
 //! ```text
 //!                                     ;; @0025: local.get 0
@@ -18,7 +18,6 @@ use cranelift_codegen::ir::{Block, Function, Inst, Value};
 use cranelift_codegen::write::{decorate_function, FuncWriter, PlainWriter};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
-use rayon::prelude::*;
 
 use crate::environ::FunctionInput;
 use crate::translate::{self, ModuleCtx};
@@ -36,43 +35,32 @@ pub(super) struct ClifFunc {
     pub unoptimized_clif: Option<String>,
 }
 
-/// Translates every body in parallel; returns the first error in module order. `wat` is
-/// `Some` to keep each function's CLIF text.
-pub(super) fn translate_all(
+/// Translates one body (`fctx` is the thread's reusable builder context). `wat` is `Some`
+/// to keep the function's CLIF text.
+pub(super) fn translate(
     m: &ModuleCtx<'_>,
-    bodies: Vec<FunctionInput<'_>>,
+    input: FunctionInput<'_>,
+    fctx: &mut FunctionBuilderContext,
     wat: Option<&WatText>,
-    observer: &dyn crate::Observer,
-) -> Result<Vec<ClifFunc>, CompileError> {
-    observer.functions_started(crate::Phase::Translate, bodies.len());
-    let translated: Vec<Result<ClifFunc, CompileError>> = bodies
-        .into_par_iter()
-        .map_init(FunctionBuilderContext::new, |fctx, input| {
-            let index = input.index;
-            let body_offset = u32::try_from(input.body.range().start)
-                .expect("translate_module refuses modules of 4 GiB or more");
-            let _compiling =
-                super::Compiling::start(super::compile::describe_function(m.info, index));
-            let id = m.func_ids[index as usize].expect("defined");
-            let translated = translate::translate_function(m, input, fctx);
-            observer.function_done(crate::Phase::Translate);
-            match translated {
-                Ok(func) => Ok(ClifFunc {
-                    index,
-                    id,
-                    unoptimized_clif: wat.map(|wat| wat.write_clif(&func, Some(body_offset))),
-                    body_offset,
-                    func,
-                }),
-                Err(e) => {
-                    // A failed translation leaves the builder context mid-function.
-                    *fctx = FunctionBuilderContext::new();
-                    Err(e)
-                }
-            }
-        })
-        .collect();
-    translated.into_iter().collect()
+) -> Result<ClifFunc, CompileError> {
+    let index = input.index;
+    let body_offset = u32::try_from(input.body.range().start)
+        .expect("translate_module refuses modules of 4 GiB or more");
+    let id = m.func_ids[index as usize].expect("defined");
+    match translate::translate_function(m, input, fctx) {
+        Ok(func) => Ok(ClifFunc {
+            index,
+            id,
+            unoptimized_clif: wat.map(|wat| wat.write_clif(&func, Some(body_offset))),
+            body_offset,
+            func,
+        }),
+        Err(e) => {
+            // A failed translation leaves the builder context mid-function.
+            *fctx = FunctionBuilderContext::new();
+            Err(e)
+        }
+    }
 }
 
 /// The module's text format, line by line, by the byte offset each line starts at: the

@@ -1,6 +1,6 @@
-//! Phase 3, compile: CLIF → machine code, in parallel, with each function's trap sites and
-//! address map (code offset → wasm offset) taken from Cranelift's source locations. Small
-//! leaf callees are inlined first ([`crate::inline`]). An error names the wasm function.
+//! Compilation of one function: CLIF → machine code, with its trap sites and address map
+//! (code offset → wasm offset) taken from Cranelift's source locations. Small leaf callees
+//! are inlined first ([`crate::inline`]). An error names the wasm function.
 
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::TargetIsa;
@@ -9,7 +9,6 @@ use cranelift_codegen::{ExceptionContextLoc, FinalizedMachExceptionHandler};
 use cranelift_module::{FuncId, ModuleReloc};
 use kiln_abi::descriptor::{AddrMapEntry, CallSite, Handler, TrapSite};
 use kiln_abi::info::ModuleInfo;
-use rayon::prelude::*;
 
 use super::clif::{ClifFunc, WatText};
 use crate::inline::Candidates;
@@ -26,42 +25,33 @@ pub(super) struct CompiledFunc {
     /// Calls with exception handlers (sorted by return address), and their handlers.
     pub call_sites: Vec<CallSite>,
     pub handlers: Vec<Handler>,
+    /// The CLIF as translated, before inlining and optimisation, when asked for.
+    pub unoptimized_clif: Option<String>,
     /// The CLIF after inlining and Cranelift's optimisations, when asked for.
     pub optimized_clif: Option<String>,
 }
 
-/// Inlines (when `inline`) and compiles every translated function, in parallel; returns
-/// the first error in module order. `wat` is `Some` to keep the optimised CLIF text.
-pub(super) fn compile_all(
+/// Inlines `candidates` into the translated function `f` and compiles it, in `ctx` (the
+/// thread's reusable context). `wat` is `Some` to keep the optimised CLIF text.
+pub(super) fn compile_translated(
     isa: &dyn TargetIsa,
     info: &ModuleInfo,
-    funcs: &[ClifFunc],
-    inline: bool,
+    ctx: &mut Context,
+    f: ClifFunc,
+    candidates: &Candidates<'_>,
     wat: Option<&WatText>,
-    observer: &dyn crate::Observer,
-) -> Result<Vec<CompiledFunc>, CompileError> {
-    observer.functions_started(crate::Phase::Compile, funcs.len());
-    let candidates = if inline {
-        Candidates::new(funcs.iter().map(|f| (f.id.as_u32(), &f.func)))
-    } else {
-        Candidates::new([])
-    };
-    let results: Vec<Result<CompiledFunc, CompileError>> = funcs
-        .par_iter()
-        .map_init(Context::new, |ctx, f| {
-            ctx.clear();
-            ctx.func = f.func.clone();
-            let label = || describe_function(info, f.index);
-            let _compiling = super::Compiling::start(label());
-            ctx.inline(candidates.inliner())
-                .map_err(|e| codegen_error(&label, &ctx.func, e, "inlining"))?;
-            let wat = wat.map(|wat| (wat, Some(f.body_offset)));
-            let compiled = compile_function(isa, ctx, f.id, &label, wat);
-            observer.function_done(crate::Phase::Compile);
-            compiled
-        })
-        .collect();
-    results.into_iter().collect()
+) -> Result<CompiledFunc, CompileError> {
+    ctx.clear();
+    ctx.func = f.func;
+    let label = || describe_function(info, f.index);
+    if !candidates.is_empty() {
+        ctx.inline(candidates.inliner())
+            .map_err(|e| codegen_error(&label, &ctx.func, e, "inlining"))?;
+    }
+    let wat = wat.map(|wat| (wat, Some(f.body_offset)));
+    let mut compiled = compile_function(isa, ctx, f.id, &label, wat)?;
+    compiled.unoptimized_clif = f.unoptimized_clif;
+    Ok(compiled)
 }
 
 /// "wasm function 12 `main`": how errors and CLIF dumps name function `index`.
@@ -167,6 +157,7 @@ pub(super) fn compile_function(
         addr_map,
         call_sites,
         handlers,
+        unoptimized_clif: None,
         optimized_clif,
     })
 }

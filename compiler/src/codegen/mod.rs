@@ -2,12 +2,12 @@
 //! phases with one job each (the shape of cg_clif's declare-then-define driver):
 //!
 //! ```text
-//! declare ──► translate ──► compile ──► trampolines ──► place + descriptor ──► .o
-//!  every       every body    inline small  array-call     code into .text;
-//!  symbol      → CLIF, in    leaves, then  entries of     kiln_module and its
-//!  gets an id  parallel      CLIF → code,  exports and    sections (kiln_abi's
-//!  (declare.rs) (clif.rs)    in parallel   start          encoders) (descriptor.rs)
-//!                            (compile.rs)  (trampoline.rs)
+//! declare ──► translate + compile ──────► trampolines ──► place + descriptor ──► .o
+//!  every       each body → CLIF (clif.rs),  array-call     code into .text;
+//!  symbol      small leaves inlined, CLIF   entries of     kiln_module and its
+//!  gets an id  → code (compile.rs), one     exports and    sections (kiln_abi's
+//!  (declare.rs) body after another on every start          encoders) (descriptor.rs)
+//!              thread (schedule.rs)         (trampoline.rs)
 //! ```
 //!
 //! With [`Dump`], the CLIF of every function before and after optimisation and its machine
@@ -17,6 +17,7 @@ mod clif;
 mod compile;
 mod declare;
 mod descriptor;
+mod schedule;
 mod trampoline;
 
 use cranelift_codegen::Context;
@@ -154,29 +155,9 @@ pub(crate) fn emit(
         interruptible: opts.run_config.limits.timeout_ms.is_some(),
     };
 
-    let start = Instant::now();
-    let funcs = clif::translate_all(&m, env.bodies, wat.as_ref(), observer)?;
-    let clif_insts: usize = funcs.iter().map(|f| f.func.dfg.num_insts()).sum();
-    observer.phase_done(
-        Phase::Translate,
-        start.elapsed(),
-        &format!(
-            "{} functions into {clif_insts} CLIF instructions",
-            funcs.len()
-        ),
-    );
-    let start = Instant::now();
     let inline = opts.opt_level != OptLevel::None;
-    let compiled = compile::compile_all(&*isa, info, &funcs, inline, wat.as_ref(), observer)?;
-    let code: usize = compiled.iter().map(|c| c.bytes.len()).sum();
-    observer.phase_done(
-        Phase::Compile,
-        start.elapsed(),
-        &format!(
-            "{} functions into {code} bytes of machine code",
-            compiled.len()
-        ),
-    );
+    let compiled =
+        schedule::translate_and_compile(&*isa, &m, env.bodies, inline, wat.as_ref(), observer)?;
     let start = Instant::now();
 
     let mut ctx = Context::new();
@@ -252,12 +233,12 @@ pub(crate) fn emit(
             other => other.to_string(),
         };
         let mut dumps = Vec::new();
-        for (f, c) in funcs.iter().zip(&compiled) {
+        for (index, c) in (info.num_imported_funcs..).zip(&compiled) {
             dumps.push(function_dump(
                 info,
-                f.index,
+                index,
                 false,
-                f.unoptimized_clif.clone(),
+                c.unoptimized_clif.clone(),
                 c,
                 &symbol,
             ));
