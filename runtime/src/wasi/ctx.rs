@@ -155,6 +155,41 @@ impl WasiCtx {
         Ok(self)
     }
 
+    /// Makes the guest's stdin, stdout or stderr (`fd` 0, 1 or 2) the open file `file`
+    /// instead of the process's own: reads and writes go to the file from its current offset
+    /// on, and the guest sees a regular file. The context owns `file` from now on.
+    pub fn stdio_file(&mut self, fd: u32, file: std::fs::File) -> Result<&mut Self, String> {
+        use std::os::fd::IntoRawFd;
+        if fd > 2 {
+            return Err(format!("fd {fd} is not stdin, stdout or stderr"));
+        }
+        let fd_raw = file.into_raw_fd();
+        let owned = HostFd(fd_raw);
+        // SAFETY: `fd_raw` is open (owned just above); `lseek` touches no memory.
+        let pos = unsafe { libc::lseek(fd_raw, 0, libc::SEEK_CUR) };
+        // SAFETY: as above; `fcntl(F_GETFL)` touches no memory.
+        let flags = unsafe { libc::fcntl(fd_raw, libc::F_GETFL) };
+        if pos < 0 || flags < 0 {
+            return Err(format!(
+                "stdio fd {fd}: not a seekable file: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        let access = flags & libc::O_ACCMODE;
+        self.fds.insert(
+            fd,
+            Desc::File(File {
+                fd: owned,
+                pos: pos.unsigned_abs(),
+                append: flags & libc::O_APPEND != 0,
+                nonblock: false,
+                read: access != libc::O_WRONLY,
+                write: access != libc::O_RDONLY,
+            }),
+        );
+        Ok(self)
+    }
+
     /// Hands the guest a listening socket (the next fd); the context owns `fd`.
     pub fn listener(&mut self, fd: RawFd) -> u32 {
         self.push(Desc::Listener { fd: HostFd(fd) })
