@@ -356,7 +356,16 @@ pub fn parse_env(s: &str) -> Result<(String, Option<String>), String> {
 }
 
 impl BuildArgs {
-    /// The options these flags ask for; an error (a usage error) when `--target-cpu` is not
+    /// The library [`Options`](crate::Options) these flags ask for: [`Self::compile_options`]
+    /// and the linker (`--linker`, else `$CC`, else `cc`; `--debug` keeps the symbols).
+    pub fn options(&self) -> Result<crate::Options, String> {
+        Ok(crate::Options {
+            compile: self.compile_options()?,
+            linker: crate::Linker::resolve(self.linker.as_deref()).keeping_symbols(self.debug),
+        })
+    }
+
+    /// The compiler's options these flags ask for; an error (a usage error) when `--target-cpu` is not
     /// a CPU of the `--target`'s architecture.
     pub fn compile_options(&self) -> Result<CompileOptions, String> {
         let triple = self.target.as_deref().unwrap_or(SUPPORTED_TRIPLES[0]);

@@ -37,6 +37,8 @@ pub mod embed;
 pub mod exceptions;
 mod externs;
 mod instance;
+#[cfg(feature = "loader")]
+pub mod loader;
 pub mod memory;
 mod module;
 pub mod stack;
