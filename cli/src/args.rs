@@ -56,8 +56,8 @@ EXIT STATUS:
 
 ENVIRONMENT:
     XDG_CACHE_HOME
-          `kiln run` caches executables in $XDG_CACHE_HOME/kiln (else ~/.cache/kiln); see
-          `kiln cache --help`.
+          `kiln run` caches executables in $XDG_CACHE_HOME/kiln (else ~/.cache/kiln; with
+          neither that nor $HOME set it runs uncached, with a note); see `kiln cache --help`.
     KILN_CACHE_MAX_SIZE
           the cache's size bound (default 1G; K, M, G suffixes).
     CC    the C compiler driver used to link for this machine's architecture (default `cc`);

@@ -120,18 +120,28 @@ fn build_id() -> &'static str {
     })
 }
 
+/// Why there is no user cache: what `kiln cache` reports and `kiln run` notes.
+pub const NO_CACHE_DIR: &str = "neither $XDG_CACHE_HOME nor $HOME is set";
+
 impl Cache {
     /// The user's cache: `$XDG_CACHE_HOME/kiln`, else `$HOME/.cache/kiln`, bounded by
     /// `KILN_CACHE_MAX_SIZE` (bytes, or with a `K`, `M` or `G` suffix) or
-    /// [`DEFAULT_MAX_SIZE`]. An error when neither variable gives a directory, or the bound
-    /// does not parse.
+    /// [`DEFAULT_MAX_SIZE`]. An error when neither variable gives a directory
+    /// ([`NO_CACHE_DIR`]), or the bound does not parse.
     pub fn user() -> Result<Cache, String> {
+        Cache::user_if_any()?.ok_or_else(|| NO_CACHE_DIR.into())
+    }
+
+    /// As [`Cache::user`], but `None` when neither variable gives a directory: `kiln run`
+    /// then runs without a cache (as a program started with an empty environment would
+    /// want) instead of failing.
+    pub fn user_if_any() -> Result<Option<Cache>, String> {
         let base = match std::env::var_os("XDG_CACHE_HOME") {
             // The XDG spec: a relative value is invalid and is ignored.
             Some(d) if Path::new(&d).is_absolute() => PathBuf::from(d),
             _ => match std::env::var_os("HOME") {
                 Some(h) if !h.is_empty() => Path::new(&h).join(".cache"),
-                _ => return Err("neither $XDG_CACHE_HOME nor $HOME is set".into()),
+                _ => return Ok(None),
             },
         };
         let max_size = match std::env::var("KILN_CACHE_MAX_SIZE") {
@@ -140,7 +150,7 @@ impl Cache {
             })?,
             Err(_) => DEFAULT_MAX_SIZE,
         };
-        Ok(Cache::at(base.join("kiln"), max_size))
+        Ok(Some(Cache::at(base.join("kiln"), max_size)))
     }
 
     /// A cache in `dir` holding at most `max_size` bytes of entries.

@@ -157,8 +157,17 @@ where
         Command::Run(r) => {
             let cache = match r.no_cache {
                 true => Ok(None),
-                false => Cache::user().map(Some),
+                false => Cache::user_if_any(),
             };
+            if let Ok(None) = cache {
+                if !r.no_cache {
+                    let _ = writeln!(
+                        stderr,
+                        "kiln: note: {}: running without the cache",
+                        cache::NO_CACHE_DIR
+                    );
+                }
+            }
             match cache {
                 Ok(cache) => {
                     let run = RunRequest {
