@@ -1,5 +1,12 @@
 //! The command line: clap definitions and their translation into [`CompileOptions`].
 
+// The doc comments of the clap definitions are `--help` text, printed as written: `argv[0]`
+// there is not a rustdoc link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "clap's help text, not markdown"
+)]
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 

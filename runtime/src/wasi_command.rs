@@ -179,7 +179,8 @@ impl Wasi {
     /// `proc_exit` ends this process). A second call is refused
     /// ([`StartError::AlreadyStarted`]), whether or not the first succeeded.
     pub fn start(&mut self, module: &Module) -> Result<i32, StartError> {
-        let ctx = self.ctx.take().ok_or(StartError::AlreadyStarted)?;
+        let mut ctx = self.ctx.take().ok_or(StartError::AlreadyStarted)?;
+        ctx.max_open_files = module.run_config().limits.max_open_files;
         let info = module.info();
         for (export, why) in [("_start", "no `_start`"), ("memory", "no `memory`")] {
             if info.export(export).is_none() {

@@ -49,7 +49,7 @@ pub struct File {
 pub enum Desc {
     /// The process's stdin/stdout/stderr (host fds 0-2, never closed by the runtime);
     /// whether the host fd is a terminal decides the file type the guest sees, as in
-    /// wasmtime, asked when the guest asks ([`isatty`]: most runs never ask about stdin or
+    /// wasmtime, asked when the guest asks (`isatty`: most runs never ask about stdin or
     /// stderr, and each question is a system call).
     Stdin,
     Stdout,
@@ -87,7 +87,7 @@ impl Desc {
 /// Everything WASI functions may reach: Node's `new WASI({ args, env, preopens })`.
 #[derive(Debug, Default)]
 pub struct WasiCtx {
-    /// What the guest sees as argv (argv[0] first).
+    /// What the guest sees as argv (argv\[0\] first).
     pub args: Vec<Vec<u8>>,
     /// `KEY=VALUE` entries.
     pub env: Vec<Vec<u8>>,
