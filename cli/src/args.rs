@@ -1,5 +1,12 @@
 //! The command line: clap definitions and their translation into [`CompileOptions`].
 
+// The doc comments of the clap definitions are `--help` text, printed as written: `argv[0]`
+// there is not a rustdoc link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "clap's help text, not markdown"
+)]
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -56,8 +63,8 @@ EXIT STATUS:
 
 ENVIRONMENT:
     XDG_CACHE_HOME
-          `kiln run` caches executables in $XDG_CACHE_HOME/kiln (else ~/.cache/kiln); see
-          `kiln cache --help`.
+          `kiln run` caches executables in $XDG_CACHE_HOME/kiln (else ~/.cache/kiln; with
+          neither that nor $HOME set it runs uncached, with a note); see `kiln cache --help`.
     KILN_CACHE_MAX_SIZE
           the cache's size bound (default 1G; K, M, G suffixes).
     CC    the C compiler driver used to link for this machine's architecture (default `cc`);
@@ -356,7 +363,16 @@ pub fn parse_env(s: &str) -> Result<(String, Option<String>), String> {
 }
 
 impl BuildArgs {
-    /// The options these flags ask for; an error (a usage error) when `--target-cpu` is not
+    /// The library [`Options`](crate::Options) these flags ask for: [`Self::compile_options`]
+    /// and the linker (`--linker`, else `$CC`, else `cc`; `--debug` keeps the symbols).
+    pub fn options(&self) -> Result<crate::Options, String> {
+        Ok(crate::Options {
+            compile: self.compile_options()?,
+            linker: crate::Linker::resolve(self.linker.as_deref()).keeping_symbols(self.debug),
+        })
+    }
+
+    /// The compiler's options these flags ask for; an error (a usage error) when `--target-cpu` is not
     /// a CPU of the `--target`'s architecture.
     pub fn compile_options(&self) -> Result<CompileOptions, String> {
         let triple = self.target.as_deref().unwrap_or(SUPPORTED_TRIPLES[0]);

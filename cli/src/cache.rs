@@ -135,21 +135,32 @@ pub(crate) fn build_id() -> &'static str {
     })
 }
 
+/// Why there is no user cache: what `kiln cache` reports and `kiln run` notes.
+pub const NO_CACHE_DIR: &str = "neither $XDG_CACHE_HOME nor $HOME is set";
+
 impl Cache {
     /// The user's cache: `$XDG_CACHE_HOME/kiln`, else `$HOME/.cache/kiln`, bounded by
     /// `KILN_CACHE_MAX_SIZE` (bytes, or with a `K`, `M` or `G` suffix) or
-    /// [`DEFAULT_MAX_SIZE`]. An error when neither variable gives a directory, or the bound
-    /// does not parse.
+    /// [`DEFAULT_MAX_SIZE`]. An error when neither variable gives a directory
+    /// ([`NO_CACHE_DIR`]), or the bound does not parse.
     pub fn user() -> Result<Cache, String> {
-        let dir =
-            user_dir().ok_or_else(|| "neither $XDG_CACHE_HOME nor $HOME is set".to_string())?;
+        Cache::user_if_any()?.ok_or_else(|| NO_CACHE_DIR.into())
+    }
+
+    /// As [`Cache::user`], but `None` when neither variable gives a directory: `kiln run`
+    /// then runs without a cache (as a program started with an empty environment would
+    /// want) instead of failing.
+    pub fn user_if_any() -> Result<Option<Cache>, String> {
+        let Some(dir) = user_dir() else {
+            return Ok(None);
+        };
         let max_size = match std::env::var("KILN_CACHE_MAX_SIZE") {
             Ok(s) => parse_size(&s).ok_or_else(|| {
                 format!("KILN_CACHE_MAX_SIZE={s}: not a size (bytes, or a number with K, M or G)")
             })?,
             Err(_) => DEFAULT_MAX_SIZE,
         };
-        Ok(Cache::at(dir, max_size))
+        Ok(Some(Cache::at(dir, max_size)))
     }
 
     /// A cache in `dir` holding at most `max_size` bytes of entries.

@@ -1,13 +1,28 @@
 //! The `kiln` command: compile a WASI command module and link it with the embedded runtime
 //! into a native executable.
 //!
-//! Everything the binary does lives here ([`main_with_args`]) so that the test suite can run
-//! `kiln` in-process, argument parsing included.
+//! Two things live here. The library API ([`compile_to_object`], [`compile_to_executable`],
+//! [`load`], all driven by one [`Options`]) for Rust programs that compile WebAssembly
+//! themselves; and everything the `kiln` binary does ([`main_with_args`]), a layer over that
+//! API, here so that the test suite can run `kiln` in-process, argument parsing included.
+//!
+//! ```
+//! let wat = r#"(module (memory (export "memory") 1) (func (export "_start")))"#;
+//! let dir = tempfile::tempdir()?;
+//! let exe = dir.path().join("app");
+//! kiln::compile_to_executable(wat.as_bytes(), &kiln::Options::default(), &exe)?;
+//! assert!(std::process::Command::new(&exe).status()?.success());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+mod api;
 pub mod args;
 pub mod cache;
 pub mod inspect;
 pub mod link;
+/// The in-process object loader (`kiln_runtime`'s, feature `loader`), behind [`load`].
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub use kiln_runtime::loader;
 mod output;
 pub mod report;
 mod runtime_files;
@@ -22,6 +37,12 @@ use std::process::Command as Process;
 use clap::Parser;
 use kiln_compiler::CompileOptions;
 
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub use api::load;
+pub use api::{
+    compile_to_executable, compile_to_executable_reported, compile_to_object,
+    compile_to_object_reported, link_object, link_object_reported, BuildError, Options,
+};
 pub use args::{CacheAction, Cli, Command, Emit};
 pub use cache::Cache;
 pub use link::{link_executable, runtime_lib, Linker, RUNTIMES};
@@ -121,8 +142,8 @@ where
         }
     };
     // Flags that are valid alone but not together (a CPU of another architecture).
-    let opts = match build.compile_options() {
-        Ok(opts) => opts,
+    let options = match build.options() {
+        Ok(options) => options,
         Err(msg) => {
             use clap::CommandFactory;
             let e = Cli::command().error(clap::error::ErrorKind::ArgumentConflict, msg);
@@ -131,27 +152,29 @@ where
     };
     let report = Reporter::new(cli.verbose, Reporter::terminal());
     let result = match &cli.command {
-        Command::Compile(c) => compile_file(
-            &c.input,
-            &c.output,
-            c.emit,
-            &opts,
-            &Linker::resolve(c.build.linker.as_deref()).keeping_symbols(c.build.debug),
-            &report,
-        )
-        .map(|()| 0),
+        Command::Compile(c) => {
+            compile_file(&c.input, &c.output, c.emit, &options, &report).map(|()| 0)
+        }
         Command::Run(r) => {
-            let linker = Linker::resolve(r.build.linker.as_deref()).keeping_symbols(r.build.debug);
             let cache = match r.no_cache {
                 true => Ok(None),
-                false => Cache::user().map(Some),
+                false => Cache::user_if_any(),
             };
+            if let Ok(None) = cache {
+                if !r.no_cache {
+                    let _ = writeln!(
+                        stderr,
+                        "kiln: note: {}: running without the cache",
+                        cache::NO_CACHE_DIR
+                    );
+                }
+            }
             match cache {
                 Ok(cache) => {
                     let run = RunRequest {
                         input: &r.input,
-                        opts: &opts,
-                        linker: &linker,
+                        opts: &options.compile,
+                        linker: &options.linker,
                         cache: cache.as_ref(),
                     };
                     compile_and_run(&run, &r.args, start, &report, stderr)
@@ -258,13 +281,8 @@ pub fn targets_table() -> String {
     out
 }
 
-/// Compiles the module at `input` into the compiler's object file, telling `report` how
-/// it goes.
-pub fn compile_to_object(
-    input: &Path,
-    opts: &CompileOptions,
-    report: &Reporter,
-) -> Result<Vec<u8>, Error> {
+/// Reads the module at `input`, timed as the phase `read file` of `report`.
+fn read_module(input: &Path, report: &Reporter) -> Result<Vec<u8>, Error> {
     let bytes = report.time(
         "read file",
         || std::fs::read(input),
@@ -273,38 +291,16 @@ pub fn compile_to_object(
             Err(_) => String::new(),
         },
     );
-    let bytes = bytes.map_err(|e| Error::new(input, format!("cannot read: {e}")))?;
-    compile_bytes(input, &bytes, opts, report)
+    bytes.map_err(|e| Error::new(input, format!("cannot read: {e}")))
 }
 
-fn compile_bytes(
-    input: &Path,
-    bytes: &[u8],
-    opts: &CompileOptions,
-    report: &Reporter,
-) -> Result<Vec<u8>, Error> {
-    kiln_compiler::compile_observed(bytes, opts, report)
-        .map_err(|e| Error::new(input, e.to_string()))
-}
-
-/// Links `object` at `out`, as the phase `link` of `report`.
-fn link_timed(
-    object: &[u8],
-    opts: &CompileOptions,
-    out: &Path,
-    linker: &Linker,
-    report: &Reporter,
-) -> Result<(), String> {
-    let start = std::time::Instant::now();
-    let linked = link_executable(object, &opts.target, out, linker);
-    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
-    let detail = format!(
-        "{} with {} into {size} bytes",
-        opts.target.triple(),
-        linker.program.to_string_lossy()
-    );
-    report.phase("link", start.elapsed(), &detail);
-    linked
+/// The CLI's error for a failure of the library API: a compile error names the module,
+/// anything after it the output.
+fn build_error(input: &Path, output: &Path, e: BuildError) -> Error {
+    match e {
+        BuildError::Compile(_) => Error::new(input, e.to_string()),
+        BuildError::Output(_) | BuildError::Load(_) => Error::new(output, e.to_string()),
+    }
 }
 
 /// `kiln compile`: writes an executable (or object) at `output`, atomically: on error nothing
@@ -313,24 +309,25 @@ pub fn compile_file(
     input: &Path,
     output: &Path,
     emit: Emit,
-    opts: &CompileOptions,
-    linker: &Linker,
+    options: &Options,
     report: &Reporter,
 ) -> Result<(), Error> {
     if emit == Emit::Clif {
-        return write_clif(input, output, opts);
+        return write_clif(input, output, &options.compile);
     }
-    let object = compile_to_object(input, opts, report)?;
-    if emit == Emit::Obj {
-        output::write_atomically(output, false, |tmp| {
-            std::fs::write(tmp, &object).map_err(|e| format!("cannot write: {e}"))
-        })
-    } else {
-        output::write_atomically(output, true, |tmp| {
-            link_timed(&object, opts, tmp, linker, report)
-        })
+    let bytes = read_module(input, report)?;
+    match emit {
+        Emit::Exe => compile_to_executable_reported(&bytes, options, output, report)
+            .map_err(|e| build_error(input, output, e)),
+        _ => {
+            let object = compile_to_object_reported(&bytes, options, report)
+                .map_err(|e| build_error(input, output, e))?;
+            output::write_atomically(output, false, |tmp| {
+                std::fs::write(tmp, &object).map_err(|e| format!("cannot write: {e}"))
+            })
+            .map_err(|message| Error::new(output, message))
+        }
     }
-    .map_err(|message| Error::new(output, message))
 }
 
 /// `kiln compile --emit clif`: the CLIF of every function, before and after optimisation,
@@ -406,15 +403,26 @@ pub fn executable_for_run(
         cache,
     } = *run;
     let bytes = std::fs::read(input).map_err(|e| Error::new(input, format!("cannot read: {e}")))?;
+    let options = Options {
+        compile: opts.clone(),
+        linker: linker.clone(),
+    };
+    let compile = |bytes: &[u8]| {
+        compile_to_object_reported(bytes, &options, report)
+            .map_err(|e| Error::new(input, e.to_string()))
+    };
+    let link = |object: &[u8], exe: &Path| {
+        link_object_reported(object, &options, exe, report).map_err(|e| e.to_string())
+    };
     let Some(cache) = cache else {
-        let object = compile_bytes(input, &bytes, opts, report)?;
+        let object = compile(&bytes)?;
         let dir = tempfile::Builder::new()
             .prefix("kiln-run-")
             .tempdir()
             .map_err(|e| Error::new(input, format!("cannot create a temporary directory: {e}")))?;
         let stem = input.file_stem().unwrap_or("module".as_ref());
         let exe = dir.path().join(stem);
-        link_timed(&object, opts, &exe, linker, report).map_err(|m| Error::new(input, m))?;
+        link(&object, &exe).map_err(|m| Error::new(input, m))?;
         return Ok(RunnableExecutable {
             path: exe,
             _temporary: Some(dir),
@@ -441,9 +449,9 @@ pub fn executable_for_run(
             cache: CacheUse::Hit,
         });
     }
-    let object = compile_bytes(input, &bytes, opts, report)?;
+    let object = compile(&bytes)?;
     let path = cache
-        .insert(&key, |tmp| link_timed(&object, opts, tmp, linker, report))
+        .insert(&key, |tmp| link(&object, tmp))
         .map_err(|m| Error::new(input, m))?;
     Ok(RunnableExecutable {
         path,

@@ -24,7 +24,7 @@
 //!
 //! Compiled code calls `kiln_rt_throw_ref` (an assembly entry in `arch`, reached with
 //! Cranelift's `tail` convention) with the exception. The entry passes the return address
-//! into its wasm caller and the caller's frame pointer to [`throw`], which walks the frame
+//! into its wasm caller and the caller's frame pointer to `throw`, which walks the frame
 //! pointer chain through wasm frames, exactly as a trap backtrace does. For each frame, the
 //! return address names a call site; if the compiler recorded exception handlers for it
 //! (a `try_call` inside a `try_table` or legacy `try`), they are tried in order: a catch-all
@@ -34,7 +34,7 @@
 //! payload register. Every register is clobbered across a `try_call` to a `tail` callee,
 //! so nothing else needs restoring, and the frames skipped are wasm frames and this
 //! module's own, which hold nothing with a destructor. When no wasm frame catches it, the
-//! exception ends the call into wasm ([`crate::traps::uncaught_exception`]).
+//! exception ends the call into wasm (`traps::uncaught_exception`).
 //!
 //! Traps never enter the unwinder (they arrive as signals and end the call into wasm), and
 //! host code never throws, so neither can be caught by wasm.

@@ -5,7 +5,7 @@
 //! compares 32 bits, and `wait64` must compare 64 bits atomically with going to sleep; a
 //! futex wake reports how many threads it woke only approximately once timeouts race it,
 //! while `notify` must return exactly how many waiters it woke; and the table is the same
-//! code on every target. The table is sharded into [`BUCKETS`] mutexes by address, each
+//! code on every target. The table is sharded into `BUCKETS` mutexes by address, each
 //! holding the queues of the addresses that hash to it, in arrival order (`notify` wakes
 //! the oldest waiters first, as the proposal's semantics describe).
 //!

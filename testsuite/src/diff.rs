@@ -25,7 +25,7 @@
 //!
 //! wasmi interprets with recursion on the host stack, and some SIMD-heavy modules need
 //! more than a test thread's 2 MiB: the wasmi side (parsing, planning, running) runs on a
-//! thread of its own with [`WASMI_THREAD_STACK`]. Kiln stays on the calling thread, so
+//! thread of its own with `WASMI_THREAD_STACK`. Kiln stays on the calling thread, so
 //! what goes wrong in Kiln surfaces as before (an error, a panic, a crash of the test).
 //!
 //! wasmi is not always right: a divergence goes to wasmtime for a second opinion

@@ -16,5 +16,7 @@ pub mod unstable;
 pub mod diff;
 #[cfg(feature = "harness")]
 pub mod diff_wasmtime;
-pub mod loader;
+/// The in-process object loader: the runtime's (feature `loader`), which `kiln::load`
+/// also uses.
+pub use kiln_runtime::loader;
 pub mod spec;

@@ -1,6 +1,6 @@
 //! The runtime builtins compiled code calls, as one typed list.
 //!
-//! [`foreach_builtin!`] is the list: each entry names a builtin, its symbol, and its
+//! `foreach_builtin!` is the list: each entry names a builtin, its symbol, and its
 //! parameter and result types as Rust types. From it this crate derives [`Builtin`] (what
 //! the compiler declares and calls, with [`Builtin::params`] and [`Builtin::results`] as
 //! the native signature), and the runtime asserts at compile time that its
@@ -134,7 +134,7 @@ macro_rules! declare_builtins {
         $(#[$doc:meta])*
         $variant:ident = $symbol:ident($($param:ident: $ty:ty),* $(,)?) $(-> $result:ty)?;
     )*) => {
-        /// A runtime builtin (see [`foreach_builtin!`] for each one's signature).
+        /// A runtime builtin (see `foreach_builtin!` for each one's signature).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Builtin {
             $($(#[$doc])* $variant,)*

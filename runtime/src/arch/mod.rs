@@ -56,12 +56,12 @@ pub(crate) fn stack_pointer() -> usize {
 /// The code bound to a function import Kiln does not provide (`--unknown-imports=trap`),
 /// reached only through a table (by way of the import's adapter), with whatever signature:
 /// it never returns, and calls
-/// [`crate::traps::unknown_import_raise`] with the wasm caller's return address and frame
+/// `traps::unknown_import_raise` with the wasm caller's return address and frame
 /// pointer.
 pub use imp::unknown_import;
 
 /// The entry compiled code calls to throw an exception (`kiln_rt_throw_ref(vmctx, exn)`,
-/// with Cranelift's `tail` convention): it calls [`crate::exceptions::throw`] with the
+/// with Cranelift's `tail` convention): it calls `exceptions::throw` with the
 /// exception, the return address into the wasm caller and the caller's frame pointer.
 pub use imp::kiln_rt_throw_ref;
 

@@ -49,7 +49,7 @@ pub struct File {
 pub enum Desc {
     /// The process's stdin/stdout/stderr (host fds 0-2, never closed by the runtime);
     /// whether the host fd is a terminal decides the file type the guest sees, as in
-    /// wasmtime, asked when the guest asks ([`isatty`]: most runs never ask about stdin or
+    /// wasmtime, asked when the guest asks (`isatty`: most runs never ask about stdin or
     /// stderr, and each question is a system call).
     Stdin,
     Stdout,
@@ -87,7 +87,7 @@ impl Desc {
 /// Everything WASI functions may reach: Node's `new WASI({ args, env, preopens })`.
 #[derive(Debug, Default)]
 pub struct WasiCtx {
-    /// What the guest sees as argv (argv[0] first).
+    /// What the guest sees as argv (argv\[0\] first).
     pub args: Vec<Vec<u8>>,
     /// `KEY=VALUE` entries.
     pub env: Vec<Vec<u8>>,
@@ -152,6 +152,41 @@ impl WasiCtx {
             fd: HostFd(fd),
             preopen: Some(guest.as_bytes().to_vec()),
         });
+        Ok(self)
+    }
+
+    /// Makes the guest's stdin, stdout or stderr (`fd` 0, 1 or 2) the open file `file`
+    /// instead of the process's own: reads and writes go to the file from its current offset
+    /// on, and the guest sees a regular file. The context owns `file` from now on.
+    pub fn stdio_file(&mut self, fd: u32, file: std::fs::File) -> Result<&mut Self, String> {
+        use std::os::fd::IntoRawFd;
+        if fd > 2 {
+            return Err(format!("fd {fd} is not stdin, stdout or stderr"));
+        }
+        let fd_raw = file.into_raw_fd();
+        let owned = HostFd(fd_raw);
+        // SAFETY: `fd_raw` is open (owned just above); `lseek` touches no memory.
+        let pos = unsafe { libc::lseek(fd_raw, 0, libc::SEEK_CUR) };
+        // SAFETY: as above; `fcntl(F_GETFL)` touches no memory.
+        let flags = unsafe { libc::fcntl(fd_raw, libc::F_GETFL) };
+        if pos < 0 || flags < 0 {
+            return Err(format!(
+                "stdio fd {fd}: not a seekable file: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        let access = flags & libc::O_ACCMODE;
+        self.fds.insert(
+            fd,
+            Desc::File(File {
+                fd: owned,
+                pos: pos.unsigned_abs(),
+                append: flags & libc::O_APPEND != 0,
+                nonblock: false,
+                read: access != libc::O_WRONLY,
+                write: access != libc::O_RDONLY,
+            }),
+        );
         Ok(self)
     }
 

@@ -7,7 +7,7 @@
 //! module may import from either or both.
 //!
 //! WASI sits on the VM layer: it binds its functions as VM host functions
-//! ([`imports_for`]) and finds its context in the calling instance's host state
+//! (`imports_for`) and finds its context in the calling instance's host state
 //! (`ctx::with`); it never goes through the embedding API. The semantics are
 //! `wasmtime run`'s (wasmtime 49, Linux): same errno values, same fd numbering, same file
 //! types and rights reported.

@@ -5,7 +5,7 @@
 //! Every allocated section goes into one anonymous mapping: the executable sections and a
 //! small PLT first (read + execute once relocated), then everything else and the GOT
 //! (read + write). Undefined symbols are resolved through
-//! [`crate::spec::embed::builtin_address`], then the process's own symbols (`dlsym`),
+//! [`crate::embed::builtin_address`], then the process's own symbols (`dlsym`),
 //! then a few libm fallbacks. The mapping is never freed: the runtime keeps pointers into
 //! it (trap lookup, descriptors) for the life of the process.
 //!
@@ -31,7 +31,7 @@ use aarch64 as arch;
 #[cfg(target_arch = "x86_64")]
 use x86_64 as arch;
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-compile_error!("the object loader knows x86_64 and aarch64: add a module to src/loader");
+compile_error!("the object loader knows x86_64 and aarch64: add a module to runtime/src/loader");
 
 /// What one relocation refers to, as the architecture's formulas need it.
 struct Reloc {
@@ -150,7 +150,7 @@ pub unsafe fn load_module(obj: &[u8]) -> Result<*const ModuleDescriptor, LoadErr
 
 /// How the loader resolves undefined symbols by default.
 pub fn default_resolver(name: &str) -> Option<usize> {
-    if let Some(a) = crate::spec::embed::builtin_address(name) {
+    if let Some(a) = crate::embed::builtin_address(name) {
         return Some(a);
     }
     if let Ok(c) = std::ffi::CString::new(name) {
