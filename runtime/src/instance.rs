@@ -59,6 +59,7 @@ pub(crate) struct InstanceInner {
 impl Drop for InstanceInner {
     fn drop(&mut self) {
         stack::unregister(self.vmctx);
+        crate::interrupt::unregister(self.vmctx);
         // SAFETY: allocated in `instantiate` with this layout; nothing refers to it now.
         unsafe { alloc::dealloc(self.vmctx.cast(), self.vmctx_layout) };
     }
@@ -510,6 +511,8 @@ pub(crate) fn instantiate(
     // SAFETY: the instance is pinned in its Arc from here on.
     unsafe { (*vmctx).host = Rc::as_ptr(&inst) as *mut _ };
     stack::register(vmctx);
+    // Before the start function runs: a `--timeout` that runs out during it interrupts it.
+    crate::interrupt::register(vmctx);
     initialise(&inst).map(|()| inst)
 }
 

@@ -106,6 +106,67 @@ fn timeout_interrupts_a_spinning_guest_as_in_wasmtime() {
     assert!(text(&w.stderr).contains("wasm trap: interrupt"));
 }
 
+/// wasi-threads: a spawned thread spins while `_start` waits forever in
+/// `memory.atomic.wait32`, outside compiled code. The thread's own instance is interrupted:
+/// its report names its function (the timer's fallback for a guest blocked outside wasm
+/// would print no backtrace).
+const SPIN_IN_THREAD: &str = r#"(module
+  (import "env" "memory" (memory 1 1 shared))
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (export "memory" (memory 0))
+  (func $spin_in_thread (loop $l (br $l)))
+  (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+    (call $spin_in_thread))
+  (func (export "_start")
+    (drop (call $spawn (i32.const 0)))
+    (drop (memory.atomic.wait32 (i32.const 64) (i32.const 0) (i64.const -1)))))
+"#;
+
+#[test]
+fn timeout_interrupts_a_spinning_thread_as_in_wasmtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = write(dir.path(), "spin_thread.wat", SPIN_IN_THREAD);
+    let inv = Invocation::new()
+        .threads()
+        .grant_each(&["--timeout", "200ms"], &["-W", "timeout=200ms"]);
+    let (k, w) = run_both(&wat, &inv);
+    assert_eq!((k.status, w.status), (134, 134), "{}", text(&k.stderr));
+    let err = text(&k.stderr);
+    assert!(
+        err.starts_with("wasm trap: interrupt\nwasm backtrace:\n"),
+        "{err}"
+    );
+    assert!(err.contains("spin_in_thread"), "{err}");
+    assert_eq!(err.matches("wasm trap:").count(), 1, "{err}");
+    assert!(text(&w.stderr).contains("wasm trap: interrupt"));
+}
+
+/// The timer is armed before instantiation: a start function that never returns is
+/// interrupted like `_start`.
+#[test]
+fn timeout_interrupts_a_spinning_start_function_as_in_wasmtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = write(
+        dir.path(),
+        "spin_start.wat",
+        r#"(module
+  (memory (export "memory") 1)
+  (func $spin_at_start (loop $l (br $l)))
+  (start $spin_at_start)
+  (func (export "_start")))
+"#,
+    );
+    let inv = Invocation::new().grant_each(&["--timeout", "200ms"], &["-W", "timeout=200ms"]);
+    let (k, w) = run_both(&wat, &inv);
+    assert_eq!((k.status, w.status), (134, 134), "{}", text(&k.stderr));
+    assert!(
+        text(&k.stderr).starts_with("wasm trap: interrupt\n"),
+        "{}",
+        text(&k.stderr)
+    );
+    assert!(text(&w.stderr).contains("wasm trap: interrupt"));
+}
+
 #[test]
 fn timeout_ends_a_guest_blocked_in_a_wasi_call_as_in_wasmtime() {
     let dir = tempfile::tempdir().unwrap();
