@@ -104,20 +104,37 @@ pub struct Run {
 /// Runs `wasm` with `args`, Kiln first then wasmtime, each in a fresh root directory holding
 /// `sandbox/` (preopened as `/sandbox`) after `setup(root)` ran on it.
 pub fn run_pair(wasm: &Path, args: &[&str], setup: &dyn Fn(&Path)) -> (Run, Run) {
+    run_pair_with(wasm, args, setup, &[])
+}
+
+/// [`run_pair`] with more preopens: each of `others` is a directory `NAME/` of the root
+/// (made before `setup` runs), preopened as `/NAME`.
+pub fn run_pair_with(
+    wasm: &Path,
+    args: &[&str],
+    setup: &dyn Fn(&Path),
+    others: &[&str],
+) -> (Run, Run) {
     let name = wasm.file_stem().unwrap().to_str().unwrap().to_string();
     let tmp = tempfile::Builder::new()
         .prefix("kiln-conformance-")
         .tempdir()
         .unwrap();
-    let grants: Vec<String> = ["--dir", "sandbox::/sandbox", "--argv0", &name]
+    let mut grants: Vec<String> = ["--dir", "sandbox::/sandbox", "--argv0", &name]
         .iter()
         .map(|s| s.to_string())
         .collect();
+    for other in others {
+        grants.extend(["--dir".to_string(), format!("{other}::/{other}")]);
+    }
     let exe = kiln_compile(wasm, tmp.path(), &grants);
     let mut runs = Vec::new();
     for engine in ["kiln", "wasmtime"] {
         let root = tmp.path().join(engine);
         std::fs::create_dir_all(root.join("sandbox")).unwrap();
+        for other in others {
+            std::fs::create_dir_all(root.join(other)).unwrap();
+        }
         setup(&root);
         let outcome = if engine == "kiln" {
             run_in(&exe, args, &[], &root)
@@ -150,7 +167,18 @@ fn show(o: &Outcome) -> String {
 /// Asserts that Kiln and wasmtime agree: status, stdout, the files left behind, and stderr
 /// when `stderr` is set (wasmtime's own error reports differ from Kiln's in wording).
 pub fn assert_same(wasm: &Path, args: &[&str], setup: &dyn Fn(&Path), stderr: bool) -> Run {
-    let (k, w) = run_pair(wasm, args, setup);
+    assert_same_with(wasm, args, setup, stderr, &[])
+}
+
+/// [`assert_same`] with the preopens of [`run_pair_with`].
+pub fn assert_same_with(
+    wasm: &Path,
+    args: &[&str],
+    setup: &dyn Fn(&Path),
+    stderr: bool,
+    others: &[&str],
+) -> Run {
+    let (k, w) = run_pair_with(wasm, args, setup, others);
     let same = k.outcome.status == w.outcome.status
         && k.outcome.stdout == w.outcome.stdout
         && (!stderr || k.outcome.stderr == w.outcome.stderr)
