@@ -24,9 +24,9 @@
 //!
 //! The same executables accept limits that tighten (never loosen) the compile-time ones
 //! (`RunConfig::limits`), spelled as the `kiln compile` flags (`kiln_abi::limit`):
-//! `KILN_MAX_MEMORY`, `KILN_MAX_TABLE_ELEMENTS`, `KILN_MAX_OPEN_FILES`, `KILN_TIMEOUT` (the
-//! last only shortens a `--timeout` given at compile time: code compiled without one has no
-//! interruption checks).
+//! `KILN_MAX_MEMORY`, `KILN_MAX_TABLE_ELEMENTS`, `KILN_MAX_OPEN_FILES`, `KILN_TIMEOUT` and
+//! `KILN_FUEL` (the last two only lower a `--timeout` or `--fuel` given at compile time:
+//! code compiled without one has no interruption checks or fuel accounting).
 //!
 //! These variables are consumed by the runtime and never visible to the guest (they are
 //! removed even from an inherited environment), whether or not they are accepted. The
@@ -97,11 +97,12 @@ fn is_grant_var(key: &[u8]) -> bool {
 }
 
 /// The variables that tighten limits at run time (when run-time grants are allowed).
-const LIMIT_VARS: [&str; 4] = [
+const LIMIT_VARS: [&str; 5] = [
     "KILN_MAX_MEMORY",
     "KILN_MAX_TABLE_ELEMENTS",
     "KILN_MAX_OPEN_FILES",
     "KILN_TIMEOUT",
+    "KILN_FUEL",
 ];
 
 /// Set to `1`: describe the executable instead of running it.
@@ -129,6 +130,7 @@ fn runtime_limits() -> Result<ResourceLimits, String> {
         max_table_elements: var("KILN_MAX_TABLE_ELEMENTS")?,
         max_open_files: files.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         timeout_ms: var("KILN_TIMEOUT")?,
+        fuel: var("KILN_FUEL")?,
     })
 }
 
@@ -141,6 +143,9 @@ fn effective_limits(cfg: &RunConfig) -> Result<ResourceLimits, String> {
     let mut asked = runtime_limits()?;
     if cfg.limits.timeout_ms.is_none() {
         asked.timeout_ms = None;
+    }
+    if cfg.limits.fuel.is_none() {
+        asked.fuel = None;
     }
     Ok(cfg.limits.tightened(asked))
 }
@@ -324,7 +329,8 @@ fn describe(cfg: &RunConfig, limits: &ResourceLimits) -> String {
         "run-time grants: {}",
         if cfg.runtime_grants {
             "allowed (KILN_DIR, KILN_ENV, KILN_TCPLISTEN; KILN_MAX_MEMORY, \
-             KILN_MAX_TABLE_ELEMENTS, KILN_MAX_OPEN_FILES, KILN_TIMEOUT tighten limits)"
+             KILN_MAX_TABLE_ELEMENTS, KILN_MAX_OPEN_FILES, KILN_TIMEOUT, KILN_FUEL tighten \
+             limits)"
         } else {
             "refused (compiled without --allow-runtime-grants)"
         }
@@ -341,6 +347,7 @@ fn describe(cfg: &RunConfig, limits: &ResourceLimits) -> String {
         none(limits.max_open_files.map(u64::from), "")
     );
     let _ = writeln!(s, "timeout: {}", none(limits.timeout_ms, " ms"));
+    let _ = writeln!(s, "fuel: {}", none(limits.fuel, ""));
     let _ = writeln!(
         s,
         "max wasm stack: {}",

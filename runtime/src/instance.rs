@@ -486,6 +486,11 @@ pub(crate) fn instantiate(
         v.type_ids = module.type_ids.as_ptr();
         v.imported_globals = imported_globals.as_ptr();
         v.tags = tags.as_ptr();
+        // Fuel consumed counts up from minus the budget (unused by code compiled without
+        // `--fuel`).
+        v.fuel = limits
+            .fuel
+            .map_or(0, |n| -i64::try_from(n).unwrap_or(i64::MAX));
     }
     let inst = Rc::new_cyclic(|me| InstanceInner {
         module,
