@@ -261,6 +261,12 @@ pub struct BuildArgs {
     /// cheap check at every function entry and loop header; without --timeout it has none
     #[arg(long, value_name = "DURATION", value_parser = kiln_abi::limit::parse_duration_ms)]
     pub timeout: Option<u64>,
+    /// Stop the program with `wasm trap: all fuel consumed by WebAssembly` (exit status 134)
+    /// once it has executed N units of fuel, counted per operator as `wasmtime -W fuel=N`
+    /// counts them: a deterministic budget. The code counts as it runs; without --fuel it
+    /// does not
+    #[arg(long, value_name = "N", value_parser = kiln_abi::limit::parse_amount)]
+    pub fuel: Option<u64>,
     /// Optimisation level: 0 none, 1 speed, 2 speed and size
     #[arg(short = 'O', value_name = "LEVEL", default_value_t = 2,
           value_parser = clap::value_parser!(u8).range(0..=2))]
@@ -405,6 +411,7 @@ impl BuildArgs {
                     max_table_elements: self.max_table_elements,
                     max_open_files: self.max_open_files,
                     timeout_ms: self.timeout,
+                    fuel: self.fuel,
                 },
                 cpu_features: Vec::new(), // filled in by the compiler
             },
@@ -522,6 +529,8 @@ mod tests {
             "20",
             "--timeout",
             "1.5s",
+            "--fuel",
+            "1M",
         ])
         .unwrap();
         let Command::Compile(c) = cli.command else {
@@ -546,6 +555,7 @@ mod tests {
                 max_table_elements: None,
                 max_open_files: Some(20),
                 timeout_ms: Some(1500),
+                fuel: Some(1 << 20),
             }
         );
         let allow = [

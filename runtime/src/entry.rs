@@ -24,9 +24,9 @@
 //!
 //! The same executables accept limits that tighten (never loosen) the compile-time ones
 //! (`RunConfig::limits`), spelled as the `kiln compile` flags (`kiln_abi::limit`):
-//! `KILN_MAX_MEMORY`, `KILN_MAX_TABLE_ELEMENTS`, `KILN_MAX_OPEN_FILES`, `KILN_TIMEOUT` (the
-//! last only shortens a `--timeout` given at compile time: code compiled without one has no
-//! interruption checks).
+//! `KILN_MAX_MEMORY`, `KILN_MAX_TABLE_ELEMENTS`, `KILN_MAX_OPEN_FILES`, `KILN_TIMEOUT` and
+//! `KILN_FUEL` (the last two only lower a `--timeout` or `--fuel` given at compile time:
+//! code compiled without one has no interruption checks or fuel accounting).
 //!
 //! These variables are consumed by the runtime and never visible to the guest (they are
 //! removed even from an inherited environment), whether or not they are accepted. The
@@ -39,8 +39,10 @@
 //!
 //! # Timeout
 //!
-//! With a timeout, a timer thread sets `vmctx.interrupt` when it runs out; the next check in
-//! compiled code traps with `wasm trap: interrupt` (status 134, as `wasmtime -W timeout`).
+//! With a timeout, a timer thread started before instantiation (so the start function is
+//! covered) sets `vmctx.interrupt` of every instance when it runs out, the main thread's
+//! and each wasi-thread's (`crate::interrupt`); the next check in compiled code traps with
+//! `wasm trap: interrupt` (status 134, as `wasmtime -W timeout`).
 //! A guest blocked in a WASI call (a sleep, a read) is not in compiled code: after a short
 //! grace period the timer ends the process with the same message and status, as wasmtime
 //! stops a guest whose deadline passed in a host call.
@@ -95,11 +97,12 @@ fn is_grant_var(key: &[u8]) -> bool {
 }
 
 /// The variables that tighten limits at run time (when run-time grants are allowed).
-const LIMIT_VARS: [&str; 4] = [
+const LIMIT_VARS: [&str; 5] = [
     "KILN_MAX_MEMORY",
     "KILN_MAX_TABLE_ELEMENTS",
     "KILN_MAX_OPEN_FILES",
     "KILN_TIMEOUT",
+    "KILN_FUEL",
 ];
 
 /// Set to `1`: describe the executable instead of running it.
@@ -127,6 +130,7 @@ fn runtime_limits() -> Result<ResourceLimits, String> {
         max_table_elements: var("KILN_MAX_TABLE_ELEMENTS")?,
         max_open_files: files.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         timeout_ms: var("KILN_TIMEOUT")?,
+        fuel: var("KILN_FUEL")?,
     })
 }
 
@@ -139,6 +143,9 @@ fn effective_limits(cfg: &RunConfig) -> Result<ResourceLimits, String> {
     let mut asked = runtime_limits()?;
     if cfg.limits.timeout_ms.is_none() {
         asked.timeout_ms = None;
+    }
+    if cfg.limits.fuel.is_none() {
+        asked.fuel = None;
     }
     Ok(cfg.limits.tightened(asked))
 }
@@ -322,7 +329,8 @@ fn describe(cfg: &RunConfig, limits: &ResourceLimits) -> String {
         "run-time grants: {}",
         if cfg.runtime_grants {
             "allowed (KILN_DIR, KILN_ENV, KILN_TCPLISTEN; KILN_MAX_MEMORY, \
-             KILN_MAX_TABLE_ELEMENTS, KILN_MAX_OPEN_FILES, KILN_TIMEOUT tighten limits)"
+             KILN_MAX_TABLE_ELEMENTS, KILN_MAX_OPEN_FILES, KILN_TIMEOUT, KILN_FUEL tighten \
+             limits)"
         } else {
             "refused (compiled without --allow-runtime-grants)"
         }
@@ -339,6 +347,7 @@ fn describe(cfg: &RunConfig, limits: &ResourceLimits) -> String {
         none(limits.max_open_files.map(u64::from), "")
     );
     let _ = writeln!(s, "timeout: {}", none(limits.timeout_ms, " ms"));
+    let _ = writeln!(s, "fuel: {}", none(limits.fuel, ""));
     let _ = writeln!(
         s,
         "max wasm stack: {}",
@@ -355,41 +364,42 @@ fn describe(cfg: &RunConfig, limits: &ResourceLimits) -> String {
 /// to a check before the process is ended from the timer thread.
 const TIMEOUT_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// The `--timeout` timer: sets the instance's interrupt flag when the time runs out, then
-/// ends the process if the guest has not stopped. [`Timer::cancel`] (when `_start` has
-/// returned) keeps it from touching the instance any more.
+/// The `--timeout` timer, armed before instantiation (the start function runs inside it):
+/// when the time runs out it interrupts every instance of the process (the main one and
+/// each wasi-thread's, `crate::interrupt`), then ends the process if the program has not
+/// stopped within [`TIMEOUT_GRACE`] (it is blocked outside compiled code).
+/// [`Timer::cancel`] (when `_start` has returned) keeps it from doing either.
 struct Timer {
-    /// The instance's vmctx while the guest runs; `None` once it has stopped.
-    vmctx: std::sync::Arc<std::sync::Mutex<Option<usize>>>,
+    cancelled: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Timer {
-    fn start(vmctx: *mut kiln_abi::vmctx::VmCtx, ms: u64) -> Timer {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(vmctx as usize)));
-        let timer = shared.clone();
+    fn start(ms: u64) -> Timer {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let cancelled = std::sync::Arc::new(AtomicBool::new(false));
+        let seen = cancelled.clone();
         std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(ms));
-            {
-                let guard = timer.lock().unwrap_or_else(|e| e.into_inner());
-                let Some(vmctx) = *guard else { return };
-                let flag = vmctx + kiln_abi::vmctx::OFFSET_INTERRUPT as usize;
-                // SAFETY: the instance is alive while the slot is `Some` (we hold the lock);
-                // the flag is an aligned u64 that compiled code reads with plain loads.
-                unsafe { (*(flag as *const AtomicU64)).store(1, Ordering::Relaxed) };
+            if seen.load(Ordering::Acquire) {
+                return;
             }
+            crate::interrupt::interrupt_all();
             std::thread::sleep(TIMEOUT_GRACE);
-            if timer.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
-                eprintln!("wasm trap: interrupt (the --timeout ran out during a WASI call)");
-                // SAFETY: ends the process; nothing is left to clean up that the OS does not.
-                unsafe { libc::_exit(TRAP_EXIT_STATUS) };
+            if !seen.load(Ordering::Acquire) {
+                // Through `end_process`: a thread's own `interrupt` report may be on its
+                // way, and only one report is printed.
+                crate::threads::end_process(
+                    TRAP_EXIT_STATUS,
+                    "wasm trap: interrupt (the --timeout ran out during a WASI call)\n",
+                );
             }
         });
-        Timer { vmctx: shared }
+        Timer { cancelled }
     }
 
     fn cancel(&self) {
-        *self.vmctx.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.cancelled
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 }
 
@@ -462,6 +472,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
         }
     };
     crate::memory::allow_taking_the_memory_image();
+    let timer = limits.timeout_ms.map(Timer::start);
     let instance = match instantiate(&module, cx, &limits) {
         Ok(i) => i,
         Err(e @ (InstantiateError::Trap(_) | InstantiateError::Exception)) => {
@@ -473,9 +484,6 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
             return 1;
         }
     };
-    let timer = limits
-        .timeout_ms
-        .map(|ms| Timer::start(instance.vmctx(), ms));
     let outcome = instance.run_start();
     if let Some(t) = &timer {
         t.cancel();

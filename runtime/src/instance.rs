@@ -59,6 +59,7 @@ pub(crate) struct InstanceInner {
 impl Drop for InstanceInner {
     fn drop(&mut self) {
         stack::unregister(self.vmctx);
+        crate::interrupt::unregister(self.vmctx);
         // SAFETY: allocated in `instantiate` with this layout; nothing refers to it now.
         unsafe { alloc::dealloc(self.vmctx.cast(), self.vmctx_layout) };
     }
@@ -485,6 +486,11 @@ pub(crate) fn instantiate(
         v.type_ids = module.type_ids.as_ptr();
         v.imported_globals = imported_globals.as_ptr();
         v.tags = tags.as_ptr();
+        // Fuel consumed counts up from minus the budget (unused by code compiled without
+        // `--fuel`).
+        v.fuel = limits
+            .fuel
+            .map_or(0, |n| -i64::try_from(n).unwrap_or(i64::MAX));
     }
     let inst = Rc::new_cyclic(|me| InstanceInner {
         module,
@@ -510,6 +516,8 @@ pub(crate) fn instantiate(
     // SAFETY: the instance is pinned in its Arc from here on.
     unsafe { (*vmctx).host = Rc::as_ptr(&inst) as *mut _ };
     stack::register(vmctx);
+    // Before the start function runs: a `--timeout` that runs out during it interrupts it.
+    crate::interrupt::register(vmctx);
     initialise(&inst).map(|()| inst)
 }
 

@@ -10,7 +10,8 @@
 //!    globals as instances hold them (`externs`), decoded modules (`module`), canonical
 //!    type ids (`types`), instantiation (`instance`), the builtins compiled code calls
 //!    ([`builtins`]), trap handling and reports ([`traps`]), wasm exceptions and their
-//!    unwinder ([`exceptions`]), the native stack budget ([`stack`]), the wait queues of
+//!    unwinder ([`exceptions`]), the native stack budget ([`stack`]), interrupting every
+//!    instance at once ([`interrupt`]), the wait queues of
 //!    `memory.atomic.wait`/`notify` ([`wait`]) and the threads of a threaded program
 //!    ([`threads`]). It knows nothing of WASI or of the public API: the state host
 //!    functions need is opaque to it.
@@ -37,6 +38,7 @@ pub mod embed;
 pub mod exceptions;
 mod externs;
 mod instance;
+pub mod interrupt;
 #[cfg(feature = "loader")]
 pub mod loader;
 pub mod memory;

@@ -107,8 +107,8 @@ pub struct Run {
 /// Kiln's executable of `wasm` for `target` (`None`: the default), compiled with the
 /// conformance grants once per test process ([`kiln_exe`]): the bad-argument tests run one
 /// program dozens of times.
-fn compiled(wasm: &Path, target: Option<&str>) -> PathBuf {
-    let mut grants = grants(wasm);
+fn compiled(wasm: &Path, target: Option<&str>, others: &[&str]) -> PathBuf {
+    let mut grants = grants(wasm, others);
     if let Some(t) = target {
         grants.extend(["--target".to_string(), t.to_string()]);
     }
@@ -119,13 +119,17 @@ fn stem(wasm: &Path) -> String {
     wasm.file_stem().unwrap().to_str().unwrap().to_string()
 }
 
-/// The grants both engines get: the scratch `sandbox/` as `/sandbox`, argv[0] the
-/// program's name.
-fn grants(wasm: &Path) -> Vec<String> {
-    ["--dir", "sandbox::/sandbox", "--argv0", &stem(wasm)]
+/// The grants both engines get: the scratch `sandbox/` as `/sandbox`, each of `others` as
+/// `/NAME`, argv[0] the program's name.
+fn grants(wasm: &Path, others: &[&str]) -> Vec<String> {
+    let mut grants: Vec<String> = ["--dir", "sandbox::/sandbox", "--argv0", &stem(wasm)]
         .iter()
         .map(|s| s.to_string())
-        .collect()
+        .collect();
+    for other in others {
+        grants.extend(["--dir".to_string(), format!("{other}::/{other}")]);
+    }
+    grants
 }
 
 /// Runs `wasm` with `args`, Kiln first then wasmtime, each in a fresh root directory holding
@@ -143,7 +147,19 @@ pub fn run_pair_on(
     args: &[&str],
     setup: &dyn Fn(&Path),
 ) -> (Run, Run) {
-    let exe = compiled(wasm, target);
+    run_pair_with(target, wasm, args, setup, &[])
+}
+
+/// [`run_pair_on`] with more preopens: each of `others` is a directory `NAME/` of the root
+/// (made before `setup` runs), preopened as `/NAME`.
+pub fn run_pair_with(
+    target: Option<&str>,
+    wasm: &Path,
+    args: &[&str],
+    setup: &dyn Fn(&Path),
+    others: &[&str],
+) -> (Run, Run) {
+    let exe = compiled(wasm, target, others);
     let tmp = tempfile::Builder::new()
         .prefix("kiln-conformance-")
         .tempdir()
@@ -152,12 +168,15 @@ pub fn run_pair_on(
     for engine in ["kiln", "wasmtime"] {
         let root = tmp.path().join(engine);
         std::fs::create_dir_all(root.join("sandbox")).unwrap();
+        for other in others {
+            std::fs::create_dir_all(root.join(other)).unwrap();
+        }
         setup(&root);
         let outcome = if engine == "kiln" {
             run_clean_on(target, &exe, args, &[], &root)
         } else {
             let mut a: Vec<String> = vec!["run".into()];
-            a.extend(grants(wasm));
+            a.extend(grants(wasm, others));
             a.push(wasm.to_str().unwrap().into());
             a.extend(args.iter().map(|s| s.to_string()));
             run_in(&wasmtime(), &a, &[], &root)
@@ -195,7 +214,19 @@ pub fn assert_same_on(
     setup: &dyn Fn(&Path),
     stderr: bool,
 ) -> Run {
-    let (k, w) = run_pair_on(target, wasm, args, setup);
+    assert_same_with(target, wasm, args, setup, stderr, &[])
+}
+
+/// [`assert_same_on`] with the preopens of [`run_pair_with`].
+pub fn assert_same_with(
+    target: Option<&str>,
+    wasm: &Path,
+    args: &[&str],
+    setup: &dyn Fn(&Path),
+    stderr: bool,
+    others: &[&str],
+) -> Run {
+    let (k, w) = run_pair_with(target, wasm, args, setup, others);
     let same = k.outcome.status == w.outcome.status
         && k.outcome.stdout == w.outcome.stdout
         && (!stderr || k.outcome.stderr == w.outcome.stderr)

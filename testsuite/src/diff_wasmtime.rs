@@ -106,8 +106,9 @@ fn phrase(t: Trap) -> &'static str {
         Trap::NullReference => "null reference",
         Trap::HeapMisaligned => "unaligned atomic",
         Trap::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
-        // Never raised: the fuzzer compiles without --timeout.
+        // Never raised: the fuzzer compiles without --timeout or --fuel.
         Trap::Interrupt => "interrupt",
+        Trap::OutOfFuel => "all fuel consumed",
     }
 }
 

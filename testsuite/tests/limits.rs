@@ -106,6 +106,67 @@ fn timeout_interrupts_a_spinning_guest_as_in_wasmtime() {
     assert!(text(&w.stderr).contains("wasm trap: interrupt"));
 }
 
+/// wasi-threads: a spawned thread spins while `_start` waits forever in
+/// `memory.atomic.wait32`, outside compiled code. The thread's own instance is interrupted:
+/// its report names its function (the timer's fallback for a guest blocked outside wasm
+/// would print no backtrace).
+const SPIN_IN_THREAD: &str = r#"(module
+  (import "env" "memory" (memory 1 1 shared))
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (export "memory" (memory 0))
+  (func $spin_in_thread (loop $l (br $l)))
+  (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+    (call $spin_in_thread))
+  (func (export "_start")
+    (drop (call $spawn (i32.const 0)))
+    (drop (memory.atomic.wait32 (i32.const 64) (i32.const 0) (i64.const -1)))))
+"#;
+
+#[test]
+fn timeout_interrupts_a_spinning_thread_as_in_wasmtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = write(dir.path(), "spin_thread.wat", SPIN_IN_THREAD);
+    let inv = Invocation::new()
+        .threads()
+        .grant_each(&["--timeout", "200ms"], &["-W", "timeout=200ms"]);
+    let (k, w) = run_both(&wat, &inv);
+    assert_eq!((k.status, w.status), (134, 134), "{}", text(&k.stderr));
+    let err = text(&k.stderr);
+    assert!(
+        err.starts_with("wasm trap: interrupt\nwasm backtrace:\n"),
+        "{err}"
+    );
+    assert!(err.contains("spin_in_thread"), "{err}");
+    assert_eq!(err.matches("wasm trap:").count(), 1, "{err}");
+    assert!(text(&w.stderr).contains("wasm trap: interrupt"));
+}
+
+/// The timer is armed before instantiation: a start function that never returns is
+/// interrupted like `_start`.
+#[test]
+fn timeout_interrupts_a_spinning_start_function_as_in_wasmtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = write(
+        dir.path(),
+        "spin_start.wat",
+        r#"(module
+  (memory (export "memory") 1)
+  (func $spin_at_start (loop $l (br $l)))
+  (start $spin_at_start)
+  (func (export "_start")))
+"#,
+    );
+    let inv = Invocation::new().grant_each(&["--timeout", "200ms"], &["-W", "timeout=200ms"]);
+    let (k, w) = run_both(&wat, &inv);
+    assert_eq!((k.status, w.status), (134, 134), "{}", text(&k.stderr));
+    assert!(
+        text(&k.stderr).starts_with("wasm trap: interrupt\n"),
+        "{}",
+        text(&k.stderr)
+    );
+    assert!(text(&w.stderr).contains("wasm trap: interrupt"));
+}
+
 #[test]
 fn timeout_ends_a_guest_blocked_in_a_wasi_call_as_in_wasmtime() {
     let dir = tempfile::tempdir().unwrap();
@@ -277,4 +338,171 @@ fn kiln_dir_is_ignored_by_default() {
     std::fs::create_dir(&allowed).unwrap();
     let exe = kiln_compile(&wat, &allowed, &["--allow-runtime-grants".to_string()]);
     assert_eq!(run_clean(&exe, &[] as &[&str], &env, dir.path()).status, 0);
+}
+
+/// Counts to 100 in a loop called from `_start`, then exits 7: wasmtime 49 needs 797 units
+/// of fuel for it (measured: 1 per operator but `nop`, `drop`, `block`, `loop`,
+/// `unreachable`, `return`, `else`, `end`, and 1 per function entered).
+const COUNT_TO_100: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func $count (param $n i32) (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+  (func (export "_start") (call $count (i32.const 100)) (call $exit (i32.const 7))))
+"#;
+
+fn fuel_run(
+    wat: &Path,
+    fuel: u64,
+) -> (
+    kiln_testsuite::programs::Outcome,
+    kiln_testsuite::programs::Outcome,
+) {
+    let n = fuel.to_string();
+    let inv = Invocation::new().grant_each(&["--fuel", &n], &["-W", &format!("fuel={n}")]);
+    run_both(wat, &inv)
+}
+
+/// The same budget runs out at the same point as under `wasmtime -W fuel=N`: one unit less
+/// than the program needs stops it with wasmtime's message and status 134, in the same
+/// function.
+#[test]
+fn fuel_runs_out_where_wasmtime_runs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = write(dir.path(), "count.wat", COUNT_TO_100);
+    let (k, w) = fuel_run(&wat, 797);
+    assert_eq!((k.status, w.status), (7, 7), "{}", text(&k.stderr));
+    let (k, w) = fuel_run(&wat, 796);
+    assert_eq!((k.status, w.status), (134, 134), "{}", text(&k.stderr));
+    let err = text(&k.stderr);
+    assert!(
+        err.starts_with("wasm trap: all fuel consumed by WebAssembly\nwasm backtrace:\n"),
+        "{err}"
+    );
+    assert!(err.contains("count"), "{err}");
+    assert!(text(&w.stderr).contains("all fuel consumed by WebAssembly"));
+}
+
+/// Calls, indirect and tail calls, loops, `if`, `br_table`, bulk memory and table
+/// operations and `memory.grow`, under budgets around what each program needs: Kiln and
+/// wasmtime agree on the exit status of every run (the exact fuel each needs).
+#[test]
+fn fuel_is_counted_as_wasmtime_counts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let programs = [
+        (
+            "calls",
+            "(func $f (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func $g (result i32) (return_call $f (i32.const 2)))
+          (table 2 funcref) (elem (i32.const 0) $f)",
+            "(drop (call $f (i32.const 1))) (drop (call $g))
+          (drop (call_indirect (param i32) (result i32) (i32.const 5) (i32.const 0)))
+          (if (i32.const 1) (then (nop)) (else (drop (i32.const 2))))
+          (block (block (br_table 0 1 (i32.const 1))))",
+        ),
+        (
+            "bulk",
+            "(data \"0123456789\") (table 100 funcref)",
+            "(memory.fill (i32.const 0) (i32.const 1) (i32.const 100))
+          (memory.fill (i32.const 0) (i32.const 1) (i32.const 1000))
+          (memory.copy (i32.const 0) (i32.const 100) (i32.const 129))
+          (memory.fill (i32.const 0) (i32.const 1) (global.get $n))
+          (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 10))
+          (table.fill (i32.const 0) (ref.null func) (i32.const 50))
+          (drop (memory.grow (i32.const 3)))
+          (drop (memory.grow (i32.const 100000)))
+          (drop (table.grow (ref.null func) (i32.const 7)))
+          (loop)",
+        ),
+    ];
+    for (name, funcs, body) in programs {
+        let wat = write(
+            dir.path(),
+            &format!("{name}.wat"),
+            &format!(
+                r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (global $n (mut i32) (i32.const 300))
+  {funcs}
+  (func (export "_start") {body} (call $exit (i32.const 7))))
+"#
+            ),
+        );
+        // The least fuel with which wasmtime runs the program to its end.
+        let (mut lo, mut hi) = (0u64, 4096u64);
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if fuel_run_wasmtime(&wat, mid) == 7 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        eprintln!("{name}: wasmtime needs {hi} fuel");
+        for fuel in [hi - 1, hi] {
+            let (k, w) = fuel_run(&wat, fuel);
+            assert_eq!(
+                k.status,
+                w.status,
+                "{name} with {fuel} fuel: {}",
+                text(&k.stderr)
+            );
+        }
+    }
+}
+
+/// The exit status of `wasmtime run -W fuel=N`.
+fn fuel_run_wasmtime(wat: &Path, fuel: u64) -> i32 {
+    let out = kiln_testsuite::programs::run_clean(
+        &kiln_testsuite::programs::wasmtime(),
+        &[
+            "run".to_string(),
+            "-W".into(),
+            format!("fuel={fuel}"),
+            wat.display().to_string(),
+        ],
+        &[],
+        wat.parent().unwrap(),
+    );
+    out.status
+}
+
+/// Code compiled without `--fuel` has no fuel accounting: its CLIF never touches
+/// `vmctx.fuel` (+96) and has no `all fuel consumed` trap (user code 16).
+#[test]
+fn without_fuel_nothing_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = write(dir.path(), "count.wat", COUNT_TO_100);
+    let clif = |name: &str, extra: &[&str]| -> String {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "compile",
+            wat.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend(["--emit", "clif"]);
+        args.extend(extra);
+        let (code, err) = kiln(args);
+        assert_eq!(code, 0, "{err}");
+        std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".unopt.clif"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    };
+    let plain = clif("plain", &[]);
+    let fueled = clif("fueled", &["--fuel", "1000"]);
+    assert!(
+        !plain.contains("+96") && !plain.contains("user16"),
+        "{plain}"
+    );
+    assert!(
+        fueled.contains("+96") && fueled.contains("user16"),
+        "{fueled}"
+    );
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use kiln_testsuite::conformance::{assert_same_on, run_in, run_pair_on, wasi_c};
+use kiln_testsuite::conformance::{assert_same_on, assert_same_with, run_in, run_pair, wasi_c};
 use kiln_testsuite::programs::{kiln_compile, wasmtime};
 
 fn text(b: &[u8]) -> String {
@@ -85,7 +85,11 @@ fn bad_arguments(target: Target) {
 }
 
 fn sandbox_case(target: Target, name: &str) {
-    let out = assert_same_on(target, &wasi_c("sandbox"), &[name], &outside, true);
+    sandbox_case_with(target, name, &outside, &[]);
+}
+
+fn sandbox_case_with(target: Target, name: &str, setup: &dyn Fn(&Path), others: &[&str]) {
+    let out = assert_same_with(target, &wasi_c("sandbox"), &[name], setup, true, others);
     let s = text(&out.outcome.stdout);
     assert!(s.ends_with("done\n"), "{s}");
     assert!(!s.contains("read SUCCESS: outside"), "{s}");
@@ -172,6 +176,79 @@ fn tcplisten_socket_handover(target: Target) {
 
 /// The target a test's executables are built for (`None`: the default,
 /// `x86_64-unknown-linux-musl`).
+/// `/proc/self/root` and `/proc/self/cwd`: absolute, through a symlink the guest makes and
+/// through one the host left in the sandbox (`hostproc`).
+fn sandbox_proc_self(target: Target) {
+    let setup = |root: &Path| {
+        outside(root);
+        std::os::unix::fs::symlink("/proc/self/root", root.join("sandbox/hostproc")).unwrap();
+    };
+    sandbox_case_with(target, "proc_self", &setup, &[]);
+    assert!(!Path::new("/tmp/kiln-proc-escape").exists());
+}
+
+/// Run on the default target only (a host thread racing a guest under qemu would mostly
+/// measure qemu). A host thread swaps the symlink `sandbox/swap` between a directory inside and one
+/// outside while the guest opens `swap/x` thousands of times: neither engine ever reads
+/// the outside file, and both saw the link in both states (the race was run).
+#[test]
+fn sandbox_symlink_swapped_by_the_host_between_check_and_use() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    let swappers = std::sync::Mutex::new(Vec::new());
+    let setup = |root: &Path| {
+        outside(root);
+        std::fs::write(root.join("outdir/x"), "outside\n").unwrap();
+        std::fs::create_dir(root.join("sandbox/inner")).unwrap();
+        std::fs::write(root.join("sandbox/inner/x"), "inside\n").unwrap();
+        let sandbox = root.join("sandbox");
+        std::os::unix::fs::symlink("inner", sandbox.join("swap")).unwrap();
+        let stop = stop.clone();
+        swappers.lock().unwrap().push(std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            let mut swaps = 0u64;
+            while !stop.load(Ordering::Relaxed) && started.elapsed().as_secs() < 60 {
+                let target = if swaps % 2 == 0 { "../outdir" } else { "inner" };
+                let tmp = sandbox.join("swap.tmp");
+                let _ = std::fs::remove_file(&tmp);
+                // The root is removed when its run is over: then stop.
+                if std::os::unix::fs::symlink(target, &tmp).is_err()
+                    || std::fs::rename(&tmp, sandbox.join("swap")).is_err()
+                {
+                    break;
+                }
+                swaps += 1;
+            }
+            swaps
+        }));
+    };
+    let (k, w) = run_pair(&wasi_c("sandbox"), &["swap"], &setup);
+    stop.store(true, Ordering::Relaxed);
+    let swaps: Vec<u64> = swappers
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    for (engine, run) in [("kiln", &k), ("wasmtime", &w)] {
+        let s = text(&run.outcome.stdout);
+        eprintln!("{engine}: {s}");
+        assert_eq!(run.outcome.status, 0, "{engine}: {s}");
+        let count = |what: &str| -> u32 {
+            s.split_whitespace()
+                .skip_while(|w| *w != what)
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{engine}: no {what} count in {s}"))
+        };
+        assert_eq!(count("outside"), 0, "{engine} escaped: {s}");
+        assert!(count("inside") > 0 && count("refused") > 0, "{engine}: {s}");
+        assert!(s.ends_with("done\n"), "{s}");
+    }
+    eprintln!("host swaps during the runs: {swaps:?}");
+}
+
 type Target = Option<&'static str>;
 
 /// Every test above, once per target: a module of `#[test]`s each (`aarch64_musl::fd_functions`,
@@ -248,6 +325,22 @@ macro_rules! conformance_on {
             #[test]
             fn sandbox_trailing_slashes() {
                 sandbox_case(TARGET, "trailing_slash");
+            }
+            #[test]
+            fn sandbox_proc_self() {
+                super::sandbox_proc_self(TARGET);
+            }
+            #[test]
+            fn sandbox_fd_renumber_onto_the_preopen() {
+                sandbox_case(TARGET, "renumber");
+            }
+            #[test]
+            fn sandbox_rights_escalation() {
+                sandbox_case(TARGET, "rights");
+            }
+            #[test]
+            fn sandbox_renames_across_preopens() {
+                sandbox_case_with(TARGET, "cross_preopen", &outside, &["other"]);
             }
             #[test]
             fn sandbox_directory_fd_dotdot() {

@@ -153,6 +153,7 @@ pub(crate) fn emit(
         frontend_config: isa.frontend_config(),
         trapping_imports: &trapping_imports,
         interruptible: opts.run_config.limits.timeout_ms.is_some(),
+        fuel: opts.run_config.limits.fuel.is_some(),
     };
 
     let inline = opts.opt_level != OptLevel::None;

@@ -154,6 +154,7 @@ impl FuncCx<'_, '_> {
                 self.jump(header, &entry_args);
                 self.bcx.switch_to_block(header);
                 self.interrupt_check();
+                self.fuel_check();
                 let header_params = self.bcx.block_params(header).to_vec();
                 let base = self.stack.len();
                 self.stack.extend_from_slice(&header_params);
@@ -428,6 +429,7 @@ impl FuncCx<'_, '_> {
         if self.control.is_empty() {
             // The function body's end: return the results.
             if dest_reachable {
+                self.fuel_save();
                 self.bcx.ins().return_(&results);
             } else {
                 self.trap(Trap::Unreachable);

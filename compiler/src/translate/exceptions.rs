@@ -201,6 +201,7 @@ impl FuncCx<'_, '_> {
             let landing = self.bcx.create_block();
             let exn = self.bcx.append_block_param(landing, types::I64);
             self.bcx.switch_to_block(landing);
+            self.fuel_reload();
             let mut values = tag.map_or_else(Vec::new, |t| self.unpack(t, exn));
             if is_ref {
                 values.push(exn);
@@ -292,6 +293,7 @@ impl FuncCx<'_, '_> {
             return;
         }
         self.reachable = true;
+        self.fuel_reload();
         if let Some(tag) = handler.tag {
             let values = self.unpack(tag, exn);
             self.stack.extend(values);

@@ -11,6 +11,7 @@
 mod atomics;
 mod control;
 mod exceptions;
+mod fuel;
 mod heap;
 mod interrupt;
 mod memory;
@@ -57,6 +58,8 @@ pub(crate) struct ModuleCtx<'a> {
     pub trapping_imports: &'a [bool],
     /// Whether functions check `vmctx.interrupt` at entry and loop headers (`--timeout`).
     pub interruptible: bool,
+    /// Whether functions count fuel and check it at entry and loop headers (`--fuel`).
+    pub fuel: bool,
 }
 
 impl ModuleCtx<'_> {
@@ -229,6 +232,7 @@ pub(crate) fn translate_function(
         builtin_refs: [None; Builtin::ALL.len()],
         legacy_tries: None,
         open_tries: 0,
+        fuel: None,
     };
 
     let mut ops = wasmparser::OperatorsReader::new(reader.get_binary_reader());
@@ -236,6 +240,7 @@ pub(crate) fn translate_function(
         .expect("translate_module refuses modules of 4 GiB or more");
     cx.bcx.set_srcloc(ir::SourceLoc::new(body_start));
     cx.interrupt_check();
+    cx.fuel_entry();
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset().map_err(invalid)?;
         validator.op(offset, &op).map_err(invalid)?;
@@ -291,6 +296,8 @@ pub(crate) struct FuncCx<'m, 'f> {
     /// How many `try_table`s and legacy `try`s are open: while none is, calls have no
     /// handlers and the control stack need not be searched for them.
     open_tries: usize,
+    /// Fuel accounting, in a module compiled with `--fuel`.
+    fuel: Option<fuel::Fuel>,
 }
 
 impl FuncCx<'_, '_> {
@@ -371,6 +378,13 @@ impl FuncCx<'_, '_> {
         if !self.reachable {
             return self.translate_unreachable(op);
         }
+        self.fuel_before_op(op);
+        self.translate_operator(op, offset)?;
+        self.fuel_after_op(op);
+        Ok(())
+    }
+
+    fn translate_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<(), CompileError> {
         if self.translate_control(op)? {
             return Ok(());
         }

@@ -50,7 +50,7 @@
 //! wasm offset 0), as unsigned LEB128 numbers, so a site takes 2–4 bytes instead of a
 //! 12-byte record:
 //!
-//! - trap site: `code_delta << 4 | trap` (a [`crate::Trap`] discriminant, below 16), then
+//! - trap site: `code_delta << 5 | trap` (a [`crate::Trap`] discriminant, below 32), then
 //!   the zigzag-encoded wasm offset delta;
 //! - address-map entry: `code_delta`, then the zigzag-encoded wasm offset delta.
 //!
@@ -68,7 +68,7 @@ const _: () = assert!(
 
 /// "KILN" + ABI version; bumped whenever any layout or builtin signature in this crate
 /// changes.
-pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x09");
+pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x0a");
 
 #[repr(C)]
 pub struct ModuleDescriptor {
@@ -400,7 +400,7 @@ impl FuncTableEncoder {
 }
 
 /// Bits of a compact trap site's first number that hold the trap code.
-const TRAP_BITS: u32 = 4;
+const TRAP_BITS: u32 = 5;
 const _: () = assert!(crate::Trap::ALL.len() < 1 << TRAP_BITS);
 
 /// Appends `v` in unsigned LEB128 (also the names section's encoding, `info.rs`).
@@ -921,7 +921,7 @@ mod tests {
         ] {
             assert!(align as u64 <= RECORD_ALIGN);
         }
-        assert_eq!(MAGIC, 0x0900_0000_4e4c_494b);
+        assert_eq!(MAGIC, 0x0a00_0000_4e4c_494b);
     }
 
     #[test]
@@ -955,11 +955,11 @@ mod tests {
         };
         table.push(0x66, true, &[site, site2], &[entry], &[call], &[handler]);
         let t = table.finish();
-        // 0x11 << 4 | 9 = 0x119 and zigzag(0x2233) = 0x4466 in LEB128; then 8 << 4 | 2 and
+        // 0x11 << 5 | 9 = 0x229 and zigzag(0x2233) = 0x4466 in LEB128; then 8 << 5 | 2 and
         // zigzag(-3) = 5.
         assert_eq!(
             t.trap_sites,
-            [0x99, 0x02, 0xe6, 0x88, 0x01, 0x82, 0x01, 0x05]
+            [0xa9, 0x04, 0xe6, 0x88, 0x01, 0x82, 0x02, 0x05]
         );
         assert_eq!(t.addr_map, [0x44, 0xaa, 0x01]);
         assert_eq!(

@@ -562,6 +562,11 @@ pub struct ResourceLimits {
     /// Code is compiled with interruption checks only when this is set at compile time, so
     /// a run-time timeout needs one at compile time (it can only shorten it).
     pub timeout_ms: Option<u64>,
+    /// Fuel each instance (the main thread's, each wasi-thread's) may consume before it
+    /// is stopped with `wasm trap: all fuel consumed by WebAssembly`, counted as
+    /// `wasmtime -W fuel=N` counts it. Code is compiled with fuel accounting only when
+    /// this is set at compile time (a run-time value can only lower it).
+    pub fuel: Option<u64>,
 }
 
 impl ResourceLimits {
@@ -578,6 +583,7 @@ impl ResourceLimits {
             max_table_elements: min(self.max_table_elements, other.max_table_elements),
             max_open_files: min(self.max_open_files, other.max_open_files),
             timeout_ms: min(self.timeout_ms, other.timeout_ms),
+            fuel: min(self.fuel, other.fuel),
         }
     }
 }
@@ -604,12 +610,14 @@ mod tests {
             max_table_elements: None,
             max_open_files: Some(10),
             timeout_ms: Some(5000),
+            fuel: Some(1000),
         };
         let asked = ResourceLimits {
             max_memory: Some(1 << 30),
             max_table_elements: Some(100),
             max_open_files: Some(5),
             timeout_ms: None,
+            fuel: Some(1_000_000),
         };
         assert_eq!(
             compiled.tightened(asked),
@@ -618,6 +626,7 @@ mod tests {
                 max_table_elements: Some(100),
                 max_open_files: Some(5),
                 timeout_ms: Some(5000),
+                fuel: Some(1000),
             }
         );
         assert_eq!(

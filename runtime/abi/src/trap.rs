@@ -31,10 +31,12 @@ pub enum Trap {
     AtomicWaitNonSharedMemory = 14,
     /// The program ran past its `--timeout` (an interruption check saw the flag set).
     Interrupt = 15,
+    /// The program used up its `--fuel` budget (a fuel check saw none left).
+    OutOfFuel = 16,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 15] = [
+    pub const ALL: [Trap; 16] = [
         Trap::StackOverflow,
         Trap::MemoryOutOfBounds,
         Trap::UndefinedElement,
@@ -50,6 +52,7 @@ impl Trap {
         Trap::HeapMisaligned,
         Trap::AtomicWaitNonSharedMemory,
         Trap::Interrupt,
+        Trap::OutOfFuel,
     ];
 
     pub fn from_u8(byte: u8) -> Option<Trap> {
@@ -81,6 +84,8 @@ impl Trap {
             Trap::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
             // wasmtime's wording for an epoch or timeout interruption (`-W timeout`).
             Trap::Interrupt => "interrupt",
+            // wasmtime's wording when `-W fuel=N` runs out.
+            Trap::OutOfFuel => "all fuel consumed by WebAssembly",
         }
     }
 }

@@ -13,7 +13,9 @@
 //!            +72  tags             *const *const VmTag       one per tag index
 //!            +80  memories         *const *mut VmMemory      one per memory index (0 too)
 //!            +88  interrupt        u64              non-zero: stop at the next check (--timeout)
-//!            +96  defined globals, 16 bytes each (ValRaw), in index order
+//!            +96  fuel             i64              fuel consumed, from -N up; 0: none left (--fuel)
+//!            +104 reserved         u64              0 (keeps the globals 16-byte aligned)
+//!            +112 defined globals, 16 bytes each (ValRaw), in index order
 //! ```
 //!
 //! Memory 0 is reached through the header's own two fields (one load from `vmctx` for its
@@ -39,9 +41,10 @@ pub const OFFSET_HOST: i32 = 64;
 pub const OFFSET_TAGS: i32 = 72;
 pub const OFFSET_MEMORIES: i32 = 80;
 pub const OFFSET_INTERRUPT: i32 = 88;
+pub const OFFSET_FUEL: i32 = 96;
 /// Where the defined globals start; global `i` (counting defined globals only) is at
 /// `OFFSET_DEFINED_GLOBALS + i * GLOBAL_SLOT_SIZE`.
-pub const OFFSET_DEFINED_GLOBALS: i32 = 96;
+pub const OFFSET_DEFINED_GLOBALS: i32 = 112;
 pub const GLOBAL_SLOT_SIZE: i32 = 16;
 
 /// The fixed header of a context; defined globals follow it in the same allocation.
@@ -60,8 +63,14 @@ pub struct VmCtx {
     pub memories: *const *mut VmMemory,
     /// Set (to non-zero, by another thread, atomically) when the program must stop: code
     /// compiled with `--timeout` loads it at every function entry and loop header and
-    /// traps with `interrupt` when it is set. Also keeps the globals 16-byte aligned.
+    /// traps with `interrupt` when it is set.
     pub interrupt: u64,
+    /// Fuel consumed (`--fuel N`): `-N` at instantiation, counting up; code compiled with
+    /// `--fuel` keeps it in a register, stores it before calls and returns, and traps
+    /// with `all fuel consumed by WebAssembly` at a check that finds it at 0 or above.
+    pub fuel: i64,
+    /// Zero; keeps the globals 16-byte aligned.
+    pub reserved: u64,
 }
 
 /// A linear memory, shared by the instance that defines it and every importer.
@@ -171,6 +180,7 @@ mod tests {
         assert_eq!(size_of::<ValRaw>(), VMEXN_VALUE_SIZE as usize);
         assert_eq!(offset_of!(VmCtx, memories), OFFSET_MEMORIES as usize);
         assert_eq!(offset_of!(VmCtx, interrupt), OFFSET_INTERRUPT as usize);
+        assert_eq!(offset_of!(VmCtx, fuel), OFFSET_FUEL as usize);
         assert_eq!(size_of::<VmCtx>(), OFFSET_DEFINED_GLOBALS as usize);
         assert_eq!(size_of::<ValRaw>(), GLOBAL_SLOT_SIZE as usize);
         assert_eq!(offset_of!(VmMemory, base), OFFSET_VMMEMORY_BASE as usize);

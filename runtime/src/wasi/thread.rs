@@ -81,7 +81,8 @@ fn run_thread(
     };
     let imports = thread_imports(&module.info, memories).unwrap_or_else(|e| cannot(&e));
     // The compile-time limits: a spawned thread's own tables are capped as the program's
-    // (run-time tightening and `--timeout` reach the main instance only, for now).
+    // (run-time tightening reaches the main instance only, for now). `--timeout` reaches
+    // this instance too: instantiation registers it with `crate::interrupt`.
     let limits = &module.config.limits;
     let inst = match instance::instantiate(module, &imports, Some(Box::new(cx)), limits) {
         Ok(i) => i,

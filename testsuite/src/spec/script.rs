@@ -185,7 +185,7 @@ fn trap_matches(trap: Trap, expected: &str) -> bool {
         Trap::IntegerOverflow => &["integer overflow"],
         Trap::IntegerDivisionByZero => &["integer divide by zero"],
         Trap::BadConversionToInteger => &["invalid conversion to integer"],
-        Trap::UnknownImport | Trap::Interrupt => &[],
+        Trap::UnknownImport | Trap::Interrupt | Trap::OutOfFuel => &[],
         // `call_ref` of null, `ref.as_non_null` of null, `throw_ref` of null.
         Trap::NullReference => &[
             "null function reference",

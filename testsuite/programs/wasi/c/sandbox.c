@@ -183,6 +183,95 @@ int main(int argc, char **argv) {
         E("open d/up via sandbox follow", open_at(sb, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "d/up", 0, RIGHTS_RO, 0, &fd));
         E("rename e -> ../e2 via d", __wasi_path_rename(dfd, "e", dfd, "../e2"));
         E("close", __wasi_fd_close(dfd));
+    } else if (!strcmp(c, "proc_self")) {
+        /* The host's /proc/self reaches its root and cwd: absolute, through a guest's
+         * symlink, and through `hostproc`, a symlink the host left in the sandbox. */
+        try_open("/proc/self/root/etc/passwd", 0, 0);
+        try_open("/proc/self/cwd/outside.txt", 0, 0);
+        E("symlink /proc/self/root -> p", __wasi_path_symlink("/proc/self/root", sb, "p"));
+        E("symlink ../../proc/self/cwd -> d/p", __wasi_path_symlink("../../proc/self/cwd", sb, "d/p"));
+        try_open("p/etc/passwd", __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, 0);
+        try_open("d/p/outside.txt", __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, 0);
+        try_open("hostproc/etc/passwd", __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, 0);
+        try_open("hostproc", __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, __WASI_OFLAGS_DIRECTORY);
+        try_stat("hostproc", __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW);
+        try_stat("hostproc/etc", 0);
+        E("mkdir hostproc/tmp/x", __wasi_path_create_directory(sb, "hostproc/tmp/kiln-proc-escape"));
+    } else if (!strcmp(c, "renumber")) {
+        /* fd_renumber of a subdirectory, a file and stdio onto the preopen's fd: the
+         * preopen's own rights and root do not come with the number. */
+        __wasi_fd_t dfd, ffd;
+        const __wasi_rights_t dir_rights = RIGHTS_RO | __WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_FD_READDIR |
+                                           __WASI_RIGHTS_PATH_CREATE_FILE;
+        E("open d", __wasi_path_open(sb, 0, "d", __WASI_OFLAGS_DIRECTORY, dir_rights, RIGHTS_DIR, 0, &dfd));
+        E("renumber d -> sandbox", __wasi_fd_renumber(dfd, sb));
+        E("open ../f via renumbered", open_at(sb, 0, "../f", 0, RIGHTS_RO, 0, &fd));
+        E("open ../../outside.txt via renumbered", open_at(sb, 0, "../../outside.txt", 0, RIGHTS_RO, 0, &fd));
+        E("open e via renumbered", open_at(sb, 0, "e", __WASI_OFLAGS_DIRECTORY, RIGHTS_RO, 0, &fd));
+        __wasi_prestat_t ps;
+        E("prestat renumbered", __wasi_fd_prestat_get(sb, &ps));
+        E("open x creat via renumbered", open_at(sb, 0, "x", __WASI_OFLAGS_CREAT, RIGHTS_RW, 0, &ffd));
+        E("renumber file -> sandbox", __wasi_fd_renumber(ffd, sb));
+        E("open y via a file", open_at(sb, 0, "y", __WASI_OFLAGS_CREAT, RIGHTS_RW, 0, &fd));
+        E("renumber stderr -> sandbox", __wasi_fd_renumber(2, sb));
+        E("open z via stderr", open_at(sb, 0, "z", __WASI_OFLAGS_CREAT, RIGHTS_RW, 0, &fd));
+        E("renumber to a free number", __wasi_fd_renumber(sb, 77));
+    } else if (!strcmp(c, "rights")) {
+        /* Asking for more rights than the descriptor had, after opening or through an
+         * inheriting directory. */
+        __wasi_fd_t ro, dfd, sub;
+        E("open f read-only", open_at(sb, 0, "f", 0, RIGHTS_RO, 0, &ro));
+        E("write read-only", put(ro, "x"));
+        E("set_rights add write", __wasi_fd_fdstat_set_rights(ro, RIGHTS_RW, 0));
+        E("write after set_rights", put(ro, "x"));
+        E("set_rights drop to read", __wasi_fd_fdstat_set_rights(ro, __WASI_RIGHTS_FD_READ, 0));
+        E("seek after dropping it", __wasi_fd_seek(ro, 0, __WASI_WHENCE_SET, &(__wasi_filesize_t){0}));
+        E("set_rights re-add seek", __wasi_fd_fdstat_set_rights(ro, RIGHTS_RO, 0));
+        E("open d read-only inheriting", __wasi_path_open(sb, 0, "d", __WASI_OFLAGS_DIRECTORY,
+                                                  RIGHTS_RO | __WASI_RIGHTS_PATH_OPEN, RIGHTS_RO, 0, &dfd));
+        E("create under it", open_at(dfd, 0, "new", __WASI_OFLAGS_CREAT, RIGHTS_RW, 0, &sub));
+        E("open e with more rights under it",
+          __wasi_path_open(dfd, 0, "e", __WASI_OFLAGS_DIRECTORY,
+                           RIGHTS_RO | __WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_PATH_CREATE_FILE, RIGHTS_RW, 0, &sub));
+        E("create under e", open_at(sub, 0, "new2", __WASI_OFLAGS_CREAT, RIGHTS_RW, 0, &fd));
+        E("unlink ../f under it", __wasi_path_unlink_file(dfd, "../f"));
+    } else if (!strcmp(c, "cross_preopen")) {
+        /* Two preopens (/sandbox and /other): renames and links between them stay
+         * between them, `..` in either leaves neither. */
+        int other = preopen("/other");
+        if (other < 0) {
+            printf("no /other preopen\n");
+            return 98;
+        }
+        E("rename f -> other/f", __wasi_path_rename(sb, "f", other, "f"));
+        E("rename other/f -> ../outside.txt", __wasi_path_rename(other, "f", sb, "../outside.txt"));
+        E("rename other/../outside.txt -> in", __wasi_path_rename(other, "../outside.txt", sb, "in"));
+        E("rename other/.. -> up", __wasi_path_rename(other, "..", sb, "up"));
+        E("link other/../outside.txt -> h", __wasi_path_link(other, 0, "../outside.txt", sb, "h"));
+        E("symlink ../sandbox/f -> other/s", __wasi_path_symlink("../sandbox/f", other, "s"));
+        E("open other/s follow", open_at(other, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "s", 0, RIGHTS_RO, 0, &fd));
+        E("rename d -> other/d", __wasi_path_rename(sb, "d", other, "d"));
+        try_open("d/e", 0, __WASI_OFLAGS_DIRECTORY);
+    } else if (!strcmp(c, "swap")) {
+        /* The host swaps the symlink `swap` between `inner` (inside) and `../outdir`
+         * (outside) while this opens `swap/x` again and again, until it has seen both
+         * states often: counts of what each open reached (racy, so compared by kind, not
+         * byte for byte). */
+        int inside = 0, outside = 0, refused = 0;
+        for (int i = 0; i < 1000000 && (inside < 200 || refused < 200); i++) {
+            char buf[64];
+            __wasi_size_t n;
+            if (open_at(sb, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "swap/x", 0, RIGHTS_RO, 0, &fd) != 0) {
+                refused++;
+                continue;
+            }
+            if (get(fd, buf, sizeof buf, &n) == 0 && !strcmp(buf, "outside\n"))
+                outside++;
+            else
+                inside++;
+            __wasi_fd_close(fd);
+        }
+        printf("inside %d outside %d refused %d\n", inside, outside, refused);
     } else {
         printf("unknown case %s\n", c);
         return 99;
