@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use kiln_testsuite::conformance::{assert_same_on, assert_same_with, run_in, run_pair, wasi_c};
+use kiln_testsuite::conformance::{
+    assert_same_on, assert_same_with, run_in, run_pair, run_pair_on, wasi_c,
+};
 use kiln_testsuite::programs::{kiln_compile, wasmtime};
 
 fn text(b: &[u8]) -> String {
