@@ -112,6 +112,7 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
     let entry = |wasm_offset| AddrMapEntry {
         code_offset: 0,
         wasm_offset,
+        inlined: None,
     };
     let trap_site = site(test_code::TRAP.trap_at.unwrap(), 0x10, Trap::Unreachable);
     let load_site = site(

@@ -9,7 +9,9 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use kiln_abi::descriptor::{CallSite, FuncEntry, FuncTable, Handler, ModuleDescriptor, TrapSite};
+use kiln_abi::descriptor::{
+    AddrMapEntry, CallSite, FuncEntry, FuncTable, Handler, ModuleDescriptor, TrapSite,
+};
 use kiln_abi::info::{DataSegment, ModuleInfo, Names, RunConfig};
 
 /// Everything the runtime knows about one compiled module.
@@ -165,9 +167,11 @@ impl ModuleInner {
         self.table.trap_site(def, code_offset)
     }
 
-    /// The wasm offset of the instruction containing `code_offset` in function `def`.
-    pub(crate) fn wasm_offset(&self, def: u32, code_offset: u32) -> Option<u32> {
-        self.table.wasm_offset(def, code_offset)
+    /// The address-map entry of the instruction containing `code_offset` in function
+    /// `def`: its wasm offset and, for a call an inlined function made, that function's
+    /// frame.
+    pub(crate) fn addr_map_entry(&self, def: u32, code_offset: u32) -> Option<AddrMapEntry> {
+        self.table.addr_map_entry(def, code_offset)
     }
 
     /// The call with exception handlers returning to `ret_offset` in function `def`.

@@ -237,9 +237,12 @@ pub fn exception_report(frames: &[usize]) -> String {
     s
 }
 
-/// `wasm backtrace:` and one line per wasm frame (see [`report`]).
+/// `wasm backtrace:` and one line per wasm frame (see [`report`]). A call that a function
+/// inlined by the compiler made shows that function's frame too, above its caller's, so the
+/// frames are those of the wasm call stack whatever was inlined.
 fn write_backtrace(s: &mut String, frames: &[usize]) {
     s.push_str("wasm backtrace:\n");
+    let mut n = 0;
     for (i, &pc) in frames.iter().enumerate() {
         // Return addresses point after the call; look up the call itself.
         let lookup = if i == 0 { pc } else { pc - 1 };
@@ -253,28 +256,44 @@ fn write_backtrace(s: &mut String, frames: &[usize]) {
         } else {
             None
         };
-        // Offset 0 is the module header, never an instruction: the compiler's "unknown"
-        // (e.g. a stack-limit check in the prologue belongs to no instruction).
-        let wasm_off = site
-            .or_else(|| m.wasm_offset(def, code_off))
-            .filter(|&o| o != 0 && o != u32::MAX);
-        let index = m.func_index(def);
-        let module = m.info.name.as_deref().unwrap_or("<unknown>");
-        let _ = write!(s, "  {i:>3}: ");
-        if let Some(off) = wasm_off {
-            let _ = write!(s, "{off:#6x} - ");
+        let entry = if site.is_none() {
+            m.addr_map_entry(def, code_off)
+        } else {
+            None
+        };
+        if let Some(inlined) = entry.and_then(|e| e.inlined) {
+            write_frame(s, &mut n, m, inlined.func_index, Some(inlined.wasm_offset));
         }
-        match m.names().func_name(index) {
-            Some(name) => {
-                let _ = writeln!(s, "{module}!{name}");
-            }
-            None => {
-                let _ = writeln!(s, "{module}!<wasm function {index}>");
-            }
+        let wasm_off = site.or_else(|| entry.map(|e| e.wasm_offset));
+        write_frame(s, &mut n, m, m.func_index(def), wasm_off);
+    }
+}
+
+/// Frame line `n` (then `n` counts it): function `index` of `m` at `wasm_off`; nothing past
+/// [`MAX_FRAMES`] lines (inlined frames can make more lines than recorded frames).
+fn write_frame(s: &mut String, n: &mut usize, m: &ModuleInner, index: u32, wasm_off: Option<u32>) {
+    if *n >= MAX_FRAMES {
+        return;
+    }
+    // Offset 0 is the module header, never an instruction: the compiler's "unknown"
+    // (e.g. a stack-limit check in the prologue belongs to no instruction).
+    let wasm_off = wasm_off.filter(|&o| o != 0 && o != u32::MAX);
+    let module = m.info.name.as_deref().unwrap_or("<unknown>");
+    let _ = write!(s, "  {n:>3}: ");
+    *n += 1;
+    if let Some(off) = wasm_off {
+        let _ = write!(s, "{off:#6x} - ");
+    }
+    match m.names().func_name(index) {
+        Some(name) => {
+            let _ = writeln!(s, "{module}!{name}");
         }
-        if let Some(loc) = wasm_off.and_then(|o| source_location(m, o)) {
-            let _ = writeln!(s, "                    at {loc}");
+        None => {
+            let _ = writeln!(s, "{module}!<wasm function {index}>");
         }
+    }
+    if let Some(loc) = wasm_off.and_then(|o| source_location(m, o)) {
+        let _ = writeln!(s, "                    at {loc}");
     }
 }
 

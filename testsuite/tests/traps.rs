@@ -309,6 +309,19 @@ fn out_of_bounds_load() {
     );
 }
 
+/// Frames of inlined functions (a wrapper calling a wrapper, a recursive one inlined into
+/// itself) are in the backtrace, at their calls' offsets, as wasmtime shows them.
+#[test]
+fn inlined_functions_keep_their_frames() {
+    check_wat(
+        "inlined_calls",
+        "integer divide by zero",
+        &[
+            "boom", "inner", "outer", "down", "down", "down", "down", "_start",
+        ],
+    );
+}
+
 #[test]
 fn out_of_bounds_store_past_4_gib() {
     check_wat("oob_store", OOB, &["store_far", "caller", "_start"]);

@@ -1,6 +1,7 @@
 //! Compilation of one function: CLIF → machine code, with its trap sites and address map
-//! (code offset → wasm offset) taken from Cranelift's source locations. Small leaf callees
-//! are inlined first ([`crate::inline`]). An error names the wasm function.
+//! (code offset → wasm offset) taken from Cranelift's source locations (and, for calls an
+//! inlined function makes, from their debug tags). Small callees are inlined first
+//! ([`crate::inline`]). An error names the wasm function.
 
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::TargetIsa;
@@ -45,6 +46,7 @@ pub(super) fn compile_translated(
     ctx.func = f.func;
     let label = || describe_function(info, f.index);
     if !candidates.is_empty() {
+        candidates.tag_calls_of_callers(&mut ctx.func, f.index);
         ctx.inline(candidates.inliner())
             .map_err(|e| codegen_error(&label, &ctx.func, e, "inlining"))?;
     }
@@ -116,18 +118,30 @@ pub(super) fn compile_function(
     // Backtraces only ever look up return addresses (and trap sites, which carry their
     // own wasm offset), so the map records the wasm offset of each call: an entry at the
     // start of the call's code, found by the runtime as "the last entry at or before the
-    // return address - 1". One entry per call keeps the map small.
+    // return address - 1". One entry per call keeps the map small. A call an inlined
+    // function made has no source location; its entry, at the call's last byte, carries the
+    // wasm offset of the inlined call and the inlined function's frame.
+    let inlined = crate::inline::inlined_frames(buffer);
     let mut addr_map: Vec<AddrMapEntry> = Vec::new();
     for call in buffer.call_sites() {
         let Some(at) = call.ret_addr.checked_sub(1) else {
             continue;
         };
-        let Some(s) = srcloc_at(at) else {
-            continue;
-        };
-        let entry = AddrMapEntry {
-            code_offset: s.start,
-            wasm_offset: s.loc.bits(),
+        let entry = if let Some(&(outer, frame)) = inlined.get(&call.ret_addr) {
+            AddrMapEntry {
+                code_offset: at,
+                wasm_offset: outer,
+                inlined: Some(frame),
+            }
+        } else {
+            let Some(s) = srcloc_at(at) else {
+                continue;
+            };
+            AddrMapEntry {
+                code_offset: s.start,
+                wasm_offset: s.loc.bits(),
+                inlined: None,
+            }
         };
         if addr_map.last() != Some(&entry) {
             addr_map.push(entry);

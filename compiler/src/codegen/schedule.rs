@@ -8,7 +8,7 @@
 //! inlinees ─────────────────────► queue, largest body first ──► each thread, in a loop:
 //!  the bodies small enough to be    (one shared counter)          take the next body,
 //!  inlined, translated first, in                                  translate, inline the
-//!  parallel; the small leaves                                     small leaves, compile
+//!  parallel; the small ones                                       small ones, compile
 //!  among them are the callees the                                      │
 //!  inliner may copy                                    results in function index order
 //! ```
@@ -19,6 +19,7 @@
 //! are idle at the end.
 
 use std::cmp::Reverse;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -59,7 +60,7 @@ struct ThreadResults {
 }
 
 /// Translates and compiles every body (`bodies`: the defined functions in index order),
-/// inlining small leaf callees when `inline`; returns the compiled functions in index order,
+/// inlining small callees when `inline`; returns the compiled functions in index order,
 /// or the first error in index order. `wat` is `Some` to keep each function's CLIF text.
 /// Reports [`Phase::Translate`] (the inlinees) and [`Phase::Compile`] (everything else).
 pub(super) fn translate_and_compile(
@@ -94,16 +95,20 @@ pub(super) fn translate_and_compile(
         })
         .collect();
     // Copies: the originals are compiled (and consumed) like every other function.
-    let callees: Vec<(u32, Function)> = translated
+    let defined: HashSet<u32> = m.func_ids.iter().flatten().map(|id| id.as_u32()).collect();
+    let callees: Vec<(u32, u32, Function)> = translated
         .iter()
         .filter_map(|q| match &q.work {
-            Work::Translated(Ok(f)) if inline::is_small_leaf(&f.func) => {
-                Some((f.id.as_u32(), f.func.clone()))
+            Work::Translated(Ok(f)) if inline::inlinable(&f.func, &defined).is_some() => {
+                Some((f.id.as_u32(), f.index, f.func.clone()))
             }
             _ => None,
         })
         .collect();
-    let candidates = Candidates::new(callees.iter().map(|(id, f)| (*id, f)));
+    let candidates = Candidates::new(
+        callees.iter().map(|(id, index, f)| (*id, *index, f)),
+        &defined,
+    );
     observer.phase_done(
         Phase::Translate,
         start.elapsed(),

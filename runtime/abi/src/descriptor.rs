@@ -52,7 +52,10 @@
 //!
 //! - trap site: `code_delta << 5 | trap` (a [`crate::Trap`] discriminant, below 32), then
 //!   the zigzag-encoded wasm offset delta;
-//! - address-map entry: `code_delta`, then the zigzag-encoded wasm offset delta.
+//! - address-map entry: `code_delta << 1 | inlined`, then the zigzag-encoded wasm offset
+//!   delta; when `inlined` is 1, the call was made by a function inlined at that wasm
+//!   offset, and the index of that function and the wasm offset of the call in it follow
+//!   (two more unsigned LEB128 numbers, absolute: see [`InlinedFrame`]).
 //!
 //! A [`FuncEntry`] gives the byte offset of its function's first entry and the number of
 //! entries. Lookups decode one function's entries in order: a trap report or an unwinder
@@ -68,7 +71,7 @@ const _: () = assert!(
 
 /// "KILN" + ABI version; bumped whenever any layout or builtin signature in this crate
 /// changes.
-pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x0a");
+pub const MAGIC: u64 = u64::from_le_bytes(*b"KILN\0\0\0\x0b");
 
 #[repr(C)]
 pub struct ModuleDescriptor {
@@ -143,6 +146,19 @@ pub struct TrapSite {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AddrMapEntry {
     pub code_offset: u32,
+    pub wasm_offset: u32,
+    /// For a call made by a function the compiler inlined at `wasm_offset`: that function
+    /// and where in it the call is. A backtrace shows it as a frame of its own, between
+    /// the callee and this entry's function, as if it had not been inlined.
+    pub inlined: Option<InlinedFrame>,
+}
+
+/// The frame of an inlined function at a call it makes (see [`AddrMapEntry::inlined`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InlinedFrame {
+    /// Function index (module index space: imports first).
+    pub func_index: u32,
+    /// Offset of the call in the wasm binary (module-relative).
     pub wasm_offset: u32,
 }
 
@@ -368,7 +384,12 @@ impl FuncTableEncoder {
         let mut cursor = Cursor::default();
         for entry in addr_map {
             let (code, wasm) = (entry.code_offset, entry.wasm_offset);
-            cursor.put(&mut self.addr_map, code, wasm, 0, 0);
+            let inlined = u8::from(entry.inlined.is_some());
+            cursor.put(&mut self.addr_map, code, wasm, inlined, INLINED_BITS);
+            if let Some(frame) = entry.inlined {
+                put_uleb(&mut self.addr_map, u64::from(frame.func_index));
+                put_uleb(&mut self.addr_map, u64::from(frame.wasm_offset));
+            }
         }
         for site in call_sites {
             let global = CallSite {
@@ -402,6 +423,8 @@ impl FuncTableEncoder {
 /// Bits of a compact trap site's first number that hold the trap code.
 const TRAP_BITS: u32 = 5;
 const _: () = assert!(crate::Trap::ALL.len() < 1 << TRAP_BITS);
+/// Bits of a compact address-map entry's first number that flag an inlined frame.
+const INLINED_BITS: u32 = 1;
 
 /// Appends `v` in unsigned LEB128 (also the names section's encoding, `info.rs`).
 pub(crate) fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
@@ -876,19 +899,30 @@ impl<'a> FuncTable<'a> {
         None
     }
 
-    /// The wasm offset of the instruction containing `code_offset` in function `def`: that
-    /// of the last address-map entry at or before it.
-    pub fn wasm_offset(&self, def: u32, code_offset: u32) -> Option<u32> {
+    /// The address-map entry of the instruction containing `code_offset` in function
+    /// `def`: the last entry at or before it. Allocates nothing (the unwinder calls it).
+    pub fn addr_map_entry(&self, def: u32, code_offset: u32) -> Option<AddrMapEntry> {
         let f = self.funcs.get(def as usize)?;
         let mut bytes = self.addr_map.get(f.addr_map_start as usize..)?;
         let mut cursor = Cursor::default();
         let mut found = None;
         for _ in 0..f.addr_map_len {
-            let (code, wasm, _) = cursor.get(&mut bytes, 0)?;
+            let (code, wasm, inlined) = cursor.get(&mut bytes, INLINED_BITS)?;
+            let inlined = match inlined {
+                0 => None,
+                _ => Some(InlinedFrame {
+                    func_index: u32::try_from(get_uleb(&mut bytes)?).ok()?,
+                    wasm_offset: u32::try_from(get_uleb(&mut bytes)?).ok()?,
+                }),
+            };
             if code > code_offset {
                 break;
             }
-            found = Some(wasm);
+            found = Some(AddrMapEntry {
+                code_offset: code,
+                wasm_offset: wasm,
+                inlined,
+            });
         }
         found
     }
@@ -921,7 +955,7 @@ mod tests {
         ] {
             assert!(align as u64 <= RECORD_ALIGN);
         }
-        assert_eq!(MAGIC, 0x0a00_0000_4e4c_494b);
+        assert_eq!(MAGIC, 0x0b00_0000_4e4c_494b);
     }
 
     #[test]
@@ -940,6 +974,15 @@ mod tests {
         let entry = AddrMapEntry {
             code_offset: 0x44,
             wasm_offset: 0x55,
+            inlined: None,
+        };
+        let inlined = AddrMapEntry {
+            code_offset: 0x45,
+            wasm_offset: 0x56,
+            inlined: Some(InlinedFrame {
+                func_index: 3,
+                wasm_offset: 0x90,
+            }),
         };
         let call = CallSite {
             ret_offset: 0x77,
@@ -953,7 +996,14 @@ mod tests {
             target_offset: 0x88,
             tag: 3,
         };
-        table.push(0x66, true, &[site, site2], &[entry], &[call], &[handler]);
+        table.push(
+            0x66,
+            true,
+            &[site, site2],
+            &[entry, inlined],
+            &[call],
+            &[handler],
+        );
         let t = table.finish();
         // 0x11 << 5 | 9 = 0x229 and zigzag(0x2233) = 0x4466 in LEB128; then 8 << 5 | 2 and
         // zigzag(-3) = 5.
@@ -961,7 +1011,12 @@ mod tests {
             t.trap_sites,
             [0xa9, 0x04, 0xe6, 0x88, 0x01, 0x82, 0x02, 0x05]
         );
-        assert_eq!(t.addr_map, [0x44, 0xaa, 0x01]);
+        // 0x44 << 1 and zigzag(0x55) = 0xaa; then 1 << 1 | 1, zigzag(1) = 2, function 3 at
+        // 0x90.
+        assert_eq!(
+            t.addr_map,
+            [0x88, 0x01, 0xaa, 0x01, 0x03, 0x02, 0x03, 0x90, 0x01]
+        );
         assert_eq!(
             t.call_sites,
             [0x77, 0, 0, 0, 0x20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
@@ -969,7 +1024,7 @@ mod tests {
         assert_eq!(t.handlers, [0x88, 0, 0, 0, 3, 0, 0, 0]);
         let mut func = vec![0u8; 16];
         func.extend_from_slice(&[0x66, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0]);
-        func.extend_from_slice(&[0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+        func.extend_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
         func.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(t.funcs.bytes, func);
         assert_eq!(
@@ -1019,6 +1074,15 @@ mod tests {
         let entry = |code_offset, wasm_offset| AddrMapEntry {
             code_offset,
             wasm_offset,
+            inlined: None,
+        };
+        let inlined = |code_offset, wasm_offset, func_index, call| AddrMapEntry {
+            code_offset,
+            wasm_offset,
+            inlined: Some(InlinedFrame {
+                func_index,
+                wasm_offset: call,
+            }),
         };
         let call = |ret_offset, handlers_start, handlers_len| CallSite {
             ret_offset,
@@ -1042,7 +1106,12 @@ mod tests {
             64,
             true,
             &[],
-            &[entry(2, 0x40), entry(20, 0x48), entry(30, u32::MAX)],
+            &[
+                entry(2, 0x40),
+                inlined(11, 0x44, 7, 0x1234),
+                entry(20, 0x48),
+                entry(30, u32::MAX),
+            ],
             &[],
             &[],
         );
@@ -1144,16 +1213,25 @@ mod tests {
         assert_eq!(s.funcs.trap_site(0, 5), None);
         assert_eq!(s.funcs.trap_site(1, 4), None);
         assert_eq!(s.funcs.trap_site(2, 3), Some(site(3, 0x50, 7)));
-        assert_eq!(s.funcs.wasm_offset(0, 31), Some(0x30));
-        assert_eq!(s.funcs.wasm_offset(1, 1), None);
-        assert_eq!(s.funcs.wasm_offset(1, 19), Some(0x40));
-        assert_eq!(s.funcs.wasm_offset(1, 20), Some(0x48));
-        assert_eq!(s.funcs.wasm_offset(1, 29), Some(0x48));
-        assert_eq!(s.funcs.wasm_offset(1, 1000), Some(u32::MAX));
+        let wasm_offset = |def, code| s.funcs.addr_map_entry(def, code).map(|e| e.wasm_offset);
+        assert_eq!(wasm_offset(0, 31), Some(0x30));
+        assert_eq!(wasm_offset(1, 1), None);
+        assert_eq!(wasm_offset(1, 10), Some(0x40));
+        assert_eq!(
+            s.funcs.addr_map_entry(1, 11),
+            Some(inlined(11, 0x44, 7, 0x1234))
+        );
+        assert_eq!(
+            s.funcs.addr_map_entry(1, 19),
+            Some(inlined(11, 0x44, 7, 0x1234))
+        );
+        assert_eq!(s.funcs.addr_map_entry(1, 20), Some(entry(20, 0x48)));
+        assert_eq!(wasm_offset(1, 29), Some(0x48));
+        assert_eq!(wasm_offset(1, 1000), Some(u32::MAX));
         assert_eq!(s.funcs.trap_site(0, 4), Some(site(4, 0x10, 9)));
         assert_eq!(s.funcs.trap_site(0, 10), None);
         assert_eq!(s.funcs.trap_site(7, 4), None);
-        assert_eq!(s.funcs.wasm_offset(2, 0), None);
+        assert_eq!(wasm_offset(2, 0), None);
         let (site, hs) = s.funcs.call_site(0, 8).unwrap();
         assert_eq!(site.frame_offset, 0x30);
         assert_eq!(hs, [handler(20, 1), handler(24, Handler::CATCH_ALL)]);
