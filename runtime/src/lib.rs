@@ -42,6 +42,12 @@ mod externs;
 mod instance;
 pub mod interrupt;
 #[cfg(feature = "loader")]
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "test and embedding code, never in an executable: ELF offsets and sizes the object \
+              crate has read (usize is 64 bits on both architectures it knows), relocation \
+              values checked for overflow, PLT displacements within one mapping"
+)]
 pub mod loader;
 pub mod memory;
 mod module;

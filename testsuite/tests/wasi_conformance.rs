@@ -211,7 +211,11 @@ fn sandbox_symlink_swapped_by_the_host_between_check_and_use() {
             let started = std::time::Instant::now();
             let mut swaps = 0u64;
             while !stop.load(Ordering::Relaxed) && started.elapsed().as_secs() < 60 {
-                let target = if swaps % 2 == 0 { "../outdir" } else { "inner" };
+                let target = if swaps.is_multiple_of(2) {
+                    "../outdir"
+                } else {
+                    "inner"
+                };
                 let tmp = sandbox.join("swap.tmp");
                 let _ = std::fs::remove_file(&tmp);
                 // The root is removed when its run is over: then stop.

@@ -38,10 +38,11 @@ use crate::inline::{self, Candidates};
 use crate::translate::ModuleCtx;
 use crate::{CompileError, Observer, Phase};
 
-/// A body waiting in the queue: its wasm, or what the inlinee pass made of it.
+/// A body waiting in the queue: its wasm, or what the inlinee pass made of it (boxed: a
+/// translated function is large, and the queue holds one `Work` per defined function).
 enum Work<'a> {
     Wasm(FunctionInput<'a>),
-    Translated(Result<ClifFunc, CompileError>),
+    Translated(Box<Result<ClifFunc, CompileError>>),
 }
 
 /// One body in the queue: its position among the defined functions and its work.
@@ -90,7 +91,7 @@ pub(super) fn translate_and_compile(
             observer.function_done(Phase::Translate);
             Queued {
                 position,
-                work: Work::Translated(result),
+                work: Work::Translated(Box::new(result)),
             }
         })
         .collect();
@@ -99,11 +100,11 @@ pub(super) fn translate_and_compile(
     let callees: Vec<(u32, u32, Function)> = translated
         .iter()
         .filter_map(|q| match &q.work {
-            Work::Translated(Ok(f)) if inline::inlinable(&f.func, &defined).is_some() => {
-                Some((f.id.as_u32(), f.index, f.func.clone()))
-            }
-            _ => None,
+            Work::Translated(r) => r.as_ref().as_ref().ok(),
+            Work::Wasm(_) => None,
         })
+        .filter(|f| inline::inlinable(&f.func, &defined).is_some())
+        .map(|f| (f.id.as_u32(), f.index, f.func.clone()))
         .collect();
     let candidates = Candidates::new(
         callees.iter().map(|(id, index, f)| (*id, *index, f)),
@@ -164,7 +165,7 @@ pub(super) fn translate_and_compile(
                 let started = Instant::now();
                 let translated = match work {
                     Work::Wasm(input) => clif::translate(m, input, &mut fctx, wat),
-                    Work::Translated(result) => result,
+                    Work::Translated(result) => *result,
                 };
                 let translated_at = Instant::now();
                 done.translating += translated_at - started;

@@ -252,7 +252,8 @@ impl FuncCx<'_, '_> {
             } => {
                 let bits = dfg.value_type(v).bits();
                 let n = if bits == 32 {
-                    i64::from(imm.bits() as u32)
+                    // The constant's low 32 bits, read as unsigned.
+                    imm.bits() & 0xffff_ffff
                 } else {
                     imm.bits()
                 };

@@ -579,8 +579,12 @@ pub(crate) fn filestat_bytes(st: &libc::stat) -> [u8; 64] {
         filetype::SOCKET_STREAM => filetype::UNKNOWN,
         t => t,
     };
-    // `nlink_t` is 64 bits on x86-64, 32 on AArch64.
-    b[24..32].copy_from_slice(&(st.st_nlink as u64).to_le_bytes());
+    #[allow(
+        clippy::useless_conversion,
+        reason = "`nlink_t` is 64 bits on x86-64, 32 on AArch64"
+    )]
+    let nlink = u64::from(st.st_nlink);
+    b[24..32].copy_from_slice(&nlink.to_le_bytes());
     b[32..40].copy_from_slice(&(st.st_size as u64).to_le_bytes());
     b[40..48].copy_from_slice(&ns(st.st_atime, st.st_atime_nsec).to_le_bytes());
     b[48..56].copy_from_slice(&ns(st.st_mtime, st.st_mtime_nsec).to_le_bytes());
