@@ -1,7 +1,7 @@
 //! `path_*`: paths relative to a directory fd, confined to it.
 //!
 //! SANDBOX-CRITICAL (two reviews please). Every lookup goes through
-//! [`open_beneath`](super::beneath::open_beneath) relative to the directory fd (`openat2(2)`
+//! `beneath::open_beneath` relative to the directory fd (`openat2(2)`
 //! with `RESOLVE_BENEATH`, or its own walk where the kernel has none), which refuses
 //! absolute paths, `..` above the directory and symlinks leading out of it (`EPERM`, as
 //! wasmtime reports them). Operations on a final component
