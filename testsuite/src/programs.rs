@@ -229,12 +229,17 @@ fn cargo_wasm(dir: &str, target_dir: &str, triple: &str, bin: &str) -> PathBuf {
         &mut cmd,
         &format!("building a Rust test program (needs the {triple} target: scripts/setup)"),
     );
-    // Cargo does not rewrite an up-to-date output: make the mtime cache see it.
+    mark_fresh(&wasm);
+    wasm
+}
+
+/// Sets `path`'s mtime to now: Cargo does not rewrite an up-to-date output, and the
+/// mtime caches of the test programs must see that it was rebuilt.
+pub(crate) fn mark_fresh(path: &Path) {
     let _ = std::fs::File::options()
         .append(true)
-        .open(&wasm)
+        .open(path)
         .and_then(|f| f.set_modified(SystemTime::now()));
-    wasm
 }
 
 /// Runs `kiln` in-process with `args` (without the program name): (exit status, stderr).

@@ -12,7 +12,7 @@
 //!
 //! Builds are cached under the cargo target dir by mtime (and by their flags).
 
-use crate::programs::{programs_dir, repo_root, run_checked, wasmtime, Outcome};
+use crate::programs::{mark_fresh, programs_dir, repo_root, run_checked, wasmtime, Outcome};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -249,11 +249,7 @@ pub fn rust_build(dir: &str, bin: &str) -> PathBuf {
             .arg(&target),
         &format!("building {dir} (needs the wasm32-wasip1 target: scripts/setup)"),
     );
-    // Cargo does not rewrite an up-to-date output: make the mtime cache see it.
-    let _ = std::fs::File::options()
-        .append(true)
-        .open(&wasm)
-        .and_then(|f| f.set_modified(SystemTime::now()));
+    mark_fresh(&wasm);
     wasm
 }
 

@@ -179,34 +179,38 @@ fn timeout_ends_a_guest_blocked_in_a_wasi_call_as_in_wasmtime() {
     assert!(text(&k.stderr).starts_with("wasm trap: interrupt"));
 }
 
+/// `kiln compile WAT -o OUT --emit clif EXTRA...`: every function's CLIF before
+/// optimisation, in file-name order, as one text.
+fn unoptimised_clif(wat: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "compile",
+        wat.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--emit",
+        "clif",
+    ];
+    args.extend(extra);
+    let (code, err) = kiln(args);
+    assert_eq!(code, 0, "{err}");
+    let mut files: Vec<_> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".unopt.clif"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
 /// Code compiled without `--timeout` has no interruption checks: its CLIF is what it was.
 #[test]
 fn without_timeout_no_check_is_compiled() {
     let dir = tempfile::tempdir().unwrap();
     let wat = write(dir.path(), "spin.wat", SPIN);
-    let clif = |name: &str, extra: &[&str]| -> String {
-        let out = dir.path().join(name);
-        let mut args = vec![
-            "compile",
-            wat.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ];
-        args.extend(["--emit", "clif"]);
-        args.extend(extra);
-        let (code, err) = kiln(args);
-        assert_eq!(code, 0, "{err}");
-        let mut files: Vec<_> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().ends_with(".unopt.clif"))
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .collect()
-    };
+    let clif = |name: &str, extra: &[&str]| unoptimised_clif(&wat, &dir.path().join(name), extra);
     let plain = clif("plain", &[]);
     let timed = clif("timed", &["--timeout", "1s"]);
     // The interrupt flag is at vmctx+88; the trap is user code 15 (`Trap::Interrupt`).
@@ -476,25 +480,7 @@ fn fuel_run_wasmtime(wat: &Path, fuel: u64) -> i32 {
 fn without_fuel_nothing_is_counted() {
     let dir = tempfile::tempdir().unwrap();
     let wat = write(dir.path(), "count.wat", COUNT_TO_100);
-    let clif = |name: &str, extra: &[&str]| -> String {
-        let out = dir.path().join(name);
-        let mut args = vec![
-            "compile",
-            wat.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ];
-        args.extend(["--emit", "clif"]);
-        args.extend(extra);
-        let (code, err) = kiln(args);
-        assert_eq!(code, 0, "{err}");
-        std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().ends_with(".unopt.clif"))
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .collect()
-    };
+    let clif = |name: &str, extra: &[&str]| unoptimised_clif(&wat, &dir.path().join(name), extra);
     let plain = clif("plain", &[]);
     let fueled = clif("fueled", &["--fuel", "1000"]);
     assert!(
