@@ -11,6 +11,7 @@ use kiln_abi::vmctx::VmCtx;
 // The exception builtins live with the unwinder.
 use crate::exceptions::{kiln_rt_exn_new, kiln_rt_throw_ref};
 use crate::instance::{from_vmctx, InstanceInner};
+use crate::memmove::memmove;
 use crate::memory::LinearMemory;
 use crate::wait;
 
@@ -114,9 +115,9 @@ pub unsafe extern "C" fn kiln_rt_memory_copy(
     if !in_bounds(dst, len, d.byte_len()) || !in_bounds(src, len, s.byte_len()) {
         return 1;
     }
-    // SAFETY: both ranges are inside accessible memory; `copy` handles overlap (the two
+    // SAFETY: both ranges are inside accessible memory; `memmove` handles overlap (the two
     // memories may be one).
-    unsafe { ptr::copy(s.base().add(host(src)), d.base().add(host(dst)), host(len)) };
+    unsafe { memmove(d.base().add(host(dst)), s.base().add(host(src)), host(len)) };
     0
 }
 

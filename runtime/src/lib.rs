@@ -9,7 +9,7 @@
 //! 1. **The VM layer**: linear memory ([`memory`]), tables ([`table`]), functions and
 //!    globals as instances hold them (`externs`), decoded modules (`module`), canonical
 //!    type ids (`types`), instantiation (`instance`), the builtins compiled code calls
-//!    ([`builtins`]), trap handling and reports ([`traps`]), wasm exceptions and their
+//!    ([`builtins`]; `memmove`, `memory.copy`'s byte mover), trap handling and reports ([`traps`]), wasm exceptions and their
 //!    unwinder ([`exceptions`]), the native stack budget ([`stack`]), interrupting every
 //!    instance at once ([`interrupt`]), the wait queues of
 //!    `memory.atomic.wait`/`notify` ([`wait`]) and the threads of a threaded program
@@ -49,6 +49,7 @@ pub mod interrupt;
               values checked for overflow, PLT displacements within one mapping"
 )]
 pub mod loader;
+mod memmove;
 pub mod memory;
 mod module;
 pub mod stack;
