@@ -152,13 +152,11 @@ pub fn link_object_reported(
     let target = &options.compile.target;
     let linked = link_executable(object, target, output, &options.linker);
     let size = std::fs::metadata(output).map(|m| m.len()).unwrap_or(0);
-    let detail = format!(
-        "{} with {} into {size} bytes",
-        target.triple(),
-        options.linker.program.to_string_lossy()
-    );
+    // The program that linked: the musl targets' link editor is chosen in link.rs.
+    let by = linked.as_deref().unwrap_or("failed");
+    let detail = format!("{} with {by} into {size} bytes", target.triple());
     report.phase("link", start.elapsed(), &detail);
-    linked.map_err(BuildError::Output)
+    linked.map(drop).map_err(BuildError::Output)
 }
 
 /// Compiles a module (wasm binary or `.wat` text) into a standalone executable at `output`:

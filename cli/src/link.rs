@@ -214,14 +214,15 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 /// Links `object` (the compiler's output for `target`) with that target's runtime into the
-/// executable `output`. On error the message is ready for the user (it includes the
-/// linker's own output).
+/// executable `output`; returns the program that linked (`ld.gold`, or a driver with the
+/// link editor it was told to use), for `kiln -v`. On error the message is ready for the
+/// user (it includes the linker's own output).
 pub fn link_executable(
     object: &[u8],
     target: &Target,
     output: &Path,
     linker: &Linker,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let runtime = runtime_lib(target).ok_or_else(|| {
         format!(
             "this kiln carries no runtime library for {} (it has: {})",
@@ -244,13 +245,14 @@ pub fn link_executable(
     }
 }
 
-/// A glibc target: the C compiler driver links with the C library it comes with.
+/// A glibc target: the C compiler driver links with the C library it comes with. Returns
+/// how it was run (the driver, and the link editor it was told to use).
 fn link_gnu(
     inputs: &Inputs,
     target: &Target,
     output: &Path,
     linker: &Linker,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let tail = |flags: &[&str]| -> Vec<OsString> {
         let mut args: Vec<OsString> = flags.iter().map(OsString::from).collect();
         if !linker.keep_symbols {
@@ -271,14 +273,15 @@ fn link_gnu(
     if let Some(fuse) = default.then(fast_link_editor).flatten() {
         let flags: Vec<&str> = STATIC_FLAGS.iter().copied().chain([fuse]).collect();
         if run_linker(linker, &tail(&flags), target).is_ok() {
-            return Ok(());
+            return Ok(format!("{} {fuse}", linker.program.to_string_lossy()));
         }
     }
+    let driver = linker.program.to_string_lossy().into_owned();
     match run_linker(linker, &tail(STATIC_FLAGS), target) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(driver),
         Err(LinkFailure::Failed(static_msg)) => {
             match run_linker(linker, &tail(DYNAMIC_FLAGS), target) {
-                Ok(()) => Ok(()),
+                Ok(()) => Ok(format!("{driver} (dynamic)")),
                 // Report the first failure: it is the one a user would reproduce by hand.
                 Err(_) => Err(static_msg),
             }
@@ -293,12 +296,13 @@ const DRIVER_STATIC_FLAGS: &[&str] = &["-static", "-nostdlib", "-Wl,--gc-section
 /// A musl target: always static, with the embedded start files and C library, by `ld.gold`
 /// for this machine's architecture or `ld.lld` (Kiln's choice: it links any architecture),
 /// or by the C compiler driver the user named (told to add no C library of its own).
+/// Returns the program that linked.
 fn link_musl(
     inputs: &Inputs,
     target: &Target,
     output: &Path,
     linker: &Linker,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let path = |name: &str| inputs.embedded(name);
     // crt1 and crti open the program, crtbegin/crtend bracket the constructors, crtn
     // closes: the order a C compiler driver uses.
@@ -358,9 +362,11 @@ fn link_musl(
     }
     args.extend(out);
     args.extend(objects);
-    run_linker(&program, &args, target).map_err(|f| match f {
-        LinkFailure::NotRun(m) | LinkFailure::Failed(m) => m,
-    })
+    run_linker(&program, &args, target)
+        .map(|()| program.program.to_string_lossy().into_owned())
+        .map_err(|f| match f {
+            LinkFailure::NotRun(m) | LinkFailure::Failed(m) => m,
+        })
 }
 
 /// `ld.lld`, or a versioned one (Debian's `lld-16` installs `ld.lld-16`), on `PATH`.
