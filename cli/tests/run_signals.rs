@@ -5,7 +5,7 @@
 //! and only cache entries stay behind. (A test of the `kiln` package, so that cargo builds
 //! the binary it runs.)
 
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -46,6 +46,15 @@ fn signal_case(sig: libc::c_int, cached: bool) {
     kiln.arg("run");
     if !cached {
         kiln.arg("--no-cache");
+    }
+    // The signal's default action, whatever this test inherited: under `nohup` SIGHUP is
+    // ignored, which `kiln` and the program inherit as any exec'd process does.
+    // SAFETY: `signal` is async-signal-safe, as a `pre_exec` closure must be.
+    unsafe {
+        kiln.pre_exec(move || {
+            libc::signal(sig, libc::SIG_DFL);
+            Ok(())
+        });
     }
     let program_dir = if cached { &cache } else { &scratch };
     let mut kiln = kiln
