@@ -4,7 +4,7 @@
 //! stay behind, and the test process holds no more descriptors afterwards than before. (A
 //! test of the `kiln` package, so that cargo builds the binary it runs.)
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -123,14 +123,35 @@ fn run_all(mut jobs: Vec<Command>, width: usize) {
     }
 }
 
+/// Each test's directory: the writer module (`writer.wat`), the preopen it writes into
+/// (`out`) and the `TMPDIR` whose emptiness afterwards is checked (`tmp`).
+struct Scratch {
+    dir: tempfile::TempDir,
+    wat: PathBuf,
+    out: PathBuf,
+    tmp: PathBuf,
+}
+
+fn setup() -> Scratch {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("writer.wat");
+    std::fs::write(&wat, WRITER).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    Scratch { dir, wat, out, tmp }
+}
+
 #[test]
 fn a_thousand_runs_eight_at_a_time_into_one_preopen() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let tmp = tempfile::tempdir().unwrap();
-    let wat = tmp.path().join("writer.wat");
-    std::fs::write(&wat, WRITER).unwrap();
-    let out = tmp.path().join("out");
-    std::fs::create_dir(&out).unwrap();
+    let Scratch {
+        dir: tmp,
+        wat,
+        out,
+        tmp: scratch,
+    } = setup();
     let exe = tmp.path().join("writer");
     let status = Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(["compile", "--dir", "out::/out", "-o"])
@@ -139,8 +160,6 @@ fn a_thousand_runs_eight_at_a_time_into_one_preopen() {
         .status()
         .unwrap();
     assert!(status.success());
-    let scratch = tmp.path().join("tmp");
-    std::fs::create_dir(&scratch).unwrap();
     let fds = open_fds();
     let names: Vec<String> = (0..1000).map(|i| format!("file-{i:04}")).collect();
     let jobs = names
@@ -164,13 +183,12 @@ fn a_thousand_runs_eight_at_a_time_into_one_preopen() {
 #[test]
 fn eight_concurrent_kiln_runs_of_one_module_share_the_cache() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let tmp = tempfile::tempdir().unwrap();
-    let wat = tmp.path().join("writer.wat");
-    std::fs::write(&wat, WRITER).unwrap();
-    let out = tmp.path().join("out");
-    std::fs::create_dir(&out).unwrap();
-    let scratch = tmp.path().join("tmp");
-    std::fs::create_dir(&scratch).unwrap();
+    let Scratch {
+        dir: tmp,
+        wat,
+        out,
+        tmp: scratch,
+    } = setup();
     let cache = tmp.path().join("cache");
     let fds = open_fds();
     let names: Vec<String> = (0..8).map(|i| format!("run-{i}")).collect();
