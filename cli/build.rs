@@ -154,42 +154,81 @@ fn build_runtimes(manifest_dir: &Path, out_dir: &Path, targets: &[(&str, PathBuf
 
     // One target directory for every triple: cargo keeps each under `<dir>/<triple>`.
     let target_dir = out_dir.join("runtime-target");
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.arg("build")
-        .arg("--manifest-path")
-        .arg(&runtime_manifest)
-        .args(["--release", "--lib"])
-        .arg("--target-dir")
-        .arg(&target_dir);
-    for (triple, _) in targets {
-        cmd.args(["--target", triple]);
-    }
-    if !features.is_empty() {
-        cmd.arg("--features").arg(features.join(","));
-    }
-    if let Ok(jobs) = env::var("NUM_JOBS") {
-        cmd.arg("-j").arg(jobs);
-    }
-    scrub_env(&mut cmd);
-    for (triple, _) in targets {
-        choose_c_compiler(&mut cmd, triple);
-    }
-    // The library is written out for every link, and executables are linked with
-    // --strip-debug anyway: build it without debug info.
-    cmd.env("CARGO_PROFILE_RELEASE_DEBUG", "false");
-    // Built for size: the runtime's work is start-up, WASI calls and traps, none of it hot
-    // enough to pay for -O3's larger code (every executable carries it; memory.copy and
-    // memory.fill go to the C library's routines either way).
-    cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s");
-    let status = cmd
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run cargo to build kiln's runtime: {e}"));
+    let build = |own_std: bool| {
+        let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.arg("build")
+            .arg("--manifest-path")
+            .arg(&runtime_manifest)
+            .args(["--release", "--lib"])
+            .arg("--target-dir")
+            .arg(&target_dir);
+        for (triple, _) in targets {
+            cmd.args(["--target", triple]);
+        }
+        if !features.is_empty() {
+            cmd.arg("--features").arg(features.join(","));
+        }
+        if let Ok(jobs) = env::var("NUM_JOBS") {
+            cmd.arg("-j").arg(jobs);
+        }
+        scrub_env(&mut cmd);
+        for (triple, _) in targets {
+            choose_c_compiler(&mut cmd, triple);
+        }
+        // The library is written out for every link, and executables are linked with
+        // --strip-debug anyway: build it without debug info.
+        cmd.env("CARGO_PROFILE_RELEASE_DEBUG", "false");
+        // Built for size: the runtime's work is start-up, WASI calls and traps, none of it
+        // hot enough to pay for -O3's larger code (every executable carries it).
+        cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s");
+        if own_std {
+            // The standard library rebuilt without its `backtrace` feature: the prebuilt
+            // one's panic hook can print a symbolized backtrace (`RUST_BACKTRACE`), which
+            // links a DWARF reader and a demangler into every executable (about 215 KB of
+            // hello world's 754 KB). Kiln's runtime never prints a Rust backtrace: a panic
+            // still prints its message and aborts. `-Zbuild-std` is unstable, hence
+            // RUSTC_BOOTSTRAP for this nested build only.
+            cmd.args(["-Zbuild-std=std,panic_abort", "-Zbuild-std-features="]);
+            cmd.env("RUSTC_BOOTSTRAP", "1");
+            for (triple, _) in targets {
+                // Where C's `long double` is binary128 (AArch64), musl's printf needs the
+                // compiler builtins' f128 routines (`__multf3`, ...), which the builtins
+                // compile only under this cfg; its build script would set it from
+                // `target_has_reliable_f128`, which cargo does not pass it here.
+                if triple.starts_with("aarch64-") {
+                    let var = format!(
+                        "CARGO_TARGET_{}_RUSTFLAGS",
+                        triple.to_ascii_uppercase().replace('-', "_")
+                    );
+                    cmd.env(var, "--cfg=f128_enabled");
+                }
+            }
+        }
+        cmd.status()
+            .unwrap_or_else(|e| panic!("cannot run cargo to build kiln's runtime: {e}"))
+    };
     let triples = targets
         .iter()
         .map(|(t, _)| *t)
         .collect::<Vec<_>>()
         .join(", ");
+    let own_std = std_sources_installed();
+    let mut status = build(own_std);
+    if !own_std {
+        println!(
+            "cargo:warning=the standard library's sources are not installed (`rustup component \
+             add rust-src`): kiln's runtime is built with the prebuilt one, and every \
+             executable is about 215 KB larger"
+        );
+    } else if !status.success() {
+        println!(
+            "cargo:warning=building kiln's runtime with its own standard library failed \
+             ({status}; see the cargo output above): built with the prebuilt one instead, and \
+             every executable is about 215 KB larger"
+        );
+        status = build(false);
+    }
     if !status.success() {
         panic!(
             "building kiln's runtime for {triples} failed ({status}); see the cargo output above \
@@ -207,6 +246,26 @@ fn build_runtimes(manifest_dir: &Path, out_dir: &Path, targets: &[(&str, PathBuf
         // it too.
         strip_debug(triple, dest);
     }
+}
+
+/// Whether the standard library's sources of the toolchain building kiln (`rustup component
+/// add rust-src`), which `-Zbuild-std` compiles, are installed.
+fn std_sources_installed() -> bool {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let Ok(out) = Command::new(rustc).args(["--print", "sysroot"]).output() else {
+        return false;
+    };
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let manifest = sysroot.join("lib/rustlib/src/rust/library/std/Cargo.toml");
+    // A path that does not exist would rerun this script on every build; rustup rewrites
+    // `components` when one is added.
+    let watched = if manifest.is_file() {
+        manifest.clone()
+    } else {
+        sysroot.join("lib/rustlib/components")
+    };
+    println!("cargo:rerun-if-changed={}", watched.display());
+    manifest.is_file()
 }
 
 /// Removes the debug info of an object or archive for `triple`, with the first strip tool
