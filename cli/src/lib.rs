@@ -24,6 +24,7 @@ pub mod link;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub use kiln_runtime::loader;
 mod output;
+mod prelink;
 pub mod report;
 mod runtime_files;
 pub mod signals;

@@ -5,18 +5,8 @@
 
 use std::process::Command;
 
-/// Prints `hi` and exits with status 3.
-const HELLO: &str = r#"(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 8) "hi\n")
-  (func (export "_start")
-    (i32.store (i32.const 0) (i32.const 8))
-    (i32.store (i32.const 4) (i32.const 3))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))
-    (call $proc_exit (i32.const 3))))
-"#;
+mod common;
+use common::HELLO;
 
 fn kiln_run(dir: &std::path::Path, env: &[(&str, &str)], flags: &[&str]) -> std::process::Output {
     let wat = dir.join("hello.wat");

@@ -203,6 +203,22 @@ pub struct Quiet;
 
 impl Observer for Quiet {}
 
+/// Every symbol a compiled object may import: the runtime's builtins and the functions
+/// Cranelift calls for some instructions (`memcpy`, `ceilf`, ...), which the link takes from
+/// the C library. (The runtime in turn imports the object's descriptor, `kiln_module`.)
+pub fn imported_symbols() -> Vec<String> {
+    let libcall_name = cranelift_module::default_libcall_names();
+    kiln_abi::builtin::Builtin::ALL
+        .iter()
+        .map(|b| b.symbol().to_string())
+        .chain(
+            cranelift_codegen::ir::LibCall::all_libcalls()
+                .iter()
+                .map(|&l| libcall_name(l)),
+        )
+        .collect()
+}
+
 /// What the compiler writes in the object's `.comment` section, which the linker keeps in
 /// the executable: `Kiln <version> (<triple>, --target-cpu <cpu>)`.
 pub fn producer_comment(target: &Target) -> String {
