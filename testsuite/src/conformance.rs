@@ -72,9 +72,15 @@ pub fn tree(root: &Path) -> String {
         for e in rd.flatten() {
             let p = e.path();
             let rel = p.strip_prefix(root).unwrap().display().to_string();
-            let m = std::fs::symlink_metadata(&p).unwrap();
+            // An entry can vanish between the listing and the look at it while a test's
+            // own host thread still changes the tree (the symlink-swap race): it is left out.
+            let Ok(m) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
             if m.file_type().is_symlink() {
-                let t = std::fs::read_link(&p).unwrap();
+                let Ok(t) = std::fs::read_link(&p) else {
+                    continue;
+                };
                 out.push(format!("link {rel} -> {}", t.display()));
             } else if m.is_dir() {
                 out.push(format!("dir  {rel}"));
