@@ -361,6 +361,11 @@ fn link_musl(
             ))
         }
     };
+    let mut head: Vec<OsString> = flags.iter().map(OsString::from).collect();
+    if !linker.keep_symbols {
+        head.push(strip.into());
+    }
+    head.extend(out);
     // Where Kiln picks the link editor, for this machine's architecture, it links against
     // the pre-linked runtime when the cache holds one (or can make it): GNU ld then links in
     // a third of the time gold takes with the archives (and drops more unused code than gold
@@ -374,11 +379,7 @@ fn link_musl(
             program: prelink::LINK_EDITOR.into(),
             ..program.clone()
         };
-        let mut fast: Vec<OsString> = flags.iter().map(OsString::from).collect();
-        if !linker.keep_symbols {
-            fast.push(strip.into());
-        }
-        fast.extend(out.iter().cloned());
+        let mut fast = head.clone();
         fast.extend([pre.into(), inputs.object.clone().into()]);
         fast.extend(prelink::TAIL.iter().map(|n| path(n)));
         if run_linker(&ld, &fast, target).is_ok() {
@@ -388,11 +389,7 @@ fn link_musl(
             ));
         }
     }
-    let mut args: Vec<OsString> = flags.iter().map(OsString::from).collect();
-    if !linker.keep_symbols {
-        args.push(strip.into());
-    }
-    args.extend(out);
+    let mut args = head;
     args.extend(objects);
     run_linker(&program, &args, target)
         .map(|()| program.program.to_string_lossy().into_owned())
