@@ -5,24 +5,27 @@
 //! another file, and wrappers such as wasi-libc's `malloc` and `free`, which only call
 //! `dlmalloc` and `dlfree`. Each call costs a prologue with a stack-limit check and a frame.
 //!
-//! A callee is inlined only when it is small and contains nothing that can trap, apart from
-//! direct calls of defined functions (loads and stores marked `notrap`, of vmctx fields and
-//! globals, are fine): its own instructions can never be where a trap is reported
-//! (Cranelift's inliner does not carry source locations into the caller, which rules out
-//! inlining anything that traps). It may be on the stack when a
-//! function it calls traps, though, and the backtrace must still show it as wasmtime
-//! does. So every call such a callee makes carries Cranelift debug tags `[function index,
-//! wasm offset]`, and so does each call of it; the inliner prepends the call's tags to the
-//! inlined call's, and [`inlined_frames`] reads the four of them back from the compiled
-//! code: the address map then records the inlined function's frame at that call
+//! A callee is inlined only when it is small and the only things in it that can trap are
+//! direct calls of defined functions and linear-memory accesses (loads and stores marked
+//! `notrap`, of vmctx fields and globals, are fine). Cranelift's inliner carries no source
+//! locations into the caller, yet a backtrace must show an inlined function as wasmtime
+//! does: on top when one of its accesses faults, below the callee when a function it
+//! calls traps. So every call such a callee makes, and every other instruction of one that
+//! accesses memory (a faulting access may have been fused into the instruction using it),
+//! carries Cranelift debug tags `[function index, wasm offset]`, and so does each call of
+//! it; the inliner prepends the call's tags to the inlined instruction's, and
+//! [`inlined_frames`] reads the four of them back from the compiled code: after a call
+//! ([`MachDebugTagPos::Post`]), the address map records the inlined function's frame at
+//! that call; at a trap site ([`MachDebugTagPos::Pre`]), the trap site's offset is the
+//! inlining call's and an address map entry at the site records the inlined frame
 //! ([`kiln_abi::descriptor::InlinedFrame`]). Callees are inlined one level deep (an
-//! inlined body keeps its calls), so a call has at most one inlined frame.
+//! inlined body keeps its calls), so a frame has at most one inlined frame.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use cranelift_codegen::inline::{Inline, InlineCommand};
-use cranelift_codegen::ir::{self, DebugTag, ExternalName, Function, Opcode};
+use cranelift_codegen::ir::{self, DebugTag, ExternalName, Function, Opcode, TrapCode};
 use cranelift_codegen::{Final, MachBufferFinalized, MachDebugTagPos};
 use kiln_abi::descriptor::InlinedFrame;
 
@@ -38,10 +41,21 @@ const MAX_CALLER_INSTS: usize = 20_000;
 
 /// One inlinable function.
 struct Candidate<'a> {
-    /// Its CLIF; a callee that makes calls has them tagged (see the module documentation).
+    /// Its CLIF; a callee that makes calls or accesses memory has them tagged (see the
+    /// module documentation).
     func: Cow<'a, Function>,
-    /// Whether it makes calls, so that its callers' calls of it need tags.
-    calls: bool,
+    /// Whether it makes calls or accesses memory, so that its callers' calls of it need
+    /// tags.
+    tagged: bool,
+}
+
+/// What an inlinable function does that the backtrace must see through.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Inlinable {
+    /// It calls defined functions.
+    pub(crate) calls: bool,
+    /// It accesses linear memory (a trap site: the guard pages fault).
+    pub(crate) accesses_memory: bool,
 }
 
 /// What the inliner needs to know about each translated function.
@@ -61,15 +75,19 @@ impl<'a> Candidates<'a> {
         let by_id = funcs
             .into_iter()
             .filter_map(|(id, index, f)| {
-                let calls = inlinable(f, defined)?;
-                let func = if calls {
+                let what = inlinable(f, defined)?;
+                let tagged = what.calls || what.accesses_memory;
+                let func = if tagged {
                     let mut f = f.clone();
                     tag_calls(&mut f, index, |_| true);
+                    if what.accesses_memory {
+                        tag_memory_users(&mut f, index);
+                    }
                     Cow::Owned(f)
                 } else {
                     Cow::Borrowed(f)
                 };
-                Some((id, Candidate { func, calls }))
+                Some((id, Candidate { func, tagged }))
             })
             .collect();
         Candidates { by_id }
@@ -84,22 +102,23 @@ impl<'a> Candidates<'a> {
         Inliner { candidates: self }
     }
 
-    /// Tags the calls in `f` (wasm function `index`) of candidates that make calls, so that
-    /// their inlined calls know where they were inlined.
+    /// Tags the calls in `f` (wasm function `index`) of candidates that make calls or access
+    /// memory, so that their inlined calls and trap sites know where they were inlined.
     pub(crate) fn tag_calls_of_callers(&self, f: &mut Function, index: u32) {
         tag_calls(f, index, |callee| {
-            self.by_id.get(&callee).is_some_and(|c| c.calls)
+            self.by_id.get(&callee).is_some_and(|c| c.tagged)
         });
     }
 }
 
-/// `Some(makes calls)` when `f` may be inlined: small, and its only instructions that can
-/// trap are direct calls of defined functions (ids in `defined`); its loads and stores are
-/// all `notrap` (a heap access is a trap site: the guard pages fault). A function compiled
-/// with fuel or timeout checks is never inlined: its entry check is a `trapnz`.
-pub(crate) fn inlinable(f: &Function, defined: &HashSet<u32>) -> Option<bool> {
+/// What `f` does, when it may be inlined: small, and its only instructions that can trap
+/// are direct calls of defined functions (ids in `defined`) and linear-memory accesses
+/// (their trap code is `HEAP_OUT_OF_BOUNDS`; other loads and stores are `notrap`). A
+/// function compiled with fuel or timeout checks is never inlined: its entry check is a
+/// `trapnz`.
+pub(crate) fn inlinable(f: &Function, defined: &HashSet<u32>) -> Option<Inlinable> {
     let mut n = 0;
-    let mut calls = false;
+    let mut what = Inlinable::default();
     for block in f.layout.blocks() {
         for inst in f.layout.block_insts(block) {
             n += 1;
@@ -109,19 +128,21 @@ pub(crate) fn inlinable(f: &Function, defined: &HashSet<u32>) -> Option<bool> {
             let op = f.dfg.insts[inst].opcode();
             if op == Opcode::Call {
                 direct_callee(f, inst).filter(|id| defined.contains(id))?;
-                calls = true;
+                what.calls = true;
             } else if op.is_call() {
                 return None;
             } else if f.dfg.insts[inst].memflags().is_some() {
-                if f.dfg.insts[inst].memflags_trap_code(&f.dfg).is_some() {
-                    return None;
+                match f.dfg.insts[inst].memflags_trap_code(&f.dfg) {
+                    None => {}
+                    Some(TrapCode::HEAP_OUT_OF_BOUNDS) => what.accesses_memory = true,
+                    Some(_) => return None,
                 }
             } else if op.can_trap() || op.can_load() || op.can_store() {
                 return None;
             }
         }
     }
-    Some(calls)
+    Some(what)
 }
 
 /// The module-level id of the function `call` instruction `inst` calls.
@@ -156,14 +177,36 @@ fn tag_calls(f: &mut Function, index: u32, wanted: impl Fn(u32) -> bool) {
     }
 }
 
-/// The calls in compiled code that an inlined function made: return offset → (the wasm
-/// offset of the inlined call in the compiled function, the inlined function's frame).
+/// Gives every instruction of `f` (wasm function `index`) with a source location, other
+/// than a call, the debug tags `[index, its wasm offset]`: a memory access that faults is
+/// either the access itself or the instruction it was fused into.
+fn tag_memory_users(f: &mut Function, index: u32) {
+    let mut insts = Vec::new();
+    for block in f.layout.blocks() {
+        for inst in f.layout.block_insts(block) {
+            if !f.dfg.insts[inst].opcode().is_call() && !f.srcloc(inst).is_default() {
+                insts.push(inst);
+            }
+        }
+    }
+    for inst in insts {
+        let offset = f.srcloc(inst).bits();
+        f.debug_tags
+            .set(inst, [DebugTag::User(index), DebugTag::User(offset)]);
+    }
+}
+
+/// Where compiled code came from an inlined function: at `pos` `Post`, the calls it made,
+/// by return offset; at `Pre`, its instructions, by their offset (looked up for trap
+/// sites). Each → (the wasm offset of the inlining call in the compiled function, the
+/// inlined function's frame).
 pub(crate) fn inlined_frames(
     buffer: &MachBufferFinalized<Final>,
+    pos: MachDebugTagPos,
 ) -> HashMap<u32, (u32, InlinedFrame)> {
     buffer
         .debug_tags()
-        .filter(|t| t.pos == MachDebugTagPos::Post)
+        .filter(|t| t.pos == pos)
         .filter_map(|t| match *t.tags {
             [DebugTag::User(_), DebugTag::User(outer), DebugTag::User(func_index), DebugTag::User(wasm_offset)] => {
                 Some((

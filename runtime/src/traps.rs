@@ -238,8 +238,8 @@ pub fn exception_report(frames: &[usize]) -> String {
 }
 
 /// `wasm backtrace:` and one line per wasm frame (see [`report`]). A call that a function
-/// inlined by the compiler made shows that function's frame too, above its caller's, so the
-/// frames are those of the wasm call stack whatever was inlined.
+/// inlined by the compiler made, or a trap in its code, shows that function's frame too,
+/// above its caller's, so the frames are those of the wasm call stack whatever was inlined.
 fn write_backtrace(s: &mut String, frames: &[usize]) {
     s.push_str("wasm backtrace:\n");
     let mut n = 0;
@@ -256,10 +256,13 @@ fn write_backtrace(s: &mut String, frames: &[usize]) {
         } else {
             None
         };
-        let entry = if site.is_none() {
-            m.addr_map_entry(def, code_off)
-        } else {
-            None
+        // At a trap site, an entry at the site itself means it is in an inlined function's
+        // code: the site's offset is the inlining call's, the entry's frame the inlined one.
+        let entry = match site {
+            None => m.addr_map_entry(def, code_off),
+            Some(_) => m
+                .addr_map_entry(def, code_off)
+                .filter(|e| e.code_offset == code_off && e.inlined.is_some()),
         };
         if let Some(inlined) = entry.and_then(|e| e.inlined) {
             write_frame(s, &mut n, m, inlined.func_index, Some(inlined.wasm_offset));

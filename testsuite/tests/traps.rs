@@ -322,6 +322,19 @@ fn inlined_functions_keep_their_frames() {
     );
 }
 
+/// A memory fault in the code of a function inlined into its caller: the inlined function's
+/// frame is on top, at its own access, and the caller's at the call that faulted (of two
+/// calls of the same function, both inlined), as wasmtime shows them.
+#[test]
+fn a_fault_in_an_inlined_function_keeps_its_frame() {
+    let r = check_wat("inlined_store", OOB, &["store_at", "twice", "_start"]);
+    assert_eq!(
+        r.details,
+        ["memory fault at wasm address 0x10000 in linear memory of size 0x10000"]
+    );
+    check_wat("inlined_load", OOB, &["eq_load", "sum", "_start"]);
+}
+
 #[test]
 fn out_of_bounds_store_past_4_gib() {
     check_wat("oob_store", OOB, &["store_far", "caller", "_start"]);

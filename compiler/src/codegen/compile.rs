@@ -5,7 +5,7 @@
 
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::TargetIsa;
-use cranelift_codegen::{control::ControlPlane, CodegenError, Context};
+use cranelift_codegen::{control::ControlPlane, CodegenError, Context, MachDebugTagPos};
 use cranelift_codegen::{ExceptionContextLoc, FinalizedMachExceptionHandler};
 use cranelift_module::{FuncId, ModuleReloc};
 use kiln_abi::descriptor::{AddrMapEntry, CallSite, Handler, TrapSite};
@@ -106,13 +106,30 @@ pub(super) fn compile_function(
         let s = srclocs.get(i.checked_sub(1)?)?;
         (code_offset < s.end && !s.loc.is_default()).then_some(s)
     };
+    // A trap site in an inlined function's code is reported at the inlining call, and an
+    // address map entry at the site gives the inlined frame (see `inline.rs`).
+    let inlined_sites = crate::inline::inlined_frames(buffer, MachDebugTagPos::Pre);
+    let mut inlined_trap_entries = Vec::new();
     let traps = buffer
         .traps()
         .iter()
-        .map(|t| TrapSite {
-            code_offset: t.offset,
-            wasm_offset: srcloc_at(t.offset).map_or(0, |s| s.loc.bits()),
-            trap: translate::trap_from_code(t.code).map_or(0, |t| t as u8),
+        .map(|t| {
+            let wasm_offset = match inlined_sites.get(&t.offset) {
+                Some(&(outer, frame)) => {
+                    inlined_trap_entries.push(AddrMapEntry {
+                        code_offset: t.offset,
+                        wasm_offset: outer,
+                        inlined: Some(frame),
+                    });
+                    outer
+                }
+                None => srcloc_at(t.offset).map_or(0, |s| s.loc.bits()),
+            };
+            TrapSite {
+                code_offset: t.offset,
+                wasm_offset,
+                trap: translate::trap_from_code(t.code).map_or(0, |t| t as u8),
+            }
         })
         .collect();
     // Backtraces only ever look up return addresses (and trap sites, which carry their
@@ -121,7 +138,7 @@ pub(super) fn compile_function(
     // return address - 1". One entry per call keeps the map small. A call an inlined
     // function made has no source location; its entry, at the call's last byte, carries the
     // wasm offset of the inlined call and the inlined function's frame.
-    let inlined = crate::inline::inlined_frames(buffer);
+    let inlined = crate::inline::inlined_frames(buffer, MachDebugTagPos::Post);
     let mut addr_map: Vec<AddrMapEntry> = Vec::new();
     for call in buffer.call_sites() {
         let Some(at) = call.ret_addr.checked_sub(1) else {
@@ -147,6 +164,7 @@ pub(super) fn compile_function(
             addr_map.push(entry);
         }
     }
+    addr_map.extend(inlined_trap_entries);
     addr_map.sort_by_key(|e| e.code_offset);
     addr_map.dedup_by_key(|e| e.code_offset);
     let (call_sites, handlers) =
