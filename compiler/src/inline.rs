@@ -10,8 +10,8 @@
 //! `notrap`, of vmctx fields and globals, are fine). Cranelift's inliner carries no source
 //! locations into the caller, yet a backtrace must show an inlined function as wasmtime
 //! does: on top when one of its accesses faults, below the callee when a function it
-//! calls traps. So every call such a callee makes, and every other instruction of one that
-//! accesses memory (a faulting access may have been fused into the instruction using it),
+//! calls traps. So every call such a callee makes, and every memory access of one (and
+//! every instruction using a loaded value, which a faulting load may have been fused into),
 //! carries Cranelift debug tags `[function index, wasm offset]`, and so does each call of
 //! it; the inliner prepends the call's tags to the inlined instruction's, and
 //! [`inlined_frames`] reads the four of them back from the compiled code: after a call
@@ -177,14 +177,25 @@ fn tag_calls(f: &mut Function, index: u32, wanted: impl Fn(u32) -> bool) {
     }
 }
 
-/// Gives every instruction of `f` (wasm function `index`) with a source location, other
-/// than a call, the debug tags `[index, its wasm offset]`: a memory access that faults is
-/// either the access itself or the instruction it was fused into.
+/// Gives each linear-memory access of `f` (wasm function `index`), and each instruction
+/// using a value one of them loads, the debug tags `[index, its wasm offset]`: an access
+/// that faults is either the access itself or the instruction x64 fused a load into. (Only
+/// those: a tagged instruction that emits no code would lend its tags to whatever
+/// instruction comes next.)
 fn tag_memory_users(f: &mut Function, index: u32) {
+    let is_access = |inst: ir::Inst| {
+        f.dfg.insts[inst].memflags_trap_code(&f.dfg) == Some(TrapCode::HEAP_OUT_OF_BOUNDS)
+    };
     let mut insts = Vec::new();
     for block in f.layout.blocks() {
         for inst in f.layout.block_insts(block) {
-            if !f.dfg.insts[inst].opcode().is_call() && !f.srcloc(inst).is_default() {
+            let uses_a_load = f.dfg.inst_values(inst).any(|v| {
+                f.dfg
+                    .value_def(v)
+                    .inst()
+                    .is_some_and(|def| is_access(def) && f.dfg.insts[def].opcode().can_load())
+            });
+            if (is_access(inst) || uses_a_load) && !f.srcloc(inst).is_default() {
                 insts.push(inst);
             }
         }
