@@ -301,7 +301,9 @@ const DRIVER_STATIC_FLAGS: &[&str] = &["-static", "-nostdlib", "-Wl,--gc-section
 
 /// A musl target: always static, with the embedded start files and C library, by `ld.gold`
 /// for this machine's architecture or `ld.lld` (Kiln's choice: it links any architecture),
-/// or by the C compiler driver the user named (told to add no C library of its own).
+/// or by the C compiler driver the user named (told to add no C library of its own). Where
+/// Kiln picks for this machine's architecture, `ld.bfd` against the pre-linked runtime
+/// (`prelink.rs`) comes first.
 /// Returns the program that linked.
 fn link_musl(
     inputs: &Inputs,

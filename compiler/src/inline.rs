@@ -160,21 +160,9 @@ fn direct_callee(f: &Function, inst: ir::Inst) -> Option<u32> {
 /// Gives each direct call in `f` (wasm function `index`) whose callee id passes `wanted`
 /// the debug tags `[index, wasm offset of the call]`.
 fn tag_calls(f: &mut Function, index: u32, wanted: impl Fn(u32) -> bool) {
-    let mut calls = Vec::new();
-    for block in f.layout.blocks() {
-        for inst in f.layout.block_insts(block) {
-            if f.dfg.insts[inst].opcode() == Opcode::Call
-                && direct_callee(f, inst).is_some_and(&wanted)
-            {
-                calls.push(inst);
-            }
-        }
-    }
-    for inst in calls {
-        let offset = f.srcloc(inst).bits();
-        f.debug_tags
-            .set(inst, [DebugTag::User(index), DebugTag::User(offset)]);
-    }
+    tag_where(f, index, |f, inst| {
+        f.dfg.insts[inst].opcode() == Opcode::Call && direct_callee(f, inst).is_some_and(&wanted)
+    });
 }
 
 /// Gives each linear-memory access of `f` (wasm function `index`), and each instruction
@@ -183,19 +171,27 @@ fn tag_calls(f: &mut Function, index: u32, wanted: impl Fn(u32) -> bool) {
 /// those: a tagged instruction that emits no code would lend its tags to whatever
 /// instruction comes next.)
 fn tag_memory_users(f: &mut Function, index: u32) {
-    let is_access = |inst: ir::Inst| {
+    fn is_access(f: &Function, inst: ir::Inst) -> bool {
         f.dfg.insts[inst].memflags_trap_code(&f.dfg) == Some(TrapCode::HEAP_OUT_OF_BOUNDS)
-    };
+    }
+    tag_where(f, index, |f, inst| {
+        let uses_a_load = f.dfg.inst_values(inst).any(|v| {
+            f.dfg
+                .value_def(v)
+                .inst()
+                .is_some_and(|def| is_access(f, def) && f.dfg.insts[def].opcode().can_load())
+        });
+        (is_access(f, inst) || uses_a_load) && !f.srcloc(inst).is_default()
+    });
+}
+
+/// Gives each instruction of `f` (wasm function `index`) that passes `wanted` the debug tags
+/// `[index, its wasm offset]`.
+fn tag_where(f: &mut Function, index: u32, wanted: impl Fn(&Function, ir::Inst) -> bool) {
     let mut insts = Vec::new();
     for block in f.layout.blocks() {
         for inst in f.layout.block_insts(block) {
-            let uses_a_load = f.dfg.inst_values(inst).any(|v| {
-                f.dfg
-                    .value_def(v)
-                    .inst()
-                    .is_some_and(|def| is_access(def) && f.dfg.insts[def].opcode().can_load())
-            });
-            if (is_access(inst) || uses_a_load) && !f.srcloc(inst).is_default() {
+            if wanted(f, inst) {
                 insts.push(inst);
             }
         }

@@ -258,12 +258,9 @@ fn write_backtrace(s: &mut String, frames: &[usize]) {
         };
         // At a trap site, an entry at the site itself means it is in an inlined function's
         // code: the site's offset is the inlining call's, the entry's frame the inlined one.
-        let entry = match site {
-            None => m.addr_map_entry(def, code_off),
-            Some(_) => m
-                .addr_map_entry(def, code_off)
-                .filter(|e| e.code_offset == code_off && e.inlined.is_some()),
-        };
+        let entry = m
+            .addr_map_entry(def, code_off)
+            .filter(|e| site.is_none() || (e.code_offset == code_off && e.inlined.is_some()));
         if let Some(inlined) = entry.and_then(|e| e.inlined) {
             write_frame(s, &mut n, m, inlined.func_index, Some(inlined.wasm_offset));
         }

@@ -137,7 +137,8 @@ pub(super) fn compile_function(
     // start of the call's code, found by the runtime as "the last entry at or before the
     // return address - 1". One entry per call keeps the map small. A call an inlined
     // function made has no source location; its entry, at the call's last byte, carries the
-    // wasm offset of the inlined call and the inlined function's frame.
+    // wasm offset of the inlined call and the inlined function's frame. The entries of trap
+    // sites in inlined code (above) join them, each at its site's own offset.
     let inlined = crate::inline::inlined_frames(buffer, MachDebugTagPos::Post);
     let mut addr_map: Vec<AddrMapEntry> = Vec::new();
     for call in buffer.call_sites() {
