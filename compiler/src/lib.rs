@@ -19,6 +19,7 @@ mod cpu_check;
 mod dwarf;
 mod environ;
 mod error;
+mod hoist;
 mod image;
 mod inline;
 mod target;

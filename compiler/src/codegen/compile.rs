@@ -3,9 +3,13 @@
 //! inlined function makes, from their debug tags). Small callees are inlined first
 //! ([`crate::inline`]). An error names the wasm function.
 
+use std::cell::RefCell;
+
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::TargetIsa;
-use cranelift_codegen::{control::ControlPlane, CodegenError, Context, MachDebugTagPos};
+use cranelift_codegen::settings::OptLevel;
+use cranelift_codegen::{control::ControlPlane, CodegenError, CodegenResult, Context};
+use cranelift_codegen::{CompiledCode, MachDebugTagPos};
 use cranelift_codegen::{ExceptionContextLoc, FinalizedMachExceptionHandler};
 use cranelift_module::{FuncId, ModuleReloc};
 use kiln_abi::descriptor::{AddrMapEntry, CallSite, Handler, TrapSite};
@@ -84,6 +88,32 @@ pub(super) fn codegen_error(
     }
 }
 
+thread_local! {
+    /// The register allocator's reusable state, one per compiling thread.
+    static REGALLOC: RefCell<regalloc2::Ctx> = RefCell::default();
+}
+
+/// What `Context::compile` does, with Kiln's own pass ([`crate::hoist`]) between
+/// Cranelift's optimiser and its lowering.
+fn optimize_and_lower(isa: &dyn TargetIsa, ctx: &mut Context) -> CodegenResult<CompiledCode> {
+    ctx.optimize(isa, &mut ControlPlane::default())?;
+    if isa.flags().opt_level() != OptLevel::None {
+        ctx.compute_loop_analysis();
+        crate::hoist::hoist_loop_invariant_remats(&mut ctx.func, &ctx.domtree, &ctx.loop_analysis);
+        ctx.func.dfg.resolve_all_aliases();
+    }
+    let stencil = REGALLOC.with_borrow_mut(|regalloc| {
+        isa.compile_function(
+            &ctx.func,
+            &ctx.domtree,
+            regalloc,
+            ctx.want_disasm,
+            &mut ControlPlane::default(),
+        )
+    })?;
+    Ok(stencil.apply_params(&ctx.func.params))
+}
+
 /// Generates code for the function in `ctx` (Cranelift id `id`, described by `label()`).
 pub(super) fn compile_function(
     isa: &dyn TargetIsa,
@@ -92,10 +122,8 @@ pub(super) fn compile_function(
     label: &dyn Fn() -> String,
     wat: Option<(&WatText, Option<u32>)>,
 ) -> Result<CompiledFunc, CompileError> {
-    let compiled = match ctx.compile(isa, &mut ControlPlane::default()) {
-        Ok(compiled) => compiled,
-        Err(e) => return Err(codegen_error(label, e.func, e.inner, "code generation")),
-    };
+    let compiled = optimize_and_lower(isa, ctx)
+        .map_err(|e| codegen_error(label, &ctx.func, e, "code generation"))?;
     let bytes = compiled.code_buffer().to_vec();
     let buffer = &compiled.buffer;
     // Sorted, non-overlapping code ranges → wasm offset: binary search, since large
