@@ -9,7 +9,7 @@ use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::settings::OptLevel;
 use cranelift_codegen::{control::ControlPlane, CodegenError, CodegenResult, Context};
-use cranelift_codegen::{CompiledCode, MachDebugTagPos};
+use cranelift_codegen::{CompiledCode, MachBufferFrameLayout, MachDebugTagPos};
 use cranelift_codegen::{ExceptionContextLoc, FinalizedMachExceptionHandler};
 use cranelift_module::{FuncId, ModuleReloc};
 use kiln_abi::descriptor::{AddrMapEntry, CallSite, Handler, TrapSite};
@@ -102,16 +102,47 @@ fn optimize_and_lower(isa: &dyn TargetIsa, ctx: &mut Context) -> CodegenResult<C
         crate::hoist::hoist_loop_invariant_remats(&mut ctx.func, &ctx.domtree, &ctx.loop_analysis);
         ctx.func.dfg.resolve_all_aliases();
     }
-    let stencil = REGALLOC.with_borrow_mut(|regalloc| {
-        isa.compile_function(
-            &ctx.func,
-            &ctx.domtree,
-            regalloc,
-            ctx.want_disasm,
-            &mut ControlPlane::default(),
-        )
-    })?;
+    // A function that calls nothing runs without the stack-limit check when its frame turns
+    // out small (the bound is `UNCHECKED_LEAF_FRAME_MAX`'s); the frame size is known only
+    // after register allocation, so a big leaf is lowered a second time, with the check.
+    let leaf = !ctx.func.layout.blocks().any(|block| {
+        ctx.func
+            .layout
+            .block_insts(block)
+            .any(|inst| ctx.func.dfg.insts[inst].opcode().is_call())
+    });
+    let stack_limit = ctx.func.stack_limit;
+    if leaf {
+        ctx.func.stack_limit = None;
+    }
+    // (The stencil's type is not exported by Cranelift; hence a closure.)
+    let lower = |func: &Function, domtree| {
+        REGALLOC.with_borrow_mut(|regalloc| {
+            isa.compile_function(
+                func,
+                domtree,
+                regalloc,
+                ctx.want_disasm,
+                &mut ControlPlane::default(),
+            )
+        })
+    };
+    let mut stencil = lower(&ctx.func, &ctx.domtree)?;
+    if leaf && stack_limit.is_some() && !frame_fits_unchecked(stencil.buffer.frame_layout()) {
+        ctx.func.stack_limit = stack_limit;
+        stencil = lower(&ctx.func, &ctx.domtree)?;
+    }
+    ctx.func.stack_limit = stack_limit;
     Ok(stencil.apply_params(&ctx.func.params))
+}
+
+/// Whether the frame below the return address (frame record, saved registers, spill and
+/// stack slots, outgoing arguments) is at most `UNCHECKED_LEAF_FRAME_MAX` bytes.
+fn frame_fits_unchecked(layout: Option<&MachBufferFrameLayout>) -> bool {
+    const FRAME_RECORD: u32 = 16;
+    layout.is_some_and(|layout| {
+        layout.frame_to_fp_offset + FRAME_RECORD <= kiln_abi::vmctx::UNCHECKED_LEAF_FRAME_MAX
+    })
 }
 
 /// Generates code for the function in `ctx` (Cranelift id `id`, described by `label()`).

@@ -47,6 +47,11 @@ pub const OFFSET_FUEL: i32 = 96;
 pub const OFFSET_DEFINED_GLOBALS: i32 = 112;
 pub const GLOBAL_SLOT_SIZE: i32 = 16;
 
+/// A function that makes no calls and whose frame is at most this many bytes skips the
+/// prologue's check against `stack_limit`: its caller's check passed, so its frame ends at
+/// most this far below the limit, inside the host margin the runtime keeps there.
+pub const UNCHECKED_LEAF_FRAME_MAX: u32 = 16 * 1024;
+
 /// The fixed header of a context; defined globals follow it in the same allocation.
 #[repr(C)]
 pub struct VmCtx {
