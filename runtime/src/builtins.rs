@@ -71,54 +71,25 @@ pub unsafe extern "C" fn kiln_rt_memory_grow(vmctx: *mut VmCtx, mem: u32, delta:
 }
 
 /// # Safety
-/// Compiled code only.
+/// Compiled code only, with `[dst, dst + len)` inside an accessible memory.
 #[no_mangle]
-pub unsafe extern "C" fn kiln_rt_memory_fill(
-    vmctx: *mut VmCtx,
-    mem: u32,
-    dst: u64,
-    val: u32,
-    len: u64,
-) -> u32 {
-    // SAFETY: compiled code passes its vmctx.
-    let i = unsafe { inst(vmctx) };
-    let Some(m) = memory(i, mem) else { return 1 };
-    if !in_bounds(dst, len, m.byte_len()) {
-        return 1;
-    }
+pub unsafe extern "C" fn kiln_rt_memset(_vmctx: *mut VmCtx, dst: u64, val: u32, len: u64) {
     #[expect(
         clippy::cast_possible_truncation,
         reason = "memory.fill stores the low byte of its i32 value (wasm semantics)"
     )]
     let byte = val as u8;
-    // SAFETY: [dst, dst + len) is inside the accessible memory.
-    unsafe { ptr::write_bytes(m.base().add(host(dst)), byte, host(len)) };
-    0
+    // SAFETY: the caller's contract.
+    unsafe { ptr::write_bytes(host(dst) as *mut u8, byte, host(len)) };
 }
 
 /// # Safety
-/// Compiled code only.
+/// Compiled code only, with both ranges inside accessible memories.
 #[no_mangle]
-pub unsafe extern "C" fn kiln_rt_memory_copy(
-    vmctx: *mut VmCtx,
-    dst_mem: u32,
-    src_mem: u32,
-    dst: u64,
-    src: u64,
-    len: u64,
-) -> u32 {
-    // SAFETY: compiled code passes its vmctx.
-    let i = unsafe { inst(vmctx) };
-    let (Some(d), Some(s)) = (memory(i, dst_mem), memory(i, src_mem)) else {
-        return 1;
-    };
-    if !in_bounds(dst, len, d.byte_len()) || !in_bounds(src, len, s.byte_len()) {
-        return 1;
-    }
-    // SAFETY: both ranges are inside accessible memory; `memmove` handles overlap (the two
-    // memories may be one).
-    unsafe { memmove(d.base().add(host(dst)), s.base().add(host(src)), host(len)) };
-    0
+pub unsafe extern "C" fn kiln_rt_memmove(_vmctx: *mut VmCtx, dst: u64, src: u64, len: u64) {
+    // SAFETY: the caller's contract; `memmove` handles overlap (the two memories may be
+    // one).
+    unsafe { memmove(host(dst) as *mut u8, host(src) as *const u8, host(len)) };
 }
 
 /// # Safety

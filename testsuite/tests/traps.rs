@@ -528,6 +528,18 @@ fn memory_copy_out_of_bounds() {
     check_wat("memory_copy", OOB, &["copy", "_start"]);
 }
 
+/// A range whose end wraps past 2^64 in a 64-bit memory is out of bounds.
+#[test]
+fn memory_copy_wrapping_in_a_64_bit_memory() {
+    check_wat_full(
+        "memory_copy_memory64_wraps",
+        OOB,
+        &["copy", "_start"],
+        &[],
+        &["-W", "memory64=y,multi-memory=y"],
+    );
+}
+
 #[test]
 fn memory_init_out_of_bounds() {
     check_wat("memory_init", OOB, &["init", "_start"]);

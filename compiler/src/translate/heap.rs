@@ -19,6 +19,10 @@
 //! - **64-bit memories**, larger offsets ([`Strategy::CompareEnd`]): trap when
 //!   `index + offset + size` overflows or exceeds the length: the precise check.
 //!
+//! `memory.fill` and `memory.copy` ([`FuncCx::bulk_range`]) check each whole range
+//! against the length, precisely, and hand native addresses to the runtime's `memset` and
+//! `memmove` builtins.
+//!
 //! Atomic accesses ([`FuncCx::atomic_heap_address`]) first check the threads proposal's
 //! alignment (`unaligned atomic`), then go through the same function. `memory.atomic.wait`
 //! and `notify` ([`FuncCx::atomic_wait_address`]) check alignment and the full bounds
@@ -259,6 +263,24 @@ impl FuncCx<'_, '_> {
         let past = self.bcx.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
         self.trapnz(past, Trap::MemoryOutOfBounds);
         effective
+    }
+
+    /// The native address of `[index, index + len)` (both `i64`) in memory `mem`, after
+    /// the bulk-memory bounds check: out of bounds when the end is past the memory's
+    /// length (a zero `len` at the very end is not), trapping before anything is written.
+    pub(super) fn bulk_range(&mut self, mem: u32, index: Value, len: Value) -> Value {
+        let heap = self.heap(mem);
+        let end = if heap.memory64 {
+            let oob = trap_code(Trap::MemoryOutOfBounds);
+            self.bcx.ins().uadd_overflow_trap(index, len, oob)
+        } else {
+            // Both zero-extended from 32 bits: the sum cannot wrap.
+            self.bcx.ins().iadd(index, len)
+        };
+        let length = self.heap_length(mem);
+        let past = self.bcx.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
+        self.trapnz(past, Trap::MemoryOutOfBounds);
+        self.bcx.ins().iadd(heap.base, index)
     }
 
     /// `v` as an `i64` operand of a builtin: an `i32` (an address or length in a 32-bit

@@ -127,25 +127,17 @@ impl FuncCx<'_, '_> {
             Operator::MemoryFill { mem } => {
                 let (dst, val, len) = self.pop3();
                 let (dst, len) = (self.index_operand(dst), self.index_operand(len));
-                let mem = self.bcx.ins().iconst(I32, i64::from(*mem));
-                self.fallible_builtin(
-                    Builtin::MemoryFill,
-                    &[mem, dst, val, len],
-                    Trap::MemoryOutOfBounds,
-                );
+                let dst = self.bulk_range(*mem, dst, len);
+                self.call_builtin(Builtin::MemSet, &[dst, val, len]);
             }
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 let (dst, src, len) = self.pop3();
                 let dst = self.index_operand(dst);
                 let src = self.index_operand(src);
                 let len = self.index_operand(len);
-                let dst_mem = self.bcx.ins().iconst(I32, i64::from(*dst_mem));
-                let src_mem = self.bcx.ins().iconst(I32, i64::from(*src_mem));
-                self.fallible_builtin(
-                    Builtin::MemoryCopy,
-                    &[dst_mem, src_mem, dst, src, len],
-                    Trap::MemoryOutOfBounds,
-                );
+                let dst = self.bulk_range(*dst_mem, dst, len);
+                let src = self.bulk_range(*src_mem, src, len);
+                self.call_builtin(Builtin::MemMove, &[dst, src, len]);
             }
             Operator::MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();

@@ -9,8 +9,10 @@
 //!
 //! Every builtin is `extern "C" fn(vmctx, params...) -> results`. Those that can fail
 //! return nonzero (or `u64::MAX` for the `grow`s) and the compiled code raises the trap,
-//! so every trap comes from compiled code. Builtins that touch a memory or a table take its
-//! index, so modules with several memories or tables need no new builtins; addresses,
+//! so every trap comes from compiled code. `memory.fill` and `memory.copy` are checked by
+//! the compiled code, which hands the builtin native addresses (as wasm2c does: a call
+//! through the instance for every `memcpy` a program makes costs more than the copy).
+//! The other builtins that touch a memory or a table take its index, so modules with several memories or tables need no new builtins; addresses,
 //! lengths and sizes in a memory or table are `u64` whatever its index type (the compiled
 //! code zero-extends `i32` operands and truncates results), so 64-bit memories and tables
 //! need none either.
@@ -51,16 +53,13 @@ macro_rules! foreach_builtin {
             /// `memory.grow`: the old size in pages, or `u64::MAX` when the memory cannot
             /// grow by `delta` pages.
             MemoryGrow = kiln_rt_memory_grow(memory: u32, delta: u64) -> u64;
-            /// `memory.fill`: nonzero when `[dst, dst + len)` is out of bounds.
-            MemoryFill = kiln_rt_memory_fill(memory: u32, dst: u64, val: u32, len: u64) -> u32;
-            /// `memory.copy`: nonzero when either range is out of bounds.
-            MemoryCopy = kiln_rt_memory_copy(
-                dst_memory: u32,
-                src_memory: u32,
-                dst: u64,
-                src: u64,
-                len: u64
-            ) -> u32;
+            /// `memory.fill`, after the compiled code has checked `[dst, dst + len)`
+            /// against the memory's length: `dst` is the native address.
+            MemSet = kiln_rt_memset(dst: u64, val: u32, len: u64);
+            /// `memory.copy`, after the compiled code has checked both ranges against
+            /// their memories' lengths: `dst` and `src` are native addresses; the ranges
+            /// may overlap.
+            MemMove = kiln_rt_memmove(dst: u64, src: u64, len: u64);
             /// `memory.init`: nonzero when either range is out of bounds.
             MemoryInit = kiln_rt_memory_init(
                 memory: u32,
@@ -211,7 +210,8 @@ mod tests {
         assert_eq!(Builtin::MemoryGrow.params(), &[I32, I64]);
         assert_eq!(Builtin::MemoryGrow.results(), &[I64]);
         assert_eq!(Builtin::TableGrow.params(), &[I32, I64, I64]);
-        assert_eq!(Builtin::MemoryCopy.params(), &[I32, I32, I64, I64, I64]);
+        assert_eq!(Builtin::MemMove.params(), &[I64, I64, I64]);
+        assert_eq!(Builtin::MemMove.results(), &[]);
         assert_eq!(Builtin::DataDrop.params(), &[I32]);
         assert_eq!(Builtin::DataDrop.results(), &[]);
     }
