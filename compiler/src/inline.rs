@@ -146,7 +146,7 @@ pub(crate) fn inlinable(f: &Function, defined: &HashSet<u32>) -> Option<Inlinabl
 }
 
 /// The module-level id of the function `call` instruction `inst` calls.
-fn direct_callee(f: &Function, inst: ir::Inst) -> Option<u32> {
+pub(crate) fn direct_callee(f: &Function, inst: ir::Inst) -> Option<u32> {
     let ir::InstructionData::Call { func_ref, .. } = f.dfg.insts[inst] else {
         return None;
     };

@@ -1,20 +1,19 @@
-//! Which functions get the prologue's stack-limit check: every function that calls, and a
-//! function that calls nothing only when its frame is bigger than
-//! `UNCHECKED_LEAF_FRAME_MAX` (a small leaf's frame fits in the host margin below the
-//! limit, since its caller's check passed).
+//! Which functions get the prologue's stack-limit check: a function whose frame is at most
+//! `UNCHECKED_FRAME_MAX` skips it when it calls nothing, or calls only defined functions
+//! whose bodies call no function; every other function has it.
 
-use kiln_abi::vmctx::UNCHECKED_LEAF_FRAME_MAX;
+use kiln_abi::vmctx::UNCHECKED_FRAME_MAX;
 use kiln_abi::Trap;
 use kiln_compiler::{CompileOptions, FunctionDump, ModuleKind};
 
 /// A function (param i32) (result i64) that keeps `live` loaded values alive at once
 /// (loads stay in order, and the sum starts from the last), so that most of them are
-/// spilled to its frame; with `call`, it also calls the imported `$callee` first
-/// (an import, so that no inlining makes the caller a leaf).
-fn pressure(name: &str, live: u32, call: bool) -> String {
+/// spilled to its frame; with `call`, it first calls that function (i32) -> i64. Its
+/// body is too big to be inlined.
+fn pressure(name: &str, live: u32, call: Option<&str>) -> String {
     let mut body = String::new();
-    if call {
-        body.push_str("    (drop (call $callee (local.get 0)))\n");
+    if let Some(callee) = call {
+        body.push_str(&format!("    (drop (call ${callee} (local.get 0)))\n"));
     }
     for i in 0..live {
         body.push_str(&format!("    (i64.load offset={} (local.get 0))\n", i * 8));
@@ -25,7 +24,7 @@ fn pressure(name: &str, live: u32, call: bool) -> String {
 
 fn compile(funcs: &[String]) -> Vec<FunctionDump> {
     let wat = format!(
-        "(module (import \"env\" \"callee\" (func $callee (param i32) (result i32)))\n  (memory 1)\n{})",
+        "(module (import \"env\" \"host\" (func $host (param i32) (result i64)))\n  (memory 1)\n{})",
         funcs.concat()
     );
     let opts = CompileOptions {
@@ -48,15 +47,22 @@ fn checks_stack(funcs: &[FunctionDump], name: &str) -> bool {
 }
 
 #[test]
-fn only_calling_functions_and_big_leaves_check_the_stack() {
+fn only_small_frames_calling_at_most_leaves_skip_the_check() {
     // 8 bytes a spilled i64: this many live values need a frame beyond the bound.
-    let big = UNCHECKED_LEAF_FRAME_MAX / 8 + 256;
+    let big = UNCHECKED_FRAME_MAX / 8 + 256;
     let funcs = compile(&[
-        pressure("small_leaf", 24, false),
-        pressure("caller", 24, true),
-        pressure("big_leaf", big, false),
+        pressure("small_leaf", 24, None),
+        pressure("calls_a_leaf", 24, Some("small_leaf")),
+        pressure("calls_a_caller", 24, Some("calls_a_leaf")),
+        pressure("calls_the_host", 24, Some("host")),
+        pressure("big_leaf", big, None),
+        pressure("big_caller_of_a_leaf", big, Some("small_leaf")),
     ]);
     assert!(!checks_stack(&funcs, "small_leaf"));
-    assert!(checks_stack(&funcs, "caller"));
+    assert!(!checks_stack(&funcs, "calls_a_leaf"));
+    // Unchecked, it could call another unchecked caller, and so on without bound.
+    assert!(checks_stack(&funcs, "calls_a_caller"));
+    assert!(checks_stack(&funcs, "calls_the_host"));
     assert!(checks_stack(&funcs, "big_leaf"));
+    assert!(checks_stack(&funcs, "big_caller_of_a_leaf"));
 }

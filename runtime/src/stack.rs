@@ -7,7 +7,7 @@
 //!   | wasm frames              |  max_wasm_stack bytes (RunConfig; default 1 MiB)
 //!   +--------------------------+  ◄─ stack_limit: Cranelift's prologue check traps below it
 //!   | host calls made by wasm  |  HOST_MARGIN bytes (WASI shims, signal-free Rust code,
-//!   |                          |  and the frame of a small leaf, which skips the check)
+//!   |                          |  and small frames that skip the check: see vmctx.rs)
 //!   +--------------------------+  must stay above the thread's lowest usable address
 //! ```
 //!
@@ -24,9 +24,9 @@ use crate::arch::stack_pointer;
 
 /// Native stack the host code called from wasm may use below the limit.
 pub const HOST_MARGIN: usize = 256 * 1024;
-// A small leaf's frame may end below the limit unchecked (see the constant), and so may
-// host code that calls back into wasm: the leaf bound stays a small part of the margin.
-const _: () = assert!(HOST_MARGIN >= 8 * kiln_abi::vmctx::UNCHECKED_LEAF_FRAME_MAX as usize);
+// Two small unchecked frames may end below the limit (see the constant), and so may host
+// code that calls back into wasm: the two stay a small part of the margin.
+const _: () = assert!(HOST_MARGIN >= 8 * 2 * kiln_abi::vmctx::UNCHECKED_FRAME_MAX as usize);
 /// Wasm's stack when the RunConfig says 0.
 pub const DEFAULT_MAX_WASM_STACK: usize = 1 << 20;
 

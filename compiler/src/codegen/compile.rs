@@ -4,8 +4,9 @@
 //! ([`crate::inline`]). An error names the wasm function.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 
-use cranelift_codegen::ir::Function;
+use cranelift_codegen::ir::{Function, Opcode};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::settings::OptLevel;
 use cranelift_codegen::{control::ControlPlane, CodegenError, CodegenResult, Context};
@@ -45,6 +46,7 @@ pub(super) fn compile_translated(
     f: ClifFunc,
     candidates: &Candidates<'_>,
     wat: Option<&WatText>,
+    no_wasm_calls: &HashSet<u32>,
 ) -> Result<CompiledFunc, CompileError> {
     ctx.clear();
     ctx.func = f.func;
@@ -55,7 +57,7 @@ pub(super) fn compile_translated(
             .map_err(|e| codegen_error(&label, &ctx.func, e, "inlining"))?;
     }
     let wat = wat.map(|wat| (wat, Some(f.body_offset)));
-    let mut compiled = compile_function(isa, ctx, f.id, &label, wat)?;
+    let mut compiled = compile_function(isa, ctx, f.id, &label, wat, no_wasm_calls)?;
     compiled.unoptimized_clif = f.unoptimized_clif;
     Ok(compiled)
 }
@@ -95,24 +97,23 @@ thread_local! {
 
 /// What `Context::compile` does, with Kiln's own pass ([`crate::hoist`]) between
 /// Cranelift's optimiser and its lowering.
-fn optimize_and_lower(isa: &dyn TargetIsa, ctx: &mut Context) -> CodegenResult<CompiledCode> {
+/// `no_wasm_calls`: see [`may_skip_stack_check`].
+fn optimize_and_lower(
+    isa: &dyn TargetIsa,
+    ctx: &mut Context,
+    no_wasm_calls: &HashSet<u32>,
+) -> CodegenResult<CompiledCode> {
     ctx.optimize(isa, &mut ControlPlane::default())?;
     if isa.flags().opt_level() != OptLevel::None {
         ctx.compute_loop_analysis();
         crate::hoist::hoist_loop_invariant_remats(&mut ctx.func, &ctx.domtree, &ctx.loop_analysis);
         ctx.func.dfg.resolve_all_aliases();
     }
-    // A function that calls nothing runs without the stack-limit check when its frame turns
-    // out small (the bound is `UNCHECKED_LEAF_FRAME_MAX`'s); the frame size is known only
-    // after register allocation, so a big leaf is lowered a second time, with the check.
-    let leaf = !ctx.func.layout.blocks().any(|block| {
-        ctx.func
-            .layout
-            .block_insts(block)
-            .any(|inst| ctx.func.dfg.insts[inst].opcode().is_call())
-    });
+    // The frame size is known only after register allocation: a function that may skip the
+    // stack-limit check but whose frame turns out big is lowered a second time, with it.
+    let unchecked = may_skip_stack_check(&ctx.func, no_wasm_calls);
     let stack_limit = ctx.func.stack_limit;
-    if leaf {
+    if unchecked {
         ctx.func.stack_limit = None;
     }
     // (The stencil's type is not exported by Cranelift; hence a closure.)
@@ -128,7 +129,7 @@ fn optimize_and_lower(isa: &dyn TargetIsa, ctx: &mut Context) -> CodegenResult<C
         })
     };
     let mut stencil = lower(&ctx.func, &ctx.domtree)?;
-    if leaf && stack_limit.is_some() && !frame_fits_unchecked(stencil.buffer.frame_layout()) {
+    if unchecked && stack_limit.is_some() && !frame_fits_unchecked(stencil.buffer.frame_layout()) {
         ctx.func.stack_limit = stack_limit;
         stencil = lower(&ctx.func, &ctx.domtree)?;
     }
@@ -136,12 +137,29 @@ fn optimize_and_lower(isa: &dyn TargetIsa, ctx: &mut Context) -> CodegenResult<C
     Ok(stencil.apply_params(&ctx.func.params))
 }
 
+/// Whether `func` needs no stack-limit check if its frame is small
+/// (`UNCHECKED_FRAME_MAX`): it calls nothing, or only defined functions in `no_wasm_calls`
+/// (module ids of those whose bodies call no function). Such a callee calls nothing and
+/// skips the check too, or calls builtins and checks itself, so two unchecked frames are
+/// the most that are ever below the limit.
+fn may_skip_stack_check(func: &Function, no_wasm_calls: &HashSet<u32>) -> bool {
+    func.layout.blocks().all(|block| {
+        func.layout.block_insts(block).all(|inst| {
+            let op = func.dfg.insts[inst].opcode();
+            !op.is_call()
+                || (op == Opcode::Call
+                    && crate::inline::direct_callee(func, inst)
+                        .is_some_and(|id| no_wasm_calls.contains(&id)))
+        })
+    })
+}
+
 /// Whether the frame below the return address (frame record, saved registers, spill and
-/// stack slots, outgoing arguments) is at most `UNCHECKED_LEAF_FRAME_MAX` bytes.
+/// stack slots, outgoing arguments) is at most `UNCHECKED_FRAME_MAX` bytes.
 fn frame_fits_unchecked(layout: Option<&MachBufferFrameLayout>) -> bool {
     const FRAME_RECORD: u32 = 16;
     layout.is_some_and(|layout| {
-        layout.frame_to_fp_offset + FRAME_RECORD <= kiln_abi::vmctx::UNCHECKED_LEAF_FRAME_MAX
+        layout.frame_to_fp_offset + FRAME_RECORD <= kiln_abi::vmctx::UNCHECKED_FRAME_MAX
     })
 }
 
@@ -152,8 +170,9 @@ pub(super) fn compile_function(
     id: FuncId,
     label: &dyn Fn() -> String,
     wat: Option<(&WatText, Option<u32>)>,
+    no_wasm_calls: &HashSet<u32>,
 ) -> Result<CompiledFunc, CompileError> {
-    let compiled = optimize_and_lower(isa, ctx)
+    let compiled = optimize_and_lower(isa, ctx, no_wasm_calls)
         .map_err(|e| codegen_error(label, &ctx.func, e, "code generation"))?;
     let bytes = compiled.code_buffer().to_vec();
     let buffer = &compiled.buffer;

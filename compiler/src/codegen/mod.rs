@@ -25,6 +25,7 @@ use cranelift_module::{Module, ModuleRelocTarget};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use kiln_abi::info::{ImportKind, ModuleInfo, RunConfig};
 use kiln_abi::Trap;
+use std::collections::HashSet;
 
 use crate::environ::ModuleEnv;
 use crate::translate::ModuleCtx;
@@ -184,6 +185,7 @@ pub(crate) fn emit(
             id,
             &label,
             wat.as_ref().map(|wat| (wat, None)),
+            &HashSet::new(),
         )?);
     }
 
@@ -198,7 +200,12 @@ pub(crate) fn emit(
         };
         let _compiling = Compiling::start(label());
         trampolines.push(compile::compile_function(
-            &*isa, &mut ctx, id, &label, None,
+            &*isa,
+            &mut ctx,
+            id,
+            &label,
+            None,
+            &HashSet::new(),
         )?);
     }
 

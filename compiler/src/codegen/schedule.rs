@@ -60,6 +60,38 @@ struct ThreadResults {
     compiling: Duration,
 }
 
+/// Module ids of the defined functions whose bodies call no function (no `call`,
+/// `call_indirect`, `call_ref` or `return_call*`), found before anything is compiled: a
+/// function that calls only these may skip its stack-limit check (`compile.rs`). A body
+/// that does not parse counts as calling; the validator reports it when it is translated.
+fn calling_no_function(m: &ModuleCtx<'_>, bodies: &[FunctionInput<'_>]) -> HashSet<u32> {
+    use wasmparser::Operator;
+    bodies
+        .par_iter()
+        .filter(|input| {
+            let Ok(mut ops) = input.body.get_operators_reader() else {
+                return false;
+            };
+            while !ops.eof() {
+                match ops.read() {
+                    Ok(
+                        Operator::Call { .. }
+                        | Operator::CallIndirect { .. }
+                        | Operator::CallRef { .. }
+                        | Operator::ReturnCall { .. }
+                        | Operator::ReturnCallIndirect { .. }
+                        | Operator::ReturnCallRef { .. },
+                    )
+                    | Err(_) => return false,
+                    Ok(_) => {}
+                }
+            }
+            true
+        })
+        .filter_map(|input| m.func_ids[input.index as usize].map(|id| id.as_u32()))
+        .collect()
+}
+
 /// Translates and compiles every body (`bodies`: the defined functions in index order),
 /// inlining small callees when `inline`; returns the compiled functions in index order,
 /// or the first error in index order. `wat` is `Some` to keep each function's CLIF text.
@@ -74,6 +106,7 @@ pub(super) fn translate_and_compile(
 ) -> Result<Vec<CompiledFunc>, CompileError> {
     let count = bodies.len();
     let sizes: Vec<usize> = bodies.iter().map(|b| b.body.as_bytes().len()).collect();
+    let no_wasm_calls = calling_no_function(m, &bodies);
 
     // The inlinees: translated in full before anything is compiled, since any function may
     // call them. Every other body waits in the queue as wasm.
@@ -171,7 +204,15 @@ pub(super) fn translate_and_compile(
                 done.translating += translated_at - started;
                 let result = translated.and_then(|f| {
                     done.clif_insts += f.func.dfg.num_insts();
-                    compile::compile_translated(isa, m.info, &mut ctx, f, &candidates, wat)
+                    compile::compile_translated(
+                        isa,
+                        m.info,
+                        &mut ctx,
+                        f,
+                        &candidates,
+                        wat,
+                        &no_wasm_calls,
+                    )
                 });
                 done.compiling += translated_at.elapsed();
                 if result.is_err() {

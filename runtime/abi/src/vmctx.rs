@@ -47,10 +47,12 @@ pub const OFFSET_FUEL: i32 = 96;
 pub const OFFSET_DEFINED_GLOBALS: i32 = 112;
 pub const GLOBAL_SLOT_SIZE: i32 = 16;
 
-/// A function that makes no calls and whose frame is at most this many bytes skips the
-/// prologue's check against `stack_limit`: its caller's check passed, so its frame ends at
-/// most this far below the limit, inside the host margin the runtime keeps there.
-pub const UNCHECKED_LEAF_FRAME_MAX: u32 = 16 * 1024;
+/// A function whose frame is at most this many bytes skips the prologue's check against
+/// `stack_limit` when it calls nothing, or calls only defined functions whose bodies call
+/// no function (those are such leaves, or check themselves). The caller of an unchecked
+/// function passed its check, so at most two unchecked frames, twice this, are ever below
+/// the limit, inside the host margin the runtime keeps there.
+pub const UNCHECKED_FRAME_MAX: u32 = 16 * 1024;
 
 /// The fixed header of a context; defined globals follow it in the same allocation.
 #[repr(C)]
