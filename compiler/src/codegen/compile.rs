@@ -96,8 +96,7 @@ thread_local! {
 }
 
 /// What `Context::compile` does, with Kiln's own pass ([`crate::hoist`]) between
-/// Cranelift's optimiser and its lowering.
-/// `no_wasm_calls`: see [`may_skip_stack_check`].
+/// Cranelift's optimiser and its lowering. `no_wasm_calls`: see [`may_skip_stack_check`].
 fn optimize_and_lower(
     isa: &dyn TargetIsa,
     ctx: &mut Context,

@@ -20,12 +20,13 @@ mod descriptor;
 mod schedule;
 mod trampoline;
 
+use std::collections::HashSet;
+
 use cranelift_codegen::Context;
 use cranelift_module::{Module, ModuleRelocTarget};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use kiln_abi::info::{ImportKind, ModuleInfo, RunConfig};
 use kiln_abi::Trap;
-use std::collections::HashSet;
 
 use crate::environ::ModuleEnv;
 use crate::translate::ModuleCtx;

@@ -167,8 +167,8 @@ pub(crate) fn translate_function(
     let mut func = Function::with_name_signature(UserFuncName::User(func_name(id)), sig);
 
     // Cranelift checks the stack pointer against vmctx.stack_limit in the prologue (of
-    // every function but a small leaf, see `codegen::compile`): deep recursion becomes a
-    // `call stack exhausted` trap instead of a segfault.
+    // every function but small ones that cannot recurse, see `codegen::compile`): deep
+    // recursion becomes a `call stack exhausted` trap instead of a segfault.
     let vmctx_gv = func.create_global_value(GlobalValueData::VMContext);
     let limit_flags = func
         .dfg

@@ -12,10 +12,10 @@
 //! so every trap comes from compiled code. `memory.fill` and `memory.copy` are checked by
 //! the compiled code, which hands the builtin native addresses (as wasm2c does: a call
 //! through the instance for every `memcpy` a program makes costs more than the copy).
-//! The other builtins that touch a memory or a table take its index, so modules with several memories or tables need no new builtins; addresses,
-//! lengths and sizes in a memory or table are `u64` whatever its index type (the compiled
-//! code zero-extends `i32` operands and truncates results), so 64-bit memories and tables
-//! need none either.
+//! The other builtins that touch a memory or a table take its index, so modules with
+//! several memories or tables need no new builtins; addresses, lengths and sizes in a
+//! memory or table are `u64` whatever its index type (the compiled code zero-extends `i32`
+//! operands and truncates results), so 64-bit memories and tables need none either.
 
 /// A builtin parameter or result type at the native ABI (the leading `vmctx` is implied).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
