@@ -263,6 +263,14 @@ pub fn load(wasm: &[u8], options: &Options) -> Result<kiln_runtime::Module, Buil
             std::env::consts::ARCH
         )));
     }
+    // Any number of modules and instances share this process: memory 0's base is loaded.
+    let options = &Options {
+        compile: CompileOptions {
+            memory_base: kiln_compiler::MemoryBase::Loaded,
+            ..options.compile.clone()
+        },
+        linker: options.linker.clone(),
+    };
     let object = compile_to_object(wasm, options)?;
     // SAFETY: the object was just produced by Kiln's compiler from `wasm`, for this
     // architecture: its code is what the loader's contract asks for.

@@ -14,8 +14,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use kiln_abi::grant;
 use kiln_abi::info::ResourceLimits;
 use kiln_compiler::{
-    Arch, CompileOptions, ModuleKind, OptLevel, RunConfig, Target, TargetCpu, UnknownImports,
-    SUPPORTED_TRIPLES,
+    Arch, CompileOptions, MemoryBase, ModuleKind, OptLevel, RunConfig, Target, TargetCpu,
+    UnknownImports, SUPPORTED_TRIPLES,
 };
 
 const LONG_ABOUT: &str = "\
@@ -278,6 +278,12 @@ pub struct BuildArgs {
     /// What to do with imports Kiln cannot provide: refuse to compile, or trap when called
     #[arg(long, value_enum, value_name = "MODE", default_value_t = UnknownImportsArg::Reject)]
     pub unknown_imports: UnknownImportsArg,
+    /// Where the code finds linear memory 0 (x86-64): `fixed`, an address built into the
+    /// code (0x60000000), which frees a register in every function; `loaded`, from the
+    /// instance, for a process where that address range is taken (the executable says so
+    /// when it is)
+    #[arg(long, value_enum, value_name = "WHERE", default_value_t = MemoryBaseArg::Fixed)]
+    pub memory_base: MemoryBaseArg,
     /// The C compiler driver used to link (default: $CC, else `cc`)
     #[arg(long, value_name = "CC")]
     pub linker: Option<OsString>,
@@ -299,6 +305,12 @@ pub enum Emit {
     /// exports and the start function also get `<index>-<name>.trampoline.{unopt,opt}.clif`.
     /// Files of the same names are replaced, others left alone
     Clif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MemoryBaseArg {
+    Fixed,
+    Loaded,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -395,6 +407,10 @@ impl BuildArgs {
             },
             target,
             kind: ModuleKind::Command,
+            memory_base: match self.memory_base {
+                MemoryBaseArg::Fixed => MemoryBase::Fixed,
+                MemoryBaseArg::Loaded => MemoryBase::Loaded,
+            },
             unknown_imports: match self.unknown_imports {
                 UnknownImportsArg::Reject => UnknownImports::Reject,
                 UnknownImportsArg::Trap => UnknownImports::Trap,

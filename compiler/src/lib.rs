@@ -77,6 +77,23 @@ pub struct CompileOptions {
     /// tier with the features the reference runs it with: 2.0-only scripts assert that
     /// 3.0 constructs are invalid.)
     pub features: Option<WasmFeatures>,
+    /// Whether memory 0's address is built into the code ([`MemoryBase`]).
+    pub memory_base: MemoryBase,
+}
+
+/// Where compiled code finds memory 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MemoryBase {
+    /// Built in: for a command compiled for x86-64 whose memory 0 is a 32-bit memory, the
+    /// runtime reserves that memory at `kiln_abi::memory::FIXED_MEMORY0_BASE` and the code
+    /// adds the address to each wasm address as an immediate, which frees the register that
+    /// would hold the base. Only one instance of the module can exist in a process, so it
+    /// is for executables. Any other module is compiled as with [`MemoryBase::Loaded`].
+    #[default]
+    Fixed,
+    /// Loaded from the instance's vmctx: any number of instances in one process
+    /// (`kiln::load`, the spec harness).
+    Loaded,
 }
 
 /// The WebAssembly features a module may use (wasmparser's feature set).
@@ -258,7 +275,13 @@ fn read_module<'a>(
     wasm: &'a [u8],
     opts: &CompileOptions,
 ) -> Result<environ::ModuleEnv<'a>, CompileError> {
-    environ::translate_module(wasm, opts.effective_features())
+    let mut env = environ::translate_module(wasm, opts.effective_features())?;
+    let fixed = opts.memory_base == MemoryBase::Fixed
+        && opts.kind == ModuleKind::Command
+        && opts.target.arch() == Arch::X86_64
+        && env.info.memories.first().is_some_and(|m| !m.memory64);
+    env.info.memory0_base = fixed.then_some(kiln_abi::memory::FIXED_MEMORY0_BASE);
+    Ok(env)
 }
 
 /// The module's binary encoding: `bytes` itself, or `bytes` parsed as the text format.

@@ -271,6 +271,7 @@ fn instantiate(
         return Instance::new_wasi_limited(module, &imports, cx, limits);
     }
     let mut imports = Vec::with_capacity(info.imports.len());
+    let mut memory_imports = 0;
     for import in &info.imports {
         match import.kind {
             ImportKind::Func(t) if unknown(import) => {
@@ -279,9 +280,15 @@ fn instantiate(
                 imports.push(Extern::Func(Func::host(ty, stub)));
             }
             _ => {
+                let first_memory = matches!(import.kind, ImportKind::Memory(_)) && {
+                    memory_imports += 1;
+                    memory_imports == 1
+                };
                 let one = ModuleInfo {
                     types: info.types.clone(),
                     imports: vec![import.clone()],
+                    // Memory 0, when imported, is made where the code expects it.
+                    memory0_base: info.memory0_base.filter(|_| first_memory),
                     ..ModuleInfo::default()
                 };
                 imports.extend(

@@ -392,9 +392,23 @@ pub(crate) fn instantiate(
     }
     // 2. Memories and tables.
     for mt in &info.memories[info.num_imported_memories as usize..] {
+        let at = info.memory0_base.filter(|_| memories.is_empty());
         memories.push(Arc::new(
-            LinearMemory::with_limit(*mt, limits.max_memory).map_err(InstantiateError::Other)?,
+            LinearMemory::at(*mt, limits.max_memory, at).map_err(InstantiateError::Other)?,
         ));
+    }
+    // SANDBOX-CRITICAL: code compiled with memory 0's address built in accesses that address
+    // whatever memory the instance has, so it must be exactly there.
+    if let Some(want) = info.memory0_base {
+        let have = memories.first().map(|m| m.base() as u64);
+        if have != Some(want) {
+            return Err(InstantiateError::Other(format!(
+                "the module's code expects memory 0 at {want:#x}, but it is at {}: a module \
+                 compiled with the address built in (`kiln compile`, `--memory-base=fixed`) \
+                 has one instance per process, with its own memory",
+                have.map_or("no address".to_string(), |a| format!("{a:#x}"))
+            )));
+        }
     }
     for tt in &info.tables[info.num_imported_tables as usize..] {
         // Canonical: the table may be exported and imported by another module.

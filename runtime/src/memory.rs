@@ -111,6 +111,37 @@ pub fn check_image_alignment(image: &[u8], offset: u64) -> Result<(), String> {
     }
 }
 
+/// Reserves `total` bytes of inaccessible address space, at `address` if given. The fixed
+/// address uses `MAP_FIXED_NOREPLACE`, which never replaces a mapping; a kernel older
+/// than 4.17 (or Valgrind) takes it as a hint, so the result is compared with it too.
+fn reserve(total: usize, address: Option<u64>) -> Result<*mut u8, std::io::Error> {
+    let (hint, fixed) = match address {
+        Some(a) => (a as *mut libc::c_void, libc::MAP_FIXED_NOREPLACE),
+        None => (ptr::null_mut(), 0),
+    };
+    // SAFETY: a fresh anonymous mapping; MAP_FIXED_NOREPLACE fails rather than replace
+    // anything mapped at the hint.
+    let base = unsafe {
+        libc::mmap(
+            hint,
+            total,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | fixed,
+            -1,
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error());
+    }
+    if address.is_some() && base != hint {
+        // SAFETY: the mapping just made, which nothing refers to.
+        unsafe { libc::munmap(base, total) };
+        return Err(std::io::Error::from_raw_os_error(libc::EEXIST));
+    }
+    Ok(base.cast())
+}
+
 impl LinearMemory {
     /// Reserves the address space and makes `ty.limits.min` pages accessible.
     pub fn new(ty: MemoryType) -> Result<LinearMemory, String> {
@@ -120,6 +151,17 @@ impl LinearMemory {
     /// As [`LinearMemory::new`], never growing past `max_bytes` (`--max-memory`: growth past
     /// it fails as past a declared maximum; a larger minimum is an error).
     pub fn with_limit(ty: MemoryType, max_bytes: Option<u64>) -> Result<LinearMemory, String> {
+        LinearMemory::at(ty, max_bytes, None)
+    }
+
+    /// As [`LinearMemory::with_limit`], reserved at `address` when one is given (memory 0
+    /// of a module whose code has its base built in, `ModuleInfo::memory0_base`); an error
+    /// when anything is mapped there.
+    pub fn at(
+        ty: MemoryType,
+        max_bytes: Option<u64>,
+        address: Option<u64>,
+    ) -> Result<LinearMemory, String> {
         let limits = ty.limits;
         let too_big = || {
             format!(
@@ -145,29 +187,16 @@ impl LinearMemory {
             ));
         }
         let total = usize::try_from(total_bytes).map_err(|_| too_big())?;
-        // SAFETY: a fresh anonymous mapping; nothing else refers to it.
-        let base = unsafe {
-            libc::mmap(
-                ptr::null_mut(),
-                total,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(format!(
-                "{}: {}",
-                too_big(),
-                std::io::Error::last_os_error()
-            ));
-        }
+        let base = reserve(total, address).map_err(|e| match address {
+            None => format!("{}: {e}", too_big()),
+            Some(a) => format!(
+                "cannot reserve linear memory 0 at {a:#x}, where the compiled code expects it \
+                 ({total:#x} bytes): {e} (a module compiled with `kiln compile \
+                 --memory-base=loaded` runs anywhere)"
+            ),
+        })?;
         let mem = LinearMemory {
-            vm: UnsafeCell::new(VmMemory {
-                base: base.cast(),
-                length: 0,
-            }),
+            vm: UnsafeCell::new(VmMemory { base, length: 0 }),
             max_pages,
             ty,
             total,

@@ -46,6 +46,12 @@ fn compact(sites: &[TrapSite], map: &[AddrMapEntry]) -> (Vec<u8>, Vec<u8>) {
 }
 
 fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
+    mock_module_at(start, data, None)
+}
+
+/// [`mock_module`] whose code, as the compiler's for an executable, expects memory 0 at
+/// `memory0_base`.
+fn mock_module_at(start: Option<u32>, data: Vec<DataSegment>, memory0_base: Option<u64>) -> Module {
     let empty = FuncType {
         params: vec![],
         results: vec![],
@@ -83,6 +89,7 @@ fn mock_module(start: Option<u32>, data: Vec<DataSegment>) -> Module {
         ],
         start,
         data,
+        memory0_base,
         name: Some("mock".into()),
         func_names: vec![(0, "boom".into()), (3, "outer".into())],
         ..ModuleInfo::default()
@@ -207,6 +214,34 @@ fn calls_and_traps() {
     }
     // The instance still works after traps.
     assert_eq!(i.call("answer", &[]).unwrap(), vec![Val::I32(42)]);
+}
+
+#[test]
+fn memory_0_at_a_fixed_address_is_there_once_per_process() {
+    // The executables' address: the kernel places nothing there by itself, and no other
+    // test of this process asks for it.
+    let free = kiln_abi::memory::FIXED_MEMORY0_BASE;
+    let m = mock_module_at(None, vec![], Some(free));
+    let first = Instance::new(&m, &[]).ok().unwrap();
+    assert_eq!(first.call("answer", &[]).unwrap(), vec![Val::I32(42)]);
+    let Some(crate::embed::Extern::Memory(mem)) = first.export("memory") else {
+        panic!("memory 0 is exported");
+    };
+    assert_eq!(mem.data_ptr() as u64, free);
+    // A second instance cannot have its memory there: a clear error, not a wrong memory.
+    match Instance::new(&m, &[]) {
+        Err(InstantiateError::Other(e)) => assert!(
+            e.starts_with(&format!(
+                "cannot reserve linear memory 0 at {free:#x}, where the compiled code expects it"
+            )) && e.contains("File exists"),
+            "{e}"
+        ),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("two instances with memory 0 at {free:#x}"),
+    }
+    // Once the first is gone, the address is free again.
+    drop((mem, first));
+    assert!(Instance::new(&m, &[]).is_ok());
 }
 
 #[test]

@@ -30,9 +30,15 @@
 //!
 //! The length of a 64-bit memory is reloaded at each access (`memory.grow` changes it);
 //! the base of every memory never moves, so it is loaded once, in the entry block. Memory
-//! 0's base comes straight from the vmctx header, one load, as before multi-memory.
+//! 0's base comes straight from the vmctx header, one load, as before multi-memory. When
+//! the module's code has memory 0's address built in (`ModuleInfo::memory0_base`: an
+//! x86-64 executable's 32-bit memory 0, which the runtime reserves exactly there or
+//! refuses to instantiate), an access at a computed index adds that constant instead
+//! ([`FuncCx::native_base`]); the address is the same.
 
-use cranelift_codegen::ir::{condcodes::IntCC, types, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{
+    condcodes::IntCC, types, InstBuilder, InstructionData, MemFlagsData, Opcode, Value,
+};
 use cranelift_frontend::FunctionBuilder;
 use kiln_abi::info::ModuleInfo;
 use kiln_abi::memory::MEMORY64_GUARD_BYTES;
@@ -44,8 +50,11 @@ use super::{readonly, trap_code, FuncCx};
 /// One memory as a function sees it: values defined in the entry block.
 #[derive(Clone, Copy)]
 pub(super) struct Heap {
-    /// Where the memory starts (never moves).
+    /// Where the memory starts (never moves), loaded from the vmctx.
     base: Value,
+    /// The same address as a constant, when the code has it built in (memory 0 of an
+    /// executable: `ModuleInfo::memory0_base`).
+    fixed_base: Option<i64>,
     /// The memory's `VmMemory`, whose `length` is its current size in bytes.
     vmmemory: Value,
     /// Indexed with `i64`.
@@ -86,6 +95,14 @@ pub(super) fn declare_heaps(
         .iter()
         .enumerate()
         .map(|(i, ty)| {
+            let fixed_base = if i == 0 {
+                info.memory0_base.map(|b| {
+                    debug_assert!(!ty.memory64, "only a 32-bit memory 0 is at a fixed address");
+                    i64::try_from(b).expect("FIXED_MEMORY0_BASE is below 2^63")
+                })
+            } else {
+                None
+            };
             let (base, vmmemory) = if i == 0 {
                 let base = bcx
                     .ins()
@@ -111,6 +128,7 @@ pub(super) fn declare_heaps(
             };
             Heap {
                 base,
+                fixed_base,
                 vmmemory,
                 memory64: ty.memory64,
             }
@@ -171,7 +189,8 @@ impl FuncCx<'_, '_> {
                 self.trapnz(oob, Trap::MemoryOutOfBounds);
             }
         }
-        let addr = self.bcx.ins().iadd(heap.base, index);
+        let base = self.native_base(heap, index);
+        let addr = self.bcx.ins().iadd(base, index);
         match i32::try_from(memarg.offset) {
             Ok(off) => (addr, off),
             Err(_) => {
@@ -280,7 +299,44 @@ impl FuncCx<'_, '_> {
         let length = self.heap_length(mem);
         let past = self.bcx.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
         self.trapnz(past, Trap::MemoryOutOfBounds);
-        self.bcx.ins().iadd(heap.base, index)
+        let base = self.native_base(heap, index);
+        self.bcx.ins().iadd(base, index)
+    }
+
+    /// The base to add to the (64-bit) `index`: the built-in address when there is one
+    /// and `index` is not a constant. x86-64 then folds it into the access's displacement
+    /// (`mov base+offset(%index)`), and no register holds the base. A constant index keeps
+    /// the loaded base: Cranelift has no absolute (base-less) addressing mode, so a
+    /// constant address would be `mov $address, %r` before every access, where a base in
+    /// a register makes it one instruction (a C program's globals are such accesses).
+    fn native_base(&mut self, heap: Heap, index: Value) -> Value {
+        match heap.fixed_base {
+            Some(address) if !self.is_constant(index) => self.bcx.ins().iconst(types::I64, address),
+            _ => heap.base,
+        }
+    }
+
+    /// Whether `v` is an `iconst`, or the `uextend` of one.
+    fn is_constant(&self, v: Value) -> bool {
+        let dfg = &self.bcx.func.dfg;
+        let def = |v: Value| dfg.value_def(v).inst().map(|i| &dfg.insts[i]);
+        match def(v) {
+            Some(InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                ..
+            }) => true,
+            Some(InstructionData::Unary {
+                opcode: Opcode::Uextend,
+                arg,
+            }) => matches!(
+                def(*arg),
+                Some(InstructionData::UnaryImm {
+                    opcode: Opcode::Iconst,
+                    ..
+                })
+            ),
+            _ => false,
+        }
     }
 
     /// `v` as an `i64` operand of a builtin: an `i32` (an address or length in a 32-bit

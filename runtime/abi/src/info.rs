@@ -316,6 +316,9 @@ pub struct ModuleInfo {
     /// Every memory, imports first.
     pub memories: Vec<MemoryType>,
     pub num_imported_memories: u32,
+    /// Where memory 0 must be, when the compiled code has its address built in
+    /// ([`crate::memory::FIXED_MEMORY0_BASE`]); `None`: the code loads it from the vmctx.
+    pub memory0_base: Option<u64>,
     /// Every global, imports first.
     pub globals: Vec<GlobalDef>,
     pub num_imported_globals: u32,

@@ -32,3 +32,15 @@ pub const MEMORY64_MAX_RESERVATION: u64 = 1 << 36;
 /// the access size is at most this, comparing the index with the current length is enough:
 /// the rest of the access lands in pages that fault.
 pub const MEMORY64_GUARD_BYTES: u64 = 32 << 20;
+
+/// Where an x86-64 executable's memory 0 is reserved, when it is a 32-bit memory
+/// ([`crate::info::ModuleInfo::memory0_base`]): the compiled code has this address built in
+/// instead of loading the base from the vmctx, so no register holds it. A load or store at
+/// `index + offset` is then one instruction, `mov disp32(%index)`, with `disp32 = base +
+/// offset` (sign-extended: the base is below 2 GiB). Above a static executable's text and
+/// `brk` heap, and above where Valgrind puts itself (0x5800_0000); the reservation
+/// ([`TOTAL_BYTES`]) ends at 0x2_6001_0000, far below where Linux places `mmap`s, shared
+/// libraries, a PIE's image and the stack. Only one memory can be there, so only one
+/// instance of such a module exists in a process (an executable); the runtime reserves it
+/// with `MAP_FIXED_NOREPLACE` and refuses to run if the range is taken.
+pub const FIXED_MEMORY0_BASE: u64 = 0x6000_0000;

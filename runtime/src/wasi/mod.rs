@@ -142,7 +142,7 @@ pub(crate) fn imports_sharing(
                 let memory = match memories {
                     Some(given) => given.get(k).cloned().ok_or_else(unknown)?,
                     None => Arc::new(
-                        LinearMemory::with_limit(mt, max_memory)
+                        LinearMemory::at(mt, max_memory, info.memory0_base.filter(|_| k == 0))
                             .map_err(InstantiateError::Other)?,
                     ),
                 };
