@@ -6,20 +6,30 @@
 use kiln_abi::memory::FIXED_MEMORY0_BASE;
 use kiln_compiler::{CompileOptions, FunctionDump, MemoryBase, ModuleKind, Target};
 
-/// `f` loads at a computed address (offset 8) and at a constant one (16).
+/// `f` loads at four computed addresses (offsets 8 to 20) and at a constant one (100);
+/// `g`, as many at constant addresses as at computed ones.
 const MODULE: &str = r#"(module
   (memory (export "memory") 1)
   (func (export "_start"))
   (func $f (export "f") (param i32) (result i32)
+    (i32.add (i32.load offset=8 (local.get 0)) (i32.load offset=12 (local.get 0)))
+    (i32.add (i32.load offset=16 (local.get 0)) (i32.load offset=20 (local.get 0)))
+    i32.add
+    (i32.add (i32.load (i32.const 100))))
+  (func $g (export "g") (param i32) (result i32)
     (i32.add (i32.load offset=8 (local.get 0)) (i32.load (i32.const 16)))))"#;
 
-/// `f` as compiled.
-fn compile_f(opts: &CompileOptions) -> FunctionDump {
+/// Function `name` as compiled.
+fn compile_fn(opts: &CompileOptions, name: &str) -> FunctionDump {
     let (_, funcs) = kiln_compiler::compile_and_dump(MODULE.as_bytes(), opts).expect("compiles");
     funcs
         .into_iter()
-        .find(|f| !f.trampoline && f.name.as_deref() == Some("f"))
-        .expect("f is compiled")
+        .find(|f| !f.trampoline && f.name.as_deref() == Some(name))
+        .expect("the function is compiled")
+}
+
+fn compile_f(opts: &CompileOptions) -> FunctionDump {
+    compile_fn(opts, "f")
 }
 
 fn has_displacement(code: &[u8], disp: u64) -> bool {
@@ -45,7 +55,17 @@ fn an_x86_64_command_has_memory_0_at_a_fixed_address() {
     );
     // The constant address goes through the loaded base (no absolute addressing mode),
     // so the fixed address is not there with the constant's offset.
-    assert!(!has_displacement(&code, FIXED_MEMORY0_BASE + 16));
+    assert!(!has_displacement(&code, FIXED_MEMORY0_BASE + 100));
+}
+
+#[test]
+fn a_function_with_many_constant_addresses_loads_the_base_for_all() {
+    let g = compile_fn(&CompileOptions::default(), "g");
+    assert!(
+        !has_displacement(&g.code, FIXED_MEMORY0_BASE + 8),
+        "one computed access for one constant one: the loaded base for both:\n{}",
+        g.optimized_clif
+    );
 }
 
 #[test]

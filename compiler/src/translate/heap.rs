@@ -33,11 +33,13 @@
 //! 0's base comes straight from the vmctx header, one load, as before multi-memory. When
 //! the module's code has memory 0's address built in (`ModuleInfo::memory0_base`: an
 //! x86-64 executable's 32-bit memory 0, which the runtime reserves exactly there or
-//! refuses to instantiate), an access at a computed index adds that constant instead
-//! ([`FuncCx::native_base`]); the address is the same.
+//! refuses to instantiate), an access at a computed index may add that constant instead
+//! ([`place_memory0`] chooses per function); the address is the same.
 
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{
-    condcodes::IntCC, types, InstBuilder, InstructionData, MemFlagsData, Opcode, Value,
+    condcodes::IntCC, types, Function, Inst, InstBuilder, InstructionData, MemFlagsData, Opcode,
+    Value,
 };
 use cranelift_frontend::FunctionBuilder;
 use kiln_abi::info::ModuleInfo;
@@ -136,6 +138,45 @@ pub(super) fn declare_heaps(
         .collect()
 }
 
+/// A function's accesses to memory 0, when the code may have its address built in.
+#[derive(Default)]
+pub(super) struct Memory0Uses {
+    /// The `iadd`s of the loaded base and a computed index.
+    computed: Vec<Inst>,
+    /// How many accesses are at a constant index.
+    constant: usize,
+}
+
+/// A function keeps the loaded base for all its accesses to memory 0 when it has one
+/// constant-index access or more for every this many computed-index ones (see
+/// [`place_memory0`]). Chosen with callgrind over the benchmarks: 3 against 2, 4, 8 and
+/// "any constant access".
+const CONSTANT_SHARE_FOR_LOADED_BASE: usize = 3;
+
+/// Chooses, once `func` is translated, which base its computed-index accesses to memory 0
+/// add. By default the built-in address, which x86-64 folds into each access's
+/// displacement, so that no register holds the base. The accesses at a constant index
+/// always use the loaded base: Cranelift has no absolute addressing mode, so they need a
+/// base in a register. A function with many of those (a third as many as computed ones)
+/// uses the loaded base for all its accesses: mixing the two there costs registers
+/// (dlmalloc's `free` saved three more callee-saved registers and spilled the vmctx, 10%
+/// more instructions; binarytrees after wasm-opt -4.1% with this rule).
+pub(super) fn place_memory0(func: &mut Function, heaps: &[Heap], uses: Memory0Uses) {
+    let Some(address) = heaps.first().and_then(|h| h.fixed_base) else {
+        return;
+    };
+    let mostly_constant = uses.constant * CONSTANT_SHARE_FOR_LOADED_BASE >= uses.computed.len();
+    if uses.computed.is_empty() || mostly_constant {
+        return;
+    }
+    let entry = func.layout.entry_block().expect("translated");
+    let mut pos = FuncCursor::new(func).at_first_insertion_point(entry);
+    let base = pos.ins().iconst(types::I64, address);
+    for inst in uses.computed {
+        pos.func.dfg.inst_args_mut(inst)[0] = base;
+    }
+}
+
 impl FuncCx<'_, '_> {
     pub(super) fn heap(&self, memory: u32) -> Heap {
         self.heaps[memory as usize]
@@ -189,8 +230,7 @@ impl FuncCx<'_, '_> {
                 self.trapnz(oob, Trap::MemoryOutOfBounds);
             }
         }
-        let base = self.native_base(heap, index);
-        let addr = self.bcx.ins().iadd(base, index);
+        let addr = self.native_address(heap, memory, index);
         match i32::try_from(memarg.offset) {
             Ok(off) => (addr, off),
             Err(_) => {
@@ -299,21 +339,23 @@ impl FuncCx<'_, '_> {
         let length = self.heap_length(mem);
         let past = self.bcx.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
         self.trapnz(past, Trap::MemoryOutOfBounds);
-        let base = self.native_base(heap, index);
-        self.bcx.ins().iadd(base, index)
+        self.native_address(heap, mem, index)
     }
 
-    /// The base to add to the (64-bit) `index`: the built-in address when there is one
-    /// and `index` is not a constant. x86-64 then folds it into the access's displacement
-    /// (`mov base+offset(%index)`), and no register holds the base. A constant index keeps
-    /// the loaded base: Cranelift has no absolute (base-less) addressing mode, so a
-    /// constant address would be `mov $address, %r` before every access, where a base in
-    /// a register makes it one instruction (a C program's globals are such accesses).
-    fn native_base(&mut self, heap: Heap, index: Value) -> Value {
-        match heap.fixed_base {
-            Some(address) if !self.is_constant(index) => self.bcx.ins().iconst(types::I64, address),
-            _ => heap.base,
+    /// `base + index` for an access to `heap` (`index` 64-bit). For memory 0 at a fixed
+    /// address, the base stays the loaded one until the whole function is translated and
+    /// [`place_memory0`] has chosen.
+    fn native_address(&mut self, heap: Heap, memory: u32, index: Value) -> Value {
+        let addr = self.bcx.ins().iadd(heap.base, index);
+        if memory == 0 && heap.fixed_base.is_some() {
+            if self.is_constant(index) {
+                self.memory0.constant += 1;
+            } else {
+                let inst = self.bcx.func.dfg.value_def(addr).unwrap_inst();
+                self.memory0.computed.push(inst);
+            }
         }
+        addr
     }
 
     /// Whether `v` is an `iconst`, or the `uextend` of one.

@@ -234,6 +234,7 @@ pub(crate) fn translate_function(
         legacy_tries: None,
         open_tries: 0,
         fuel: None,
+        memory0: heap::Memory0Uses::default(),
     };
 
     let mut ops = wasmparser::OperatorsReader::new(reader.get_binary_reader());
@@ -255,7 +256,10 @@ pub(crate) fn translate_function(
     }
     ops.finish().map_err(invalid)?;
 
+    let memory0 = std::mem::take(&mut cx.memory0);
+    let heaps = std::mem::take(&mut cx.heaps);
     cx.bcx.finalize(m.frontend_config);
+    heap::place_memory0(&mut func, &heaps, memory0);
     Ok(func)
 }
 
@@ -299,6 +303,8 @@ pub(crate) struct FuncCx<'m, 'f> {
     open_tries: usize,
     /// Fuel accounting, in a module compiled with `--fuel`.
     fuel: Option<fuel::Fuel>,
+    /// The accesses to memory 0, for [`heap::place_memory0`].
+    memory0: heap::Memory0Uses,
 }
 
 impl FuncCx<'_, '_> {
